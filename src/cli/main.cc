@@ -1,0 +1,36 @@
+// trailreplay's entry point: builds the command tree and maps CLI11's parse outcomes to exit
+// codes (help and --version exit 0, usage errors 2).
+#include <iostream>
+
+#include "cli/commands.h"
+
+#ifndef TRAILREPLAY_VERSION
+#define TRAILREPLAY_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "trailreplay: replay CloudWatch Logs metric filters and alarms over archived CloudTrail "
+      "logs, offline."};
+  app.name("trailreplay");
+  app.set_version_flag("--version", "trailreplay " TRAILREPLAY_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  int exit_code = trailreplay::cli::kExitOk;
+  trailreplay::cli::RegisterTestPattern(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and the usage hint
+    return trailreplay::cli::kExitUsage;
+  }
+  return exit_code;
+}

@@ -1,0 +1,150 @@
+// The fast evaluator: compiled patterns and the per-thread event context they read from.
+//
+//   SelectorPlan    every JSON selector of every rule, merged into one trie, built once;
+//   EventContext    one per thread: holds one log event at a time and, lazily, what the
+//                   patterns need of it: the values at the plan's selectors (one simdjson On
+//                   Demand pass over the event, descending only into subtrees some selector
+//                   reaches, with strings viewed in simdjson's buffers: no DOM is built), and
+//                   the event's space-delimited fields;
+//   CompiledPattern a parsed pattern bound to plan ids; Matches() decides one event, with
+//                   && and || short-circuiting.
+//
+// So N rules over one event cost one JSON pass, not N. Nothing here allocates per event once
+// the context's buffers have grown to the largest event seen. A message that is not a JSON
+// object never matches a JSON pattern (not even NOT EXISTS).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pattern/ast.h"
+
+namespace trailreplay::pattern {
+
+// What a selector landed on. Strings are unescaped; numbers keep their token text as written
+// (so `= "400"` and globs can compare text) and their double value.
+enum class JsonKind : std::uint8_t { kString, kNumber, kTrue, kFalse, kNull, kObject, kArray };
+
+struct JsonValue {
+  JsonKind kind = JsonKind::kNull;
+  std::string_view text;  // string: unescaped; number: token; true/false/null: the literal
+  double number = 0;      // kNumber
+};
+
+class SelectorPlan {
+ public:
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+
+  SelectorPlan();
+
+  // Adds a selector (equal selectors share an id) and returns its id.
+  std::uint32_t Add(const Selector& selector);
+  std::size_t size() const { return selector_count_; }
+  bool empty() const { return selector_count_ == 0; }
+
+  struct Node {
+    std::vector<std::pair<std::string, std::uint32_t>> fields;  // name -> child
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> indices;  // index -> child
+    std::uint32_t any_field = kNone;
+    std::uint32_t any_index = kNone;
+    std::vector<std::uint32_t> terminals;  // selector ids that end here
+    bool HasChildren() const {
+      return !fields.empty() || !indices.empty() || any_field != kNone || any_index != kNone;
+    }
+  };
+  const std::vector<Node>& nodes() const { return nodes_; }
+
+ private:
+  std::uint32_t Child(std::uint32_t node, const PathStep& step);
+
+  std::vector<Node> nodes_;  // nodes_[0] is `$`
+  std::vector<std::vector<PathStep>> selectors_;
+  std::size_t selector_count_ = 0;
+};
+
+// A space-delimited field bound to a pattern slot.
+struct BoundField {
+  std::string_view text;
+  std::uint32_t position = 0;  // 1-based position of its first field, 0 if unbound
+  std::uint32_t count = 0;     // fields it spans: 1, or more when the last slot takes the rest
+};
+
+class EventContext {
+ public:
+  explicit EventContext(const SelectorPlan* plan);
+  ~EventContext();
+  EventContext(const EventContext&) = delete;
+  EventContext& operator=(const EventContext&) = delete;
+
+  // Starts a new event. `readable` is how many bytes may be read from message.data(); when it
+  // leaves simdjson's padding after the message the event is parsed in place, otherwise it is
+  // copied into the context's own padded buffer. The message must outlive its evaluation.
+  void Reset(std::string_view message, std::size_t readable = 0);
+
+  std::string_view message() const { return message_; }
+
+  // True if the message is a JSON object (parses it on first use).
+  bool IsJsonObject();
+  // Values at selector `id` of the plan; empty when the path is absent.
+  const std::vector<JsonValue>& Values(std::uint32_t id);
+
+  // The message split into space-delimited fields (computed on first use).
+  struct Field {
+    std::string_view text;  // without enclosing quotes or brackets
+    std::size_t start;      // offset in the message where the raw field starts
+  };
+  const std::vector<Field>& Fields();
+
+  // Scratch for binding slots, reused across calls.
+  std::vector<BoundField>& slot_scratch() { return slot_scratch_; }
+
+ private:
+  void ExtractJson();
+
+  const SelectorPlan* plan_;
+  struct Impl;  // the simdjson parser and padded buffer, kept out of this header
+  std::unique_ptr<Impl> impl_;
+  std::string_view message_;
+  bool json_done_ = false;
+  bool is_json_object_ = false;
+  bool fields_done_ = false;
+  std::vector<std::vector<JsonValue>> values_;
+  std::vector<Field> fields_;
+  std::vector<BoundField> slot_scratch_;
+};
+
+class CompiledPattern {
+ public:
+  // Binds `pattern`'s selectors into `plan` (which must outlive the contexts that use it).
+  CompiledPattern(Pattern pattern, SelectorPlan& plan);
+
+  const Pattern& pattern() const { return pattern_; }
+  bool Matches(EventContext& event) const;
+
+  // Space-delimited patterns: binds slots to fields; false if the field count cannot fit.
+  // out[i] is slot i's text (ellipsis slots are left unbound).
+  bool BindSlots(EventContext& event, std::vector<BoundField>& out) const;
+
+  // The plan id of pattern selector `index`.
+  std::uint32_t plan_id(std::size_t index) const { return plan_ids_[index]; }
+
+ private:
+  bool Evaluate(const Expr& expr, EventContext& event, const std::vector<BoundField>* slots) const;
+  bool MatchTerms(std::string_view message) const;
+
+  Pattern pattern_;
+  std::vector<std::uint32_t> plan_ids_;
+  bool all_optional_ = false;
+};
+
+// Text equality with '*' globs, as filter values compare against a scalar's text.
+bool ValueTextMatches(const Value& value, std::string_view text);
+
+// Reads `text` as a number the way delimited fields and metric values are read: the whole text
+// must be a number literal. Returns false otherwise.
+bool ParseNumber(std::string_view text, double& out);
+
+}  // namespace trailreplay::pattern

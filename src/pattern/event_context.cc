@@ -1,0 +1,252 @@
+// EventContext: one event, and what patterns read of it, computed lazily and at most once.
+//
+// JSON extraction is a single forward pass with simdjson On Demand. The plan's selectors form
+// a trie; the pass carries the set of trie nodes that the current value is reached by (a set,
+// because `$.a.*` and `$.a.b` both reach `$.a.b`, and an On Demand value can be read only
+// once). Values no node reaches are skipped by simdjson without being parsed. Scalars are
+// recorded as views: unescaped strings live in the parser's string buffer, number tokens in
+// the input, both valid until the next Reset().
+#include <simdjson.h>
+
+#include <cstring>
+
+#include "pattern/compiled.h"
+
+namespace trailreplay::pattern {
+
+namespace ondemand = simdjson::ondemand;
+
+struct EventContext::Impl {
+  ondemand::parser parser;
+  std::string padded;  // copy of the message when the caller's buffer lacks padding
+  // Active trie-node sets, one per depth, reused across events.
+  std::vector<std::vector<std::uint32_t>> levels;
+
+  bool Walk(ondemand::value value, std::size_t depth, EventContext& ctx);
+  bool WalkObject(ondemand::object object, std::size_t depth, EventContext& ctx);
+};
+
+EventContext::EventContext(const SelectorPlan* plan) : plan_(plan), impl_(std::make_unique<Impl>()) {
+  values_.resize(plan_ != nullptr ? plan_->size() : 0);
+}
+
+EventContext::~EventContext() = default;
+
+void EventContext::Reset(std::string_view message, std::size_t readable) {
+  message_ = message;
+  json_done_ = false;
+  is_json_object_ = false;
+  fields_done_ = false;
+  if (readable < message.size() + simdjson::SIMDJSON_PADDING) {
+    impl_->padded.assign(message.data(), message.size());
+    impl_->padded.resize(message.size() + simdjson::SIMDJSON_PADDING, '\0');
+    message_ = std::string_view(impl_->padded.data(), message.size());
+  }
+}
+
+bool EventContext::IsJsonObject() {
+  if (!json_done_) ExtractJson();
+  return is_json_object_;
+}
+
+const std::vector<JsonValue>& EventContext::Values(std::uint32_t id) {
+  if (!json_done_) ExtractJson();
+  return values_[id];
+}
+
+namespace {
+
+// The key of an object field as text. Keys without escapes are viewed in place; escaped keys
+// (rare: `\u0065rrorCode`) are unescaped by simdjson.
+simdjson::error_code FieldKey(ondemand::field& field, std::string_view& key) {
+  const char* raw = field.key().raw();
+  const char* quote = std::strchr(raw, '"');
+  // The closing quote of a key is the first '"' unless a backslash appears before it.
+  const void* backslash = std::memchr(raw, '\\', static_cast<std::size_t>(quote - raw));
+  if (backslash == nullptr) {
+    key = std::string_view(raw, static_cast<std::size_t>(quote - raw));
+    return simdjson::SUCCESS;
+  }
+  return field.unescaped_key().get(key);
+}
+
+}  // namespace
+
+void EventContext::ExtractJson() {
+  json_done_ = true;
+  for (auto& list : values_) list.clear();
+  // Cheap rejection: a JSON object message starts with '{' after optional blanks.
+  std::size_t first = 0;
+  while (first < message_.size() && (message_[first] == ' ' || message_[first] == '\t' ||
+                                     message_[first] == '\r' || message_[first] == '\n')) {
+    ++first;
+  }
+  if (first >= message_.size() || message_[first] != '{') return;
+
+  ondemand::document doc;
+  if (impl_->parser
+          .iterate(message_.data(), message_.size(), message_.size() + simdjson::SIMDJSON_PADDING)
+          .get(doc)) {
+    return;
+  }
+  ondemand::object root;
+  if (doc.get_object().get(root)) return;
+  if (impl_->levels.empty()) impl_->levels.resize(1);
+  impl_->levels[0].assign(1, 0);  // the root node `$`
+  bool ok = plan_ == nullptr || plan_->empty() ? true : impl_->WalkObject(root, 0, *this);
+  if (ok && (plan_ == nullptr || plan_->empty())) {
+    // Nothing to extract, but the message must still be a well-formed object: walk its fields
+    // so simdjson validates the structure.
+    for (auto field : root) {
+      if (field.error()) {
+        ok = false;
+        break;
+      }
+    }
+  }
+  // After the root object, only the end of input may remain ("{} x" is not a JSON message).
+  if (ok) ok = doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
+  if (!ok) {
+    for (auto& list : values_) list.clear();
+    return;
+  }
+  is_json_object_ = true;
+}
+
+bool EventContext::Impl::WalkObject(ondemand::object object, std::size_t depth,
+                                    EventContext& ctx) {
+  const auto& nodes = ctx.plan_->nodes();
+  if (levels.size() <= depth + 1) levels.resize(depth + 2);
+  for (auto field_result : object) {
+    ondemand::field field;
+    if (std::move(field_result).get(field)) return false;
+    std::string_view key;
+    if (FieldKey(field, key)) return false;
+    std::vector<std::uint32_t>& next = levels[depth + 1];
+    next.clear();
+    for (std::uint32_t n : levels[depth]) {
+      const SelectorPlan::Node& node = nodes[n];
+      if (node.any_field != SelectorPlan::kNone) next.push_back(node.any_field);
+      for (const auto& [name, child] : node.fields) {
+        if (name == key) next.push_back(child);
+      }
+    }
+    if (next.empty()) continue;  // simdjson skips the unread value
+    if (!Walk(field.value(), depth + 1, ctx)) return false;
+  }
+  return true;
+}
+
+bool EventContext::Impl::Walk(ondemand::value value, std::size_t depth, EventContext& ctx) {
+  const auto& nodes = ctx.plan_->nodes();
+  ondemand::json_type type;
+  if (value.type().get(type)) return false;
+
+  JsonValue scalar;
+  switch (type) {
+    case ondemand::json_type::object:
+    case ondemand::json_type::array: {
+      const bool is_object = type == ondemand::json_type::object;
+      bool descend = false;
+      for (std::uint32_t n : levels[depth]) {
+        for (std::uint32_t id : nodes[n].terminals) {
+          ctx.values_[id].push_back({is_object ? JsonKind::kObject : JsonKind::kArray, {}, 0});
+        }
+        descend = descend || nodes[n].HasChildren();
+      }
+      if (!descend) return true;
+      if (is_object) {
+        ondemand::object object;
+        if (value.get_object().get(object)) return false;
+        return WalkObject(object, depth, ctx);
+      }
+      ondemand::array array;
+      if (value.get_array().get(array)) return false;
+      if (levels.size() <= depth + 1) levels.resize(depth + 2);
+      std::uint32_t index = 0;
+      for (auto element_result : array) {
+        ondemand::value element;
+        if (std::move(element_result).get(element)) return false;
+        std::vector<std::uint32_t>& next = levels[depth + 1];
+        next.clear();
+        for (std::uint32_t n : levels[depth]) {
+          const SelectorPlan::Node& node = nodes[n];
+          if (node.any_index != SelectorPlan::kNone) next.push_back(node.any_index);
+          for (const auto& [i, child] : node.indices) {
+            if (i == index) next.push_back(child);
+          }
+        }
+        ++index;
+        if (next.empty()) continue;
+        if (!Walk(element, depth + 1, ctx)) return false;
+      }
+      return true;
+    }
+    case ondemand::json_type::string:
+      scalar.kind = JsonKind::kString;
+      if (value.get_string().get(scalar.text)) return false;
+      break;
+    case ondemand::json_type::number: {
+      scalar.kind = JsonKind::kNumber;
+      std::string_view token = value.raw_json_token();
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t' ||
+                                token.back() == '\n' || token.back() == '\r')) {
+        token.remove_suffix(1);
+      }
+      scalar.text = token;
+      if (value.get_double().get(scalar.number)) return false;
+      break;
+    }
+    case ondemand::json_type::boolean: {
+      bool b = false;
+      if (value.get_bool().get(b)) return false;
+      scalar.kind = b ? JsonKind::kTrue : JsonKind::kFalse;
+      scalar.text = b ? "true" : "false";
+      break;
+    }
+    case ondemand::json_type::null: {
+      bool is_null = false;
+      if (value.is_null().get(is_null) || !is_null) return false;
+      scalar.kind = JsonKind::kNull;
+      scalar.text = "null";
+      break;
+    }
+  }
+  for (std::uint32_t n : levels[depth]) {
+    for (std::uint32_t id : nodes[n].terminals) ctx.values_[id].push_back(scalar);
+  }
+  return true;
+}
+
+// ---- space-delimited fields ---------------------------------------------------------------
+
+const std::vector<EventContext::Field>& EventContext::Fields() {
+  if (fields_done_) return fields_;
+  fields_done_ = true;
+  fields_.clear();
+  const std::string_view m = message_;
+  auto is_sep = [](char c) { return c == ' ' || c == '\t'; };
+  std::size_t i = 0;
+  while (true) {
+    while (i < m.size() && is_sep(m[i])) ++i;
+    if (i >= m.size()) break;
+    const std::size_t start = i;
+    const char open = m[i];
+    const char close = open == '"' ? '"' : open == '[' ? ']' : '\0';
+    if (close != '\0') {
+      // A quoted or bracketed run is one field, without its delimiters, when the closer is
+      // followed by a separator or the end; otherwise it is an ordinary word.
+      const std::size_t end = m.find(close, i + 1);
+      if (end != std::string_view::npos && (end + 1 == m.size() || is_sep(m[end + 1]))) {
+        fields_.push_back({m.substr(i + 1, end - i - 1), start});
+        i = end + 1;
+        continue;
+      }
+    }
+    while (i < m.size() && !is_sep(m[i])) ++i;
+    fields_.push_back({m.substr(start, i - start), start});
+  }
+  return fields_;
+}
+
+}  // namespace trailreplay::pattern
