@@ -16,6 +16,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "trailreplay " TRAILREPLAY_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
+  // Usage errors read like every other error: "error: ...", then where to get help.
+  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+    return "error: " + std::string(e.what()) + "\nRun '" + failed->get_name() +
+           " --help' for more information.\n";
+  });
 
   int exit_code = trailreplay::cli::kExitOk;
   trailreplay::cli::RegisterTestPattern(app, exit_code);

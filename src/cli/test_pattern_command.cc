@@ -72,7 +72,9 @@ int Run(const TestPatternOptions& options) {
   const pattern::CompiledPattern compiled(std::move(*parsed), plan);
   auto transformation = metric::CompiledTransformation::Compile(spec, compiled, plan);
   if (!transformation) {
-    std::cerr << FormatError(transformation.error(), "metric value or dimension");
+    const Error& error = transformation.error();
+    std::cerr << FormatError(
+        error, error.subject == spec.metric_value ? "metric value" : "dimension value");
     return kExitUsage;
   }
 
@@ -149,17 +151,19 @@ void RegisterTestPattern(CLI::App& app, int& exit_code) {
       "offline counterpart of `aws logs test-metric-filter`).");
   command->add_option("--pattern,-p", options->pattern, "The filter pattern, as in CloudWatch")
       ->required();
-  command->add_option("--metric-value", options->metric_value,
-                      "What a match publishes: a number, $.field (JSON patterns) or $name "
-                      "(space-delimited patterns)")
+  command
+      ->add_option("--metric-value", options->metric_value,
+                   "What a match publishes: a number, $.field (JSON patterns) or $name "
+                   "(space-delimited patterns)")
       ->capture_default_str();
   command->add_option("--default-value", options->default_value,
                       "What a non-matching event publishes (none when unset)");
   command->add_option("--dimension", options->dimensions,
                       "NAME=VALUE, VALUE a reference such as $.eventSource; up to 3");
   command->add_option("--unit", options->unit, "CloudWatch unit of the metric (default None)");
-  command->add_option("--format", options->format,
-                      "json: one object per input line; aws: the TestMetricFilter response")
+  command
+      ->add_option("--format", options->format,
+                   "json: one object per input line; aws: the TestMetricFilter response")
       ->check(CLI::IsMember({"json", "aws"}))
       ->capture_default_str();
   command->add_flag("--explain", options->explain,

@@ -182,10 +182,20 @@ bool EventContext::Impl::Walk(ondemand::value value, std::size_t depth, EventCon
       }
       return true;
     }
-    case ondemand::json_type::string:
+    case ondemand::json_type::string: {
       scalar.kind = JsonKind::kString;
-      if (value.get_string().get(scalar.text)) return false;
+      // Most CloudTrail strings have no escapes: view them between their quotes in the input
+      // instead of unescaping a copy into simdjson's buffer.
+      std::string_view token = value.raw_json_token();
+      const std::size_t close = token.find('"', 1);
+      if (close != std::string_view::npos &&
+          token.substr(1, close - 1).find('\\') == std::string_view::npos) {
+        scalar.text = token.substr(1, close - 1);
+      } else if (value.get_string().get(scalar.text)) {
+        return false;
+      }
       break;
+    }
     case ondemand::json_type::number: {
       scalar.kind = JsonKind::kNumber;
       std::string_view token = value.raw_json_token();

@@ -269,7 +269,9 @@ def main() -> int:
         return 2
 
     binary = os.path.abspath(options.binary)
-    source = options.source_dir.rstrip("/") or "/"
+    # Absolute: cases run in a temp dir, and a relative spelling such as "." would otherwise be
+    # "normalised" wherever a dot appears in the output.
+    source = os.path.abspath(options.source_dir)
     args_item = case.find("args")
     assert args_item is not None
     try:

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the release configuration and runs the pattern benchmark, then prints each
+# evaluator's ns/event and its ratio to the baselines measured in the same run:
+#   floor = simdjson On Demand iterate + walk top-level keys (the least an evaluator can do),
+#   dom   = simdjson DOM parse of each event, ref = the test-only reference evaluator.
+# Usage: perf/run-benchmarks.sh [extra Google Benchmark flags]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/build.sh release >/dev/null
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+build/perf/bench_pattern --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_min_time=0.5 --benchmark_format=json "$@" >"$out"
+python3 - "$out" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+ns = {}
+for b in data["benchmarks"]:
+    if b.get("aggregate_name") == "median":
+        ns[b["run_name"].removeprefix("BM_")] = b["ns_per_event"] * 1e9
+floor, dom, ref = ns.get("OnDemandFloor"), ns.get("DomParse"), ns.get("ReferenceEvaluator")
+print(f"{'benchmark (median of 5)':28} {'ns/event':>9} {'x floor':>8} {'x dom':>7} {'ref / x':>8}")
+for name, v in ns.items():
+    print(f"{name:28} {v:9.0f} {v/floor:8.2f} {v/dom:7.2f} {ref/v:8.1f}")
+ctx = data["context"]
+print(f"\n{ctx.get('num_cpus')} CPUs at {ctx.get('mhz_per_cpu')} MHz; load {ctx.get('load_avg')}")
+PY

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: the sanitizer build's suite (ASan + UBSan), a libFuzzer smoke run of the
+# pattern parser, the format check, and last the developer build's suite (warnings as errors,
+# unit + golden). Installs dependencies and builds as needed. Exit status is non-zero if any
+# part fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TZ=UTC LC_ALL=C
+
+echo "== sanitizer build (ASan + UBSan)"
+./scripts/build.sh asan >/dev/null
+ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)" | tail -n 3
+
+echo "== fuzz smoke (libFuzzer, clang)"
+./scripts/build.sh fuzz >/dev/null
+ctest --test-dir build-fuzz --output-on-failure | tail -n 3
+
+echo "== format check"
+./scripts/lint.sh --check-format
+
+echo "== developer build"
+./scripts/build.sh dev >/dev/null
+ctest --test-dir build --output-on-failure --parallel "$(nproc)"
