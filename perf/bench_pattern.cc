@@ -47,7 +47,8 @@ const Corpus& LoadCorpus() {
     simdjson::dom::parser parser;
     std::vector<fs::path> files;
     for (const auto& entry : fs::recursive_directory_iterator(root)) {
-      if (entry.is_regular_file() && entry.path().string().find("CloudTrail-Digest") == std::string::npos) {
+      if (entry.is_regular_file() &&
+          entry.path().string().find("CloudTrail-Digest") == std::string::npos) {
         files.push_back(entry.path());
       }
     }
@@ -57,7 +58,8 @@ const Corpus& LoadCorpus() {
       std::string data;
       char buffer[1 << 16];
       int n = 0;
-      while ((n = gzread(f, buffer, sizeof buffer)) > 0) data.append(buffer, static_cast<std::size_t>(n));
+      while ((n = gzread(f, buffer, sizeof buffer)) > 0)
+        data.append(buffer, static_cast<std::size_t>(n));
       gzclose(f);
       simdjson::dom::element doc;
       if (parser.parse(data).get(doc)) continue;
@@ -79,8 +81,7 @@ void Report(benchmark::State& state, const Corpus& corpus, std::size_t matches) 
   state.SetItemsProcessed(events);
   state.SetBytesProcessed(iterations * static_cast<std::int64_t>(corpus.bytes));
   state.counters["ns_per_event"] = benchmark::Counter(
-      static_cast<double>(events),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+      static_cast<double>(events), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["matches"] = static_cast<double>(matches);
 }
 
@@ -135,7 +136,8 @@ void BM_DomParse(benchmark::State& state) {
     objects = 0;
     for (const std::string& record : corpus.records) {
       simdjson::dom::element doc;
-      if (!parser.parse(record.data(), record.size(), false).get(doc)) objects += doc.is_object() ? 1u : 0u;
+      if (!parser.parse(record.data(), record.size(), false).get(doc))
+        objects += doc.is_object() ? 1u : 0u;
     }
     benchmark::DoNotOptimize(objects);
   }

@@ -18,11 +18,11 @@
 namespace trailreplay {
 
 enum class ErrorCode {
-  kInvalidPattern,        // a filter pattern that AWS would reject
-  kPatternLimit,          // a pattern over one of AWS's quotas (length, wildcards, regex)
-  kInvalidTransformation, // metric value, default value, dimensions or unit
-  kInvalidArgument,       // a bad command-line or API argument
-  kIo,                    // reading or writing a file failed
+  kInvalidPattern,         // a filter pattern that AWS would reject
+  kPatternLimit,           // a pattern over one of AWS's quotas (length, wildcards, regex)
+  kInvalidTransformation,  // metric value, default value, dimensions or unit
+  kInvalidArgument,        // a bad command-line or API argument
+  kIo,                     // reading or writing a file failed
 };
 
 const char* ErrorCodeName(ErrorCode code);
@@ -50,7 +50,7 @@ class [[nodiscard]] Result {
  public:
   using value_type = T;
 
-  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit
   Result(Error error) : storage_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
 
   bool has_value() const { return storage_.index() == 0; }

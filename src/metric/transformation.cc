@@ -18,14 +18,33 @@ using pattern::EventContext;
 using pattern::PatternKind;
 
 bool IsStandardUnit(std::string_view unit) {
-  static constexpr std::array<std::string_view, 27> kUnits = {
-      "Seconds",          "Microseconds",     "Milliseconds",     "Bytes",
-      "Kilobytes",        "Megabytes",        "Gigabytes",        "Terabytes",
-      "Bits",             "Kilobits",         "Megabits",         "Gigabits",
-      "Terabits",         "Percent",          "Count",            "Bytes/Second",
-      "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second",
-      "Bits/Second",      "Kilobits/Second",  "Megabits/Second",  "Gigabits/Second",
-      "Terabits/Second",  "Count/Second",     "None"};
+  static constexpr std::array<std::string_view, 27> kUnits = {"Seconds",
+                                                              "Microseconds",
+                                                              "Milliseconds",
+                                                              "Bytes",
+                                                              "Kilobytes",
+                                                              "Megabytes",
+                                                              "Gigabytes",
+                                                              "Terabytes",
+                                                              "Bits",
+                                                              "Kilobits",
+                                                              "Megabits",
+                                                              "Gigabits",
+                                                              "Terabits",
+                                                              "Percent",
+                                                              "Count",
+                                                              "Bytes/Second",
+                                                              "Kilobytes/Second",
+                                                              "Megabytes/Second",
+                                                              "Gigabytes/Second",
+                                                              "Terabytes/Second",
+                                                              "Bits/Second",
+                                                              "Kilobits/Second",
+                                                              "Megabits/Second",
+                                                              "Gigabits/Second",
+                                                              "Terabits/Second",
+                                                              "Count/Second",
+                                                              "None"};
   return unit.empty() || std::find(kUnits.begin(), kUnits.end(), unit) != kUnits.end();
 }
 
@@ -43,7 +62,8 @@ Result<ValueRef> ResolveReference(std::string_view text, const CompiledPattern& 
   ValueRef ref;
   ref.text = std::string(text);
   if (text.size() < 2 || text[0] != '$') {
-    return TransformationError(std::string(what) + " must be a number or a reference such as "
+    return TransformationError(std::string(what) +
+                                   " must be a number or a reference such as "
                                    "$.field (JSON patterns) or $name (space-delimited patterns)",
                                0, text);
   }
@@ -101,8 +121,8 @@ Result<CompiledTransformation> CompiledTransformation::Compile(const MetricTrans
   const std::string& value = spec.metric_value;
   if (value.empty()) return TransformationError("metric value is empty", 0, value);
   if (value.size() > kMaxMetricValueChars) {
-    return TransformationError("metric value is longer than 100 characters",
-                               kMaxMetricValueChars, value);
+    return TransformationError("metric value is longer than 100 characters", kMaxMetricValueChars,
+                               value);
   }
   double literal = 0;
   if (pattern::ParseNumber(value, literal)) {
@@ -115,9 +135,8 @@ Result<CompiledTransformation> CompiledTransformation::Compile(const MetricTrans
   }
 
   if (spec.dimensions.size() > kMaxDimensions) {
-    return MakeError(ErrorCode::kInvalidTransformation,
-                     "at most 3 dimensions are allowed, got " +
-                         std::to_string(spec.dimensions.size()));
+    return MakeError(ErrorCode::kInvalidTransformation, "at most 3 dimensions are allowed, got " +
+                                                            std::to_string(spec.dimensions.size()));
   }
   if (!spec.dimensions.empty() && spec.default_value) {
     return MakeError(ErrorCode::kInvalidTransformation,
@@ -147,8 +166,9 @@ Result<CompiledTransformation> CompiledTransformation::Compile(const MetricTrans
   }
   if (!IsStandardUnit(spec.unit)) {
     return MakeError(ErrorCode::kInvalidTransformation,
-                     "unit '" + spec.unit + "' is not a CloudWatch unit (Count, Seconds, Bytes, "
-                     "Percent, None, ...)");
+                     "unit '" + spec.unit +
+                         "' is not a CloudWatch unit (Count, Seconds, Bytes, "
+                         "Percent, None, ...)");
   }
   return out;
 }
@@ -190,8 +210,7 @@ void CompiledTransformation::Apply(bool matched, EventContext& event, Sample& ou
     return;
   }
   std::vector<BoundField>& bound = event.slot_scratch();
-  if (pattern_->pattern().kind == PatternKind::kDelimited &&
-      !pattern_->BindSlots(event, bound)) {
+  if (pattern_->pattern().kind == PatternKind::kDelimited && !pattern_->BindSlots(event, bound)) {
     return;
   }
   if (literal_value_) {

@@ -31,7 +31,7 @@ struct MetricTransformation {
   std::string metric_value = "1";
   std::optional<double> default_value;
   std::vector<std::pair<std::string, std::string>> dimensions;  // name -> reference
-  std::string unit;  // empty means None
+  std::string unit;                                             // empty means None
 };
 
 // Which extracted value a reference reads.

@@ -41,7 +41,7 @@ struct Term {
 struct PathStep {
   enum class Kind { kField, kIndex, kAnyField, kAnyIndex };
   Kind kind = Kind::kField;
-  std::string name;        // kField
+  std::string name;         // kField
   std::uint32_t index = 0;  // kIndex
   bool operator==(const PathStep&) const = default;
 };
@@ -62,10 +62,10 @@ const char* CompareOpText(CompareOp op);
 struct Value {
   enum class Kind { kString, kNumber, kRegex };
   Kind kind = Kind::kString;
-  std::string text;        // kString: unescaped text; kNumber: the token as written
-  double number = 0;       // kNumber
-  bool quoted = false;     // written in double quotes
-  bool glob = false;       // kString containing '*'
+  std::string text;                    // kString: unescaped text; kNumber: the token as written
+  double number = 0;                   // kNumber
+  bool quoted = false;                 // written in double quotes
+  bool glob = false;                   // kString containing '*'
   std::shared_ptr<const Regex> regex;  // kRegex (shared: patterns are copied into rules)
   std::size_t offset = 0;
 };
@@ -87,8 +87,8 @@ struct Expr {
 // ---- space-delimited patterns -----------------------------------------------------------
 
 struct Slot {
-  bool ellipsis = false;       // `...`: any number of unnamed fields
-  std::string name;            // field name (empty for `...` and for an empty slot)
+  bool ellipsis = false;          // `...`: any number of unnamed fields
+  std::string name;               // field name (empty for `...` and for an empty slot)
   std::optional<Expr> condition;  // operands index Pattern::slots
   std::size_t offset = 0;
 };
@@ -99,12 +99,12 @@ struct Pattern {
   PatternKind kind = PatternKind::kMatchAll;
   std::string source;
 
-  std::vector<Term> terms;                // kTerms
-  std::shared_ptr<const Regex> regex;     // kRegex
-  std::vector<Selector> selectors;        // kJson (leaf operands index this)
-  std::optional<Expr> condition;          // kJson
-  std::vector<Slot> slots;                // kDelimited
-  std::size_t ellipsis_count = 0;         // kDelimited
+  std::vector<Term> terms;             // kTerms
+  std::shared_ptr<const Regex> regex;  // kRegex
+  std::vector<Selector> selectors;     // kJson (leaf operands index this)
+  std::optional<Expr> condition;       // kJson
+  std::vector<Slot> slots;             // kDelimited
+  std::size_t ellipsis_count = 0;      // kDelimited
 
   // The slot index of a named field, or -1.
   int FindSlot(std::string_view name) const;

@@ -46,7 +46,7 @@ class SelectorPlan {
   bool empty() const { return selector_count_ == 0; }
 
   struct Node {
-    std::vector<std::pair<std::string, std::uint32_t>> fields;  // name -> child
+    std::vector<std::pair<std::string, std::uint32_t>> fields;     // name -> child
     std::vector<std::pair<std::uint32_t, std::uint32_t>> indices;  // index -> child
     std::uint32_t any_field = kNone;
     std::uint32_t any_index = kNone;

@@ -26,7 +26,8 @@ struct EventContext::Impl {
   bool WalkObject(ondemand::object object, std::size_t depth, EventContext& ctx);
 };
 
-EventContext::EventContext(const SelectorPlan* plan) : plan_(plan), impl_(std::make_unique<Impl>()) {
+EventContext::EventContext(const SelectorPlan* plan)
+    : plan_(plan), impl_(std::make_unique<Impl>()) {
   values_.resize(plan_ != nullptr ? plan_->size() : 0);
 }
 
@@ -113,8 +114,7 @@ void EventContext::ExtractJson() {
   is_json_object_ = true;
 }
 
-bool EventContext::Impl::WalkObject(ondemand::object object, std::size_t depth,
-                                    EventContext& ctx) {
+bool EventContext::Impl::WalkObject(ondemand::object object, std::size_t depth, EventContext& ctx) {
   const auto& nodes = ctx.plan_->nodes();
   if (levels.size() <= depth + 1) levels.resize(depth + 2);
   for (auto field_result : object) {

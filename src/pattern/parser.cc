@@ -54,7 +54,8 @@ class Parser {
   void SkipBlanks() {
     while (!AtEnd() && IsBlank(src_[pos_])) ++pos_;
   }
-  Error Fail(std::string message, std::size_t at, ErrorCode code = ErrorCode::kInvalidPattern) const {
+  Error Fail(std::string message, std::size_t at,
+             ErrorCode code = ErrorCode::kInvalidPattern) const {
     return MakeError(code, std::move(message), at, std::string(src_));
   }
   Error FailHere(std::string message) const { return Fail(std::move(message), pos_); }
@@ -331,8 +332,8 @@ Result<Selector> Parser::ParseSelector() {
   selector.offset = pos_;
   if (Peek() != '$') {
     if (IsNameChar(Peek())) {
-      return FailHere("a property selector starts with '$.' (write $." +
-                      std::string(1, Peek()) + "...)");
+      return FailHere("a property selector starts with '$.' (write $." + std::string(1, Peek()) +
+                      "...)");
     }
     return Unexpected("a property selector such as $.eventName");
   }
@@ -533,9 +534,10 @@ Result<Value> Parser::ParseValue(CompareOp op, Dialect dialect) {
   if (Peek() == '%') {
     if (relational) return need_number(start);
     if (++regex_count_ > kMaxRegexPerPattern) {
-      return Fail("a JSON or space-delimited pattern may hold at most two regexes (CloudWatch "
-                  "quota)",
-                  start, ErrorCode::kPatternLimit);
+      return Fail(
+          "a JSON or space-delimited pattern may hold at most two regexes (CloudWatch "
+          "quota)",
+          start, ErrorCode::kPatternLimit);
     }
     return ParseRegexValue();
   }

@@ -16,7 +16,8 @@ struct Fixture {
   std::unique_ptr<pattern::EventContext> event;
 
   Fixture(const char* pattern_text, const MetricTransformation& spec) {
-    compiled = std::make_unique<pattern::CompiledPattern>(*pattern::ParsePattern(pattern_text), plan);
+    compiled =
+        std::make_unique<pattern::CompiledPattern>(*pattern::ParsePattern(pattern_text), plan);
     transformation = CompiledTransformation::Compile(spec, *compiled, plan);
     event = std::make_unique<pattern::EventContext>(&plan);
   }
@@ -122,10 +123,12 @@ TEST(TransformationTest, Validation) {
       {"[a, b]", Spec("$0"), "positions start at $1"},
       {"{ $.a = 1 }", Spec("$.a b"), "end of the selector"},
       {"{ $.a = 1 }", Spec("1", 0.0, {{"D", "$.a"}}), "both dimensions and a default"},
-      {"{ $.a = 1 }", Spec("1", std::nullopt, {{"A", "$.a"}, {"B", "$.a"}, {"C", "$.a"}, {"D", "$.a"}}),
+      {"{ $.a = 1 }",
+       Spec("1", std::nullopt, {{"A", "$.a"}, {"B", "$.a"}, {"C", "$.a"}, {"D", "$.a"}}),
        "at most 3 dimensions"},
       {"{ $.a = 1 }", Spec("1", std::nullopt, {{"A", "$.a"}, {"A", "$.b"}}), "given twice"},
-      {"{ $.a = 1 }", Spec("1", std::nullopt, {{"A", "literal"}}), "must be a number or a reference"},
+      {"{ $.a = 1 }", Spec("1", std::nullopt, {{"A", "literal"}}),
+       "must be a number or a reference"},
       {"ERROR", Spec("1", std::nullopt, {{"A", "$.a"}}), "need a JSON or space-delimited"},
       {"ERROR", bad_unit, "not a CloudWatch unit"},
   };

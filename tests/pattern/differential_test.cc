@@ -44,9 +44,8 @@ std::size_t ExpectAgreement(const std::vector<std::string>& patterns,
       const bool fast = compiled[i].Matches(event);
       const bool reference = testing::ReferenceMatches(parsed[i], message);
       if (fast != reference) {
-        ADD_FAILURE() << "engines disagree (fast=" << fast << ")\n  pattern: "
-                      << parsed[i].source << "\n  parsed:  " << PrintPattern(parsed[i])
-                      << "\n  message: " << message;
+        ADD_FAILURE() << "engines disagree (fast=" << fast << ")\n  pattern: " << parsed[i].source
+                      << "\n  parsed:  " << PrintPattern(parsed[i]) << "\n  message: " << message;
         return matches;
       }
       matches += fast ? 1 : 0;
@@ -92,7 +91,8 @@ std::string ReadFile(const fs::path& path) {
   if (file == nullptr) return data;
   char buffer[1 << 16];
   int n = 0;
-  while ((n = gzread(file, buffer, sizeof buffer)) > 0) data.append(buffer, static_cast<std::size_t>(n));
+  while ((n = gzread(file, buffer, sizeof buffer)) > 0)
+    data.append(buffer, static_cast<std::size_t>(n));
   gzclose(file);
   return data;
 }

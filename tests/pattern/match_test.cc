@@ -22,28 +22,28 @@ struct MatchCase {
   R"({"eventType":"UpdateTrail","sourceIPAddress":"111.111.111.111","arrayKey":["value",)" \
   R"("another value"],"objectList":[{"name":"a","id":1},{"name":"b","id":2}],)"            \
   R"("SomeObject":null,"cluster.name":"c"})"
-#define DOC_USERS                                                                          \
-  R"({"user":{"id":1,"email":"John.Stiles@example.com"},"users":[{"id":2,"email":)"        \
-  R"("John.Doe@example.com"},{"id":3,"email":"Jane.Doe@example.com"}],"actions":["GET",)"  \
+#define DOC_USERS                                                                         \
+  R"({"user":{"id":1,"email":"John.Stiles@example.com"},"users":[{"id":2,"email":)"       \
+  R"("John.Doe@example.com"},{"id":3,"email":"Jane.Doe@example.com"}],"actions":["GET",)" \
   R"("PUT","DELETE"],"coordinates":[[0,1,2],[4,5,6],[7,8,9]]})"
 #define APACHE \
   R"(127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534)"
 
 #define CIS_UNAUTH \
   R"({ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") })"
-#define CIS_UNAUTH_V13                                                                      \
-  R"({ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") || )"    \
+#define CIS_UNAUTH_V13                                                                   \
+  R"({ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") || )" \
   R"(($.sourceIPAddress!="delivery.logs.amazonaws.com") || ($.eventName!="HeadBucket") })"
-#define CIS_UNAUTH_V4                                                                       \
-  R"({ ($.errorCode =*UnauthorizedOperation) || ($.errorCode =AccessDenied*) && )"          \
+#define CIS_UNAUTH_V4                                                              \
+  R"({ ($.errorCode =*UnauthorizedOperation) || ($.errorCode =AccessDenied*) && )" \
   R"(($.sourceIPAddress!=delivery.logs.amazonaws.com) && ($.eventName!=HeadBucket) })"
-#define CIS_TRAIL                                                                           \
-  R"({ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = )"      \
+#define CIS_TRAIL                                                                      \
+  R"({ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = )" \
   R"(DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) })"
 #define CIS_ROOT \
   R"({$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType !="AwsServiceEvent"})"
-#define CIS_NO_MFA                                                                           \
-  R"({ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && )"      \
+#define CIS_NO_MFA                                                                      \
+  R"({ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && )" \
   R"(($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") })"
 
 const MatchCase kMatchCases[] = {
@@ -337,7 +337,10 @@ TEST_P(MatchTableTest, ReferenceEvaluatorFollowsTheSpec) {
       << c.pattern << "\n  on " << c.message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Spec, MatchTableTest, ::testing::ValuesIn(kMatchCases));
+INSTANTIATE_TEST_SUITE_P(Spec, MatchTableTest, ::testing::ValuesIn(kMatchCases),
+                         [](const auto& param_info) {
+                           return "row" + std::to_string(param_info.index);
+                         });
 
 TEST(EventContextTest, ManyRulesShareOneExtraction) {
   SelectorPlan plan;

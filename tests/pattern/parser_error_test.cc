@@ -107,7 +107,10 @@ TEST_P(ParserErrorTest, PointsAtTheProblem) {
   EXPECT_EQ(error.subject, c.pattern);
 }
 
-INSTANTIATE_TEST_SUITE_P(Errors, ParserErrorTest, ::testing::ValuesIn(kErrorCases));
+INSTANTIATE_TEST_SUITE_P(Errors, ParserErrorTest, ::testing::ValuesIn(kErrorCases),
+                         [](const auto& param_info) {
+                           return "row" + std::to_string(param_info.index);
+                         });
 
 TEST(ParserErrorTest, RejectsPatternsOverTheLengthLimit) {
   std::string pattern(1025, 'a');
@@ -119,7 +122,8 @@ TEST(ParserErrorTest, RejectsPatternsOverTheLengthLimit) {
 
 TEST(ParserErrorTest, HostileNestingNeverOverflowsTheStack) {
   // A megabyte of parentheses: rejected by the length limit before any recursion.
-  std::string huge = "{ " + std::string(1 << 20, '(') + "$.a = 1" + std::string(1 << 20, ')') + " }";
+  std::string huge =
+      "{ " + std::string(1 << 20, '(') + "$.a = 1" + std::string(1 << 20, ')') + " }";
   auto parsed = ParsePattern(huge);
   ASSERT_FALSE(parsed.has_value());
   EXPECT_EQ(parsed.error().code, ErrorCode::kPatternLimit);
@@ -132,7 +136,8 @@ TEST(ParserErrorTest, HostileNestingNeverOverflowsTheStack) {
   EXPECT_EQ(parsed.error().code, ErrorCode::kPatternLimit);
   EXPECT_EQ(parsed.error().offset, 2 + kMaxDepth);
 
-  std::string ok = "{ " + std::string(kMaxDepth, '(') + "$.a = 1" + std::string(kMaxDepth, ')') + " }";
+  std::string ok =
+      "{ " + std::string(kMaxDepth, '(') + "$.a = 1" + std::string(kMaxDepth, ')') + " }";
   EXPECT_TRUE(ParsePattern(ok).has_value());
 }
 

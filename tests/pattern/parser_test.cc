@@ -118,7 +118,8 @@ const ParseCase kParseCases[] = {
      "delimited(ip, user, username, timestamp, request, status_code:or(eq(status_code, 404), "
      "eq(status_code, 410)), bytes)"},
     {"[w1=ERROR, w2]", "delimited(w1:eq(w1, \"ERROR\"), w2)"},
-    {"[w1=ERROR || w1=WARNING, w2]", "delimited(w1:or(eq(w1, \"ERROR\"), eq(w1, \"WARNING\")), w2)"},
+    {"[w1=ERROR || w1=WARNING, w2]",
+     "delimited(w1:or(eq(w1, \"ERROR\"), eq(w1, \"WARNING\")), w2)"},
     {"[w1!=ERROR && w1!=WARNING, w2]",
      "delimited(w1:and(ne(w1, \"ERROR\"), ne(w1, \"WARNING\")), w2)"},
     {"[logLevel, date, time, method, url=%/service/resource/[0-9]+$%, response_time]",
@@ -137,12 +138,15 @@ class ParserTableTest : public ::testing::TestWithParam<ParseCase> {};
 TEST_P(ParserTableTest, PrintsCanonicalForm) {
   const ParseCase& c = GetParam();
   auto parsed = ParsePattern(c.pattern);
-  ASSERT_TRUE(parsed.has_value()) << c.pattern << "\n" << parsed.error().message << " at "
-                                  << parsed.error().offset;
+  ASSERT_TRUE(parsed.has_value()) << c.pattern << "\n"
+                                  << parsed.error().message << " at " << parsed.error().offset;
   EXPECT_EQ(PrintPattern(*parsed), c.printed) << c.pattern;
 }
 
-INSTANTIATE_TEST_SUITE_P(Grammar, ParserTableTest, ::testing::ValuesIn(kParseCases));
+INSTANTIATE_TEST_SUITE_P(Grammar, ParserTableTest, ::testing::ValuesIn(kParseCases),
+                         [](const auto& param_info) {
+                           return "row" + std::to_string(param_info.index);
+                         });
 
 TEST(ParserTest, KeepsSourceAndOffsets) {
   auto parsed = ParsePattern("{ $.a = 1 && $.b = \"x\" }");
@@ -155,8 +159,8 @@ TEST(ParserTest, KeepsSourceAndOffsets) {
 }
 
 TEST(ParserTest, NumberLiteralGrammar) {
-  for (const char* yes : {"0", "1", "-1", "+1", "1.5", "1e3", "1E3", "1e+3", "1e-3", "10e-3",
-                          "55.5", "007"}) {
+  for (const char* yes :
+       {"0", "1", "-1", "+1", "1.5", "1e3", "1E3", "1e+3", "1e-3", "10e-3", "55.5", "007"}) {
     EXPECT_TRUE(IsNumberLiteral(yes)) << yes;
   }
   for (const char* no : {"", "-", "+", ".5", "5.", "1e", "1e+", "1.2.3", "0x10", "inf", "nan",

@@ -11,17 +11,30 @@ namespace {
 constexpr std::array<std::string_view, 10> kKeys = {
     "errorCode", "eventName", "a", "b", "n", "x.y", "arr", "obj", "flag", "nothing"};
 
-constexpr std::array<std::string_view, 16> kStrings = {
-    "AccessDenied", "AccessDeniedException", "Client.UnauthorizedOperation",
-    "UnauthorizedOperation", "StopLogging", "CreateTrail", "", "4xx", "400", "1e3", "true",
-    "null", "a b", "Ev*ent", "delivery.logs.amazonaws.com", "ab"};
+constexpr std::array<std::string_view, 16> kStrings = {"AccessDenied",
+                                                       "AccessDeniedException",
+                                                       "Client.UnauthorizedOperation",
+                                                       "UnauthorizedOperation",
+                                                       "StopLogging",
+                                                       "CreateTrail",
+                                                       "",
+                                                       "4xx",
+                                                       "400",
+                                                       "1e3",
+                                                       "true",
+                                                       "null",
+                                                       "a b",
+                                                       "Ev*ent",
+                                                       "delivery.logs.amazonaws.com",
+                                                       "ab"};
 
-constexpr std::array<std::string_view, 12> kNumbers = {"0",  "-0", "1",   "400",  "1e3",  "1000",
+constexpr std::array<std::string_view, 12> kNumbers = {"0",   "-0", "1",    "400",  "1e3",   "1000",
                                                        "1.5", "-2", "2.50", "1E+3", "0.001", "12"};
 
 constexpr std::array<std::string_view, 12> kWords = {
-    "ERROR", "WARN", "INFO", "[ERROR]", "400", "1534", "GET", "/index.html", "\"GET /x\"",
-    "[10/Oct/2000:13:25:15 -0700]", "ARGUMENTS", "-"};
+    "ERROR",     "WARN", "INFO",        "[ERROR]",    "400",
+    "1534",      "GET",  "/index.html", "\"GET /x\"", "[10/Oct/2000:13:25:15 -0700]",
+    "ARGUMENTS", "-"};
 
 }  // namespace
 
@@ -103,9 +116,9 @@ std::string EventGenerator::JsonEvent() {
 
 std::string EventGenerator::Selector() {
   static constexpr std::array<std::string_view, 16> kSelectors = {
-      "$.errorCode", "$.eventName", "$.a",     "$.b",         "$.n",       "$.['x.y']",
-      "$.arr[0]",    "$.arr[1]",    "$.arr[*]", "$.obj.a",     "$.obj.*",   "$.*",
-      "$.obj.arr[0]", "$.flag",     "$.nothing", "$.obj.obj.n"};
+      "$.errorCode",  "$.eventName", "$.a",       "$.b",        "$.n",     "$.['x.y']",
+      "$.arr[0]",     "$.arr[1]",    "$.arr[*]",  "$.obj.a",    "$.obj.*", "$.*",
+      "$.obj.arr[0]", "$.flag",      "$.nothing", "$.obj.obj.n"};
   return std::string(kSelectors[Pick(kSelectors.size())]);
 }
 

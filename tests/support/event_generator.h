@@ -24,7 +24,9 @@ class EventGenerator {
   std::string DelimitedPattern();
 
  private:
-  std::size_t Pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
+  std::size_t Pick(std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+  }
   bool Chance(int percent) { return static_cast<int>(Pick(100)) < percent; }
   std::string JsonValue(int depth);
   std::string JsonKey();

@@ -309,8 +309,9 @@ bool Ordered(CompareOp op, double a, double b) {
 }
 
 bool NodeSatisfies(const JsonNode& node, CompareOp op, const Value& v) {
-  const bool scalar = node.kind == JsonNode::Kind::kString || node.kind == JsonNode::Kind::kNumber ||
-                      node.kind == JsonNode::Kind::kTrue || node.kind == JsonNode::Kind::kFalse;
+  const bool scalar = node.kind == JsonNode::Kind::kString ||
+                      node.kind == JsonNode::Kind::kNumber || node.kind == JsonNode::Kind::kTrue ||
+                      node.kind == JsonNode::Kind::kFalse;
   if (!scalar) return false;
   const std::string text = node.kind == JsonNode::Kind::kTrue    ? "true"
                            : node.kind == JsonNode::Kind::kFalse ? "false"

@@ -24,7 +24,7 @@ struct JsonNode {
   Kind kind = Kind::kNull;
   std::string text;  // string: unescaped; number: token as written
   double number = 0;
-  std::vector<JsonNode> items;                           // array
+  std::vector<JsonNode> items;                            // array
   std::vector<std::pair<std::string, JsonNode>> members;  // object, in order, duplicates kept
 };
 
