@@ -74,6 +74,9 @@ class Parser {
   Result<Expr> ParseOr(Dialect dialect, std::size_t depth);
   Result<Expr> ParseAnd(Dialect dialect, std::size_t depth);
   Result<Expr> ParseUnary(Dialect dialect, std::size_t depth);
+  using Operand = Result<Expr> (Parser::*)(Dialect, std::size_t);
+  Result<Expr> ParseChain(ExprKind kind, std::string_view op, Operand operand, Dialect dialect,
+                          std::size_t depth);
   Result<Expr> ParseJsonTest();
   Result<Expr> ParseDelimitedTest();
   Result<CompareOp> ParseOperator();
@@ -259,42 +262,33 @@ Result<void> Parser::ParseJson() {
 }
 
 Result<Expr> Parser::ParseOr(Dialect dialect, std::size_t depth) {
-  auto first = ParseAnd(dialect, depth);
-  if (!first) return first;
-  Expr node;
-  node.kind = ExprKind::kOr;
-  node.offset = first->offset;
-  node.children.push_back(std::move(*first));
-  while (true) {
-    SkipBlanks();
-    if (!LookingAt("||")) {
-      if (Peek() == '|') return FailHere("expected '||' (a single '|' is not an operator)");
-      break;
-    }
-    pos_ += 2;
-    auto next = ParseAnd(dialect, depth);
-    if (!next) return next;
-    node.children.push_back(std::move(*next));
-  }
-  if (node.children.size() == 1) return std::move(node.children[0]);
-  return node;
+  return ParseChain(ExprKind::kOr, "||", &Parser::ParseAnd, dialect, depth);
 }
 
 Result<Expr> Parser::ParseAnd(Dialect dialect, std::size_t depth) {
-  auto first = ParseUnary(dialect, depth);
+  return ParseChain(ExprKind::kAnd, "&&", &Parser::ParseUnary, dialect, depth);
+}
+
+// operand ( op operand )*, flattened into one n-ary node (or the lone operand).
+Result<Expr> Parser::ParseChain(ExprKind kind, std::string_view op, Operand operand,
+                                Dialect dialect, std::size_t depth) {
+  auto first = (this->*operand)(dialect, depth);
   if (!first) return first;
   Expr node;
-  node.kind = ExprKind::kAnd;
+  node.kind = kind;
   node.offset = first->offset;
   node.children.push_back(std::move(*first));
   while (true) {
     SkipBlanks();
-    if (!LookingAt("&&")) {
-      if (Peek() == '&') return FailHere("expected '&&' (a single '&' is not an operator)");
+    if (!LookingAt(op)) {
+      if (Peek() == op[0]) {
+        return FailHere("expected '" + std::string(op) + "' (a single '" + op[0] +
+                        "' is not an operator)");
+      }
       break;
     }
     pos_ += 2;
-    auto next = ParseUnary(dialect, depth);
+    auto next = (this->*operand)(dialect, depth);
     if (!next) return next;
     node.children.push_back(std::move(*next));
   }
