@@ -185,6 +185,45 @@ INSTANTIATE_TEST_SUITE_P(Shared, DatasetTest, ::testing::ValuesIn(kDatasets),
                            return name;
                          });
 
+// sample-data/expected.json was computed by scripts/make-sample-data.py with plain Python
+// logic (no pattern engine); the CIS patterns must reproduce its totals on both inputs.
+TEST(SampleDataTest, CisFiltersReproduceExpectedJson) {
+  const fs::path dir = fs::path(TRAILREPLAY_SOURCE_DIR) / "sample-data";
+  simdjson::dom::parser json_parser;
+  simdjson::dom::element expected;
+  const std::string expected_text = ReadFile(dir / "expected.json");
+  ASSERT_EQ(json_parser.parse(expected_text).get(expected), simdjson::SUCCESS);
+
+  SelectorPlan plan;
+  const CompiledPattern unauthorized(*ParsePattern(kCisUnauthorized), plan);
+  const CompiledPattern trail(*ParsePattern(kCisTrailChanges), plan);
+  EventContext event(&plan);
+  auto count = [&](const std::vector<std::string>& records, std::uint64_t& u, std::uint64_t& t) {
+    for (const std::string& record : records) {
+      event.Reset(record);
+      u += unauthorized.Matches(event) ? 1u : 0u;
+      t += trail.Matches(event) ? 1u : 0u;
+    }
+  };
+
+  std::uint64_t events = 0, u = 0, t = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir / "AWSLogs")) {
+    if (!entry.is_regular_file()) continue;
+    if (entry.path().string().find("CloudTrail-Digest") != std::string::npos) continue;
+    const std::vector<std::string> records = Records(entry.path());
+    events += records.size();
+    count(records, u, t);
+  }
+  EXPECT_EQ(events, uint64_t(expected["s3_layout"]["events"]));
+  EXPECT_EQ(u, uint64_t(expected["s3_layout"]["unauthorized_api_calls"]["total"]));
+  EXPECT_EQ(t, uint64_t(expected["s3_layout"]["cloudtrail_cfg_changes"]["total"]));
+
+  u = t = 0;
+  count(Records(dir / "events.jsonl"), u, t);
+  EXPECT_EQ(u, uint64_t(expected["events_jsonl"]["unauthorized_api_calls"]["total"]));
+  EXPECT_EQ(t, uint64_t(expected["events_jsonl"]["cloudtrail_cfg_changes"]["total"]));
+}
+
 TEST(DifferentialTest, SampleEventsAgreeOnGeneratedPatterns) {
   const fs::path path = fs::path(TRAILREPLAY_SOURCE_DIR) / "sample-data" / "events.jsonl";
   std::vector<std::string> events = Records(path);
