@@ -12,6 +12,7 @@
 //   - < > <= >= hold only for JSON numbers.
 #include "pattern/compiled.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "pattern/glob.h"
@@ -71,6 +72,7 @@ std::uint32_t SelectorPlan::Add(const Selector& selector) {
   nodes_[node].terminals.push_back(id);
   selectors_.push_back(selector.steps);
   selector_count_ = selectors_.size();
+  max_depth_ = std::max(max_depth_, selector.steps.size());
   return id;
 }
 

@@ -43,6 +43,8 @@ class SelectorPlan {
   // Adds a selector (equal selectors share an id) and returns its id.
   std::uint32_t Add(const Selector& selector);
   std::size_t size() const { return selector_count_; }
+  // Steps in the longest selector: how deep an extraction walk can go.
+  std::size_t max_depth() const { return max_depth_; }
   bool empty() const { return selector_count_ == 0; }
 
   struct Node {
@@ -63,6 +65,7 @@ class SelectorPlan {
   std::vector<Node> nodes_;  // nodes_[0] is `$`
   std::vector<std::vector<PathStep>> selectors_;
   std::size_t selector_count_ = 0;
+  std::size_t max_depth_ = 0;
 };
 
 // A space-delimited field bound to a pattern slot.

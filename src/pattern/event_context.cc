@@ -92,7 +92,10 @@ void EventContext::ExtractJson() {
   }
   ondemand::object root;
   if (doc.get_object().get(root)) return;
-  if (impl_->levels.empty()) impl_->levels.resize(1);
+  // Sized once, before the walk: the walk holds references into it across recursion.
+  const std::size_t depth = plan_ != nullptr ? plan_->max_depth() : 0;
+  if (impl_->levels.size() < depth + 2) impl_->levels.resize(depth + 2);
+  if (plan_ != nullptr && values_.size() < plan_->size()) values_.resize(plan_->size());
   impl_->levels[0].assign(1, 0);  // the root node `$`
   bool ok = plan_ == nullptr || plan_->empty() ? true : impl_->WalkObject(root, 0, *this);
   if (ok && (plan_ == nullptr || plan_->empty())) {
@@ -116,7 +119,6 @@ void EventContext::ExtractJson() {
 
 bool EventContext::Impl::WalkObject(ondemand::object object, std::size_t depth, EventContext& ctx) {
   const auto& nodes = ctx.plan_->nodes();
-  if (levels.size() <= depth + 1) levels.resize(depth + 2);
   for (auto field_result : object) {
     ondemand::field field;
     if (std::move(field_result).get(field)) return false;
@@ -162,7 +164,6 @@ bool EventContext::Impl::Walk(ondemand::value value, std::size_t depth, EventCon
       }
       ondemand::array array;
       if (value.get_array().get(array)) return false;
-      if (levels.size() <= depth + 1) levels.resize(depth + 2);
       std::uint32_t index = 0;
       for (auto element_result : array) {
         ondemand::value element;
