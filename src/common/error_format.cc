@@ -4,22 +4,6 @@
 
 namespace trailreplay {
 
-const char* ErrorCodeName(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidPattern:
-      return "invalid pattern";
-    case ErrorCode::kPatternLimit:
-      return "pattern over AWS limit";
-    case ErrorCode::kInvalidTransformation:
-      return "invalid metric transformation";
-    case ErrorCode::kInvalidArgument:
-      return "invalid argument";
-    case ErrorCode::kIo:
-      return "I/O error";
-  }
-  return "error";
-}
-
 namespace {
 
 // Control characters and bytes outside printable ASCII would shift the caret or garble the

@@ -25,8 +25,6 @@ enum class ErrorCode {
   kIo,                     // reading or writing a file failed
 };
 
-const char* ErrorCodeName(ErrorCode code);
-
 struct Error {
   static constexpr std::size_t kNoOffset = static_cast<std::size_t>(-1);
 

@@ -266,7 +266,7 @@ std::vector<std::pair<std::string, std::string>> ExtractedValues(
     return out;
   }
   if (transformation != nullptr) {
-    if (p.kind == PatternKind::kDelimited) compiled.BindSlots(event, bound);
+    // `bound` already holds this event's slot binding (space-delimited patterns).
     for (const ValueRef& ref : transformation->references()) {
       if (auto text = ReadReference(ref, event, bound)) add(ref.text, *text);
     }

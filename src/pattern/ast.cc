@@ -8,22 +8,6 @@
 
 namespace trailreplay::pattern {
 
-const char* PatternKindName(PatternKind kind) {
-  switch (kind) {
-    case PatternKind::kMatchAll:
-      return "all";
-    case PatternKind::kTerms:
-      return "terms";
-    case PatternKind::kRegex:
-      return "regex";
-    case PatternKind::kJson:
-      return "json";
-    case PatternKind::kDelimited:
-      return "delimited";
-  }
-  return "?";
-}
-
 const char* CompareOpText(CompareOp op) {
   switch (op) {
     case CompareOp::kEq:
@@ -69,7 +53,7 @@ std::string PrintValue(const Value& value) {
     case Value::Kind::kRegex:
       return "%" + value.text + "%";
     case Value::Kind::kString:
-      return (value.glob ? "glob" : "") + QuoteJson(value.text);
+      return (value.glob ? "glob" : "") + JsonString(value.text);
   }
   return "?";
 }
@@ -120,10 +104,6 @@ bool IsPlainName(std::string_view name) {
 }
 
 }  // namespace
-
-std::string QuoteJson(std::string_view text) { return JsonString(text); }
-
-bool Selector::HasWildcard() const { return WildcardCount() > 0; }
 
 std::size_t Selector::WildcardCount() const {
   std::size_t count = 0;
@@ -177,7 +157,7 @@ std::string PrintPattern(const Pattern& pattern) {
         if (i > 0) out += ", ";
         if (term.mode == TermMode::kExcluded) out += "-";
         if (term.mode == TermMode::kOptional) out += "?";
-        out += QuoteJson(term.text);
+        out += JsonString(term.text);
       }
       return out + ")";
     }

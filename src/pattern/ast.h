@@ -23,8 +23,6 @@ namespace trailreplay::pattern {
 
 enum class PatternKind { kMatchAll, kTerms, kRegex, kJson, kDelimited };
 
-const char* PatternKindName(PatternKind kind);
-
 // ---- term expressions -------------------------------------------------------------------
 
 enum class TermMode { kRequired, kExcluded, kOptional };
@@ -49,7 +47,6 @@ struct PathStep {
 struct Selector {
   std::vector<PathStep> steps;
   std::size_t offset = 0;
-  bool HasWildcard() const;
   std::size_t WildcardCount() const;
   std::string ToString() const;  // canonical: $.a.b[0][*].*['x.y']
 };
@@ -113,8 +110,5 @@ struct Pattern {
 // Canonical printed form, one line, e.g.
 //   json(or(eq($.errorCode, glob"*UnauthorizedOperation"), eq($.errorCode, glob"AccessDenied*")))
 std::string PrintPattern(const Pattern& pattern);
-
-// Quotes `text` as a JSON string literal ("..." with escapes).
-std::string QuoteJson(std::string_view text);
 
 }  // namespace trailreplay::pattern
