@@ -23,6 +23,9 @@ enum class ErrorCode {
   kInvalidTransformation,  // metric value, default value, dimensions or unit
   kInvalidArgument,        // a bad command-line or API argument
   kIo,                     // reading or writing a file failed
+  kLimit,                  // an input over a configured limit (decompressed size, file size)
+  kInvalidInput,           // input content that is not what it claims (corrupt JSON, bad record)
+  kDatabase,               // SQLite reported an error
 };
 
 struct Error {

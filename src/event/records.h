@@ -1,0 +1,117 @@
+// Records out of a decoded document: every shape CloudTrail data is found in.
+//
+//   kRecords      {"Records":[{...},{...}]}            a CloudTrail log file
+//   kArray        [{...},{...}]                        exports, Grimoire/Stratus logs
+//   kSingle       {"eventVersion":...,"eventID":...}   one record per file
+//   kLines        {...}\n{...}\n                       JSON Lines (also concatenated objects)
+//   kExport       2024-03-01T00:05:12.123Z {...}\n     CloudWatch Logs export to S3
+//   kDigest       {"digestStartTime":...,"logFiles":[...]}   CloudTrail-Digest: skipped
+//   kOtherJson    any other JSON (AWS Config snapshots, policies, ...): skipped
+//   kNotJson      not JSON at all (or empty): the caller decides whether that is an error
+//
+// The classifier reads only the start of the document (the first value's keys, or the first
+// line). The splitter then walks the document with a small structural scanner (strings,
+// escapes, bracket depth: no recursion, so nesting depth costs nothing) and yields each
+// record's exact bytes with its byte offset and index. It does not validate the record's
+// inside beyond its structure; the caller parses each record (simdjson) and reports the ones
+// that fail.
+//
+// A record that is not an object (a number in the Records array, a bad JSON Lines line) is a
+// bad record: reported, skipped, and the stream goes on. A document whose structure breaks
+// (unterminated string, truncated array) stops the stream: everything before the break was
+// yielded, and the stop says where.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trailreplay::event {
+
+enum class DocumentKind : std::uint8_t {
+  kRecords,
+  kArray,
+  kSingle,
+  kLines,
+  kExport,
+  kDigest,
+  kOtherJson,
+  kNotJson,
+};
+
+// "records", "array", "single", "lines", "export", "digest", "other-json", "not-json".
+std::string_view DocumentKindName(DocumentKind kind);
+
+// True for the kinds whose records are CloudTrail events.
+bool HoldsRecords(DocumentKind kind);
+
+struct Record {
+  // kRecord: the record's JSON object, exactly as in the document. kBadRecord: the skipped
+  // bytes (the value, or the rest of the line for line-based kinds). kStop: empty.
+  std::string_view text;
+  std::uint64_t offset = 0;  // byte offset of text (or of the bad record) in the document
+  std::uint64_t index = 0;   // 0-based index among the document's records (bad ones included)
+  // kExport: the line's timestamp in milliseconds since the epoch; -1 otherwise.
+  std::int64_t export_time_ms = -1;
+  std::string error;  // kBadRecord / kStop: what is wrong ("record is not an object (number)")
+};
+
+class RecordStream {
+ public:
+  // `data` must outlive the stream. Classifies the document at once.
+  explicit RecordStream(std::string_view data);
+
+  DocumentKind kind() const { return kind_; }
+
+  enum class Step : std::uint8_t {
+    kRecord,     // `out` holds a record
+    kBadRecord,  // `out.offset`, `out.index` and `out.error` describe a skipped record
+    kEnd,        // no more records
+    kStop,       // the document's structure is broken at `out.offset`; `out.error` says how
+  };
+  // For kDigest, kOtherJson and kNotJson the first call returns kEnd.
+  Step Next(Record& out);
+
+ private:
+  // Where the kArray / kRecords walker is inside the top-level array.
+  enum class Expect : std::uint8_t { kFirst, kSeparator };
+
+  void Classify();
+  void ClassifyObject(std::size_t start);
+  void SetRecordsNotArray(std::size_t value);
+  Step NextInArray(Record& out);
+  Step NextSingle(Record& out);
+  Step NextLine(Record& out);
+  Step NextValue(Record& out);
+  Step NextExport(Record& out);
+  Step Emit(Record& out, std::size_t begin, std::size_t end);
+  Step Bad(Record& out, std::size_t begin, std::size_t end, std::string error);
+  Step Stop(Record& out, std::size_t offset, std::string error);
+  Step End();
+
+  std::string_view data_;
+  DocumentKind kind_ = DocumentKind::kNotJson;
+  std::size_t pos_ = 0;
+  std::uint64_t index_ = 0;
+  bool done_ = false;
+
+  Expect expect_ = Expect::kFirst;
+  std::size_t array_start_ = 0;  // kArray / kRecords: offset of the '[' (for truncation stops)
+  bool line_mode_ = false;       // kLines: one line holds whole values (see records.cc)
+  std::size_t line_end_ = 0;     // kLines line mode: end of the current line, or npos
+  std::size_t single_end_ = 0;   // kSingle: one past the object
+  std::size_t trailing_ = 0;     // kSingle: offset of data after the object, or npos
+  bool single_done_ = false;
+  // A stop found while classifying ("Records" not an array, a broken kSingle object), returned
+  // by the first Next().
+  bool pending_stop_ = false;
+  std::size_t pending_offset_ = 0;
+  std::string pending_error_;
+  // Bracket kinds of nesting levels beyond 64 (the first 64 live in a register), kept across
+  // records so deep documents allocate once, not per record.
+  std::vector<std::uint64_t> deep_brackets_;
+};
+
+}  // namespace trailreplay::event

@@ -1,0 +1,159 @@
+// One zlib inflater (gzip wrapper only: 16 + MAX_WBITS) decodes straight into `out`, which
+// starts near 4x the compressed size and at most doubles at each step (buffer_growth.h). The
+// buffer never grows past max_output + 1 bytes: the extra byte is how a stream that is exactly
+// at the limit is told from one that crosses it, and inflation stops at the first byte over. At the
+// end of each member the rest of the input decides: another gzip magic starts the next member
+// (inflateReset), zero padding ends the data, anything else is trailing garbage.
+#include "input/gzip.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+
+#include "input/buffer_growth.h"
+
+namespace trailreplay::input {
+namespace {
+
+// zlib's avail_in / avail_out are 32-bit; larger buffers are fed in pieces.
+constexpr std::size_t kMaxZlibChunk = std::size_t{1} << 30;
+constexpr std::size_t kMinInitialOutput = 64 * 1024;
+
+class Inflater {
+ public:
+  Inflater() = default;
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+  ~Inflater() {
+    if (live_) inflateEnd(&stream_);
+  }
+
+  bool Init() {
+    live_ = inflateInit2(&stream_, 16 + MAX_WBITS) == Z_OK;
+    return live_;
+  }
+  z_stream& stream() { return stream_; }
+
+ private:
+  z_stream stream_{};
+  bool live_ = false;
+};
+
+bool AllZero(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\0'; });
+}
+
+std::string ZlibMessage(const z_stream& stream, int rc) {
+  if (stream.msg != nullptr) return stream.msg;
+  return rc == Z_MEM_ERROR ? "out of memory" : "invalid data";
+}
+
+}  // namespace
+
+bool IsGzip(std::string_view bytes) {
+  return bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
+         static_cast<unsigned char>(bytes[1]) == 0x8b;
+}
+
+Result<void> GunzipAll(std::string_view compressed, std::string& out, std::uint64_t max_output) {
+  out.clear();
+  if (!IsGzip(compressed)) {
+    return MakeError(ErrorCode::kInvalidInput, "not gzip data (no 1f 8b magic at the start)", 0);
+  }
+  Inflater inflater;
+  if (!inflater.Init()) return MakeError(ErrorCode::kIo, "cannot initialise zlib", 0);
+  z_stream& zs = inflater.stream();
+
+  // The output buffer's ceiling: one byte past the limit, and what a string can hold.
+  const std::uint64_t max_size = std::min<std::uint64_t>(out.max_size(), kMaxZlibChunk * 1024);
+  const auto cap = static_cast<std::size_t>(max_output >= max_size ? max_size : max_output + 1);
+  const std::size_t guess =
+      compressed.size() > cap / 4 ? cap : std::max(compressed.size() * 4, kMinInitialOutput);
+  out.resize(FirstBufferSize(cap, guess));
+
+  const auto* base = reinterpret_cast<const Bytef*>(compressed.data());
+  std::size_t in_pos = 0;
+  std::size_t produced = 0;
+  std::size_t member_start = 0;
+  auto fail = [&](ErrorCode code, std::string message, std::size_t offset) -> Result<void> {
+    out.resize(produced);
+    return MakeError(code, std::move(message), offset);
+  };
+
+  for (;;) {
+    if (produced == out.size()) {
+      if (out.size() >= cap) {
+        return fail(
+            ErrorCode::kLimit,
+            "decompressed size exceeds the limit of " + std::to_string(max_output) + " bytes",
+            in_pos);
+      }
+      out.resize(NextBufferSize(out.size(), cap));
+    }
+    const std::size_t in_avail = std::min(compressed.size() - in_pos, kMaxZlibChunk);
+    const std::size_t out_avail = std::min(out.size() - produced, kMaxZlibChunk);
+    // zlib's API takes a non-const pointer but never writes through next_in.
+    zs.next_in = const_cast<Bytef*>(base + in_pos);
+    zs.avail_in = static_cast<uInt>(in_avail);
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
+    zs.avail_out = static_cast<uInt>(out_avail);
+
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    const std::size_t consumed = in_avail - zs.avail_in;
+    const std::size_t written = out_avail - zs.avail_out;
+    in_pos += consumed;
+    produced += written;
+
+    if (produced > max_output) {
+      produced = static_cast<std::size_t>(max_output);
+      return fail(ErrorCode::kLimit,
+                  "decompressed size exceeds the limit of " + std::to_string(max_output) + " bytes",
+                  in_pos);
+    }
+    if (rc == Z_STREAM_END) {
+      const std::string_view rest = compressed.substr(in_pos);
+      if (rest.empty() || AllZero(rest)) break;
+      if (rest == "\x1f") {
+        // Half a magic: the next member was cut right after its first byte.
+        return fail(ErrorCode::kInvalidInput,
+                    "truncated gzip data (member starting at byte " + std::to_string(in_pos) +
+                        " ended at byte " + std::to_string(compressed.size()) + ")",
+                    compressed.size());
+      }
+      if (!IsGzip(rest)) {
+        return fail(ErrorCode::kInvalidInput,
+                    "trailing garbage after gzip member at offset " + std::to_string(in_pos),
+                    in_pos);
+      }
+      inflateReset(&zs);
+      member_start = in_pos;
+      continue;
+    }
+    if (rc == Z_OK) continue;
+    if (rc == Z_BUF_ERROR) {
+      // No progress was possible: out of output space (grown on the next turn), out of the
+      // current input piece, or out of input altogether.
+      if (zs.avail_out == 0 || in_pos < compressed.size()) {
+        if (consumed == 0 && written == 0 && zs.avail_out != 0 && zs.avail_in != 0) {
+          return fail(ErrorCode::kInvalidInput, "zlib made no progress", in_pos);
+        }
+        continue;
+      }
+      return fail(ErrorCode::kInvalidInput,
+                  "truncated gzip data (member starting at byte " + std::to_string(member_start) +
+                      " ended at byte " + std::to_string(in_pos) + ")",
+                  in_pos);
+    }
+    if (rc == Z_MEM_ERROR) return fail(ErrorCode::kIo, "zlib: out of memory", in_pos);
+    // Z_DATA_ERROR (bad header, bad block, CRC or length mismatch), Z_NEED_DICT, Z_STREAM_ERROR.
+    return fail(ErrorCode::kInvalidInput,
+                "corrupt gzip data at byte " + std::to_string(in_pos) +
+                    " (member starting at byte " + std::to_string(member_start) +
+                    "): " + ZlibMessage(zs, rc),
+                in_pos);
+  }
+  out.resize(produced);
+  return {};
+}
+
+}  // namespace trailreplay::input

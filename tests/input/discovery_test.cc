@@ -1,0 +1,278 @@
+#include "input/discovery.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace trailreplay::input {
+namespace {
+
+// A fresh directory under /tmp, removed (permissions restored first) when the test ends.
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/trailreplay-discovery-XXXXXX";
+    const char* made = mkdtemp(pattern);
+    EXPECT_NE(made, nullptr) << std::strerror(errno);
+    path_ = made != nullptr ? made : "";
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(
+             path_, std::filesystem::directory_options::skip_permission_denied, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_directory(ec) && !it->is_symlink(ec)) chmod(it->path().c_str(), 0700);
+    }
+    std::filesystem::remove_all(path_, ec);
+  }
+
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+  void MakeDir(const std::string& name) const {
+    ASSERT_EQ(mkdir((*this / name).c_str(), 0755), 0) << name << ": " << std::strerror(errno);
+  }
+  void Write(const std::string& name, const std::string& content) const {
+    std::ofstream out(*this / name, std::ios::binary);
+    out << content;
+    ASSERT_TRUE(out.good()) << name;
+  }
+  void Link(const std::string& target, const std::string& name) const {
+    ASSERT_EQ(symlink(target.c_str(), (*this / name).c_str()), 0)
+        << name << ": " << std::strerror(errno);
+  }
+
+ private:
+  std::string path_;
+};
+
+std::vector<std::string> Paths(const Discovery& d) {
+  std::vector<std::string> paths;
+  for (const InputFile& f : d.files) paths.push_back(f.path);
+  return paths;
+}
+
+std::vector<std::string> Issues(const Discovery& d) {
+  std::vector<std::string> issues;
+  for (const DiscoveryIssue& i : d.issues) issues.push_back(i.path + ": " + i.message);
+  return issues;
+}
+
+using Strings = std::vector<std::string>;
+
+TEST(DiscoveryTest, NestedDirectoriesInBytewiseOrder) {
+  TempDir t;
+  t.Write("b.json", "bb");
+  t.Write("a.json", "a");
+  t.Write("A.json", "");
+  t.Write("_x.json", "");
+  t.Write("a b.json", "");
+  t.Write("\xc3\xa9.json", "");  // é: bytes above ASCII sort last
+  t.MakeDir("sub");
+  t.Write("sub/z.json", "");
+  t.Write("sub/a.json", "");
+  t.MakeDir("sub/deeper");
+  t.MakeDir("sub/deeper/deepest");
+  t.Write("sub/deeper/deepest/x.json.gz", "");
+  t.MakeDir("empty");
+
+  const Discovery d = Discover({t.path()});
+  EXPECT_EQ(Paths(d), (Strings{t / "A.json", t / "_x.json", t / "a b.json", t / "a.json",
+                               t / "b.json", t / "sub/a.json", t / "sub/deeper/deepest/x.json.gz",
+                               t / "sub/z.json", t / "\xc3\xa9.json"}));
+  EXPECT_TRUE(d.issues.empty()) << testing::PrintToString(Issues(d));
+}
+
+TEST(DiscoveryTest, SizeAndModificationTime) {
+  TempDir t;
+  t.Write("f.json", "12345");
+  const timespec times[2] = {{1600000000, 0}, {1700000000, 123456789}};
+  ASSERT_EQ(utimensat(AT_FDCWD, (t / "f.json").c_str(), times, 0), 0);
+  const Discovery d = Discover({t / "f.json"});
+  ASSERT_EQ(d.files.size(), 1u);
+  EXPECT_EQ(d.files[0].size, 5u);
+  EXPECT_EQ(d.files[0].mtime_ns, 1700000000123456789);
+}
+
+TEST(DiscoveryTest, PathsAreJoinedWithOneSeparator) {
+  TempDir t;
+  t.MakeDir("d");
+  t.Write("d/f.json", "");
+  EXPECT_EQ(Paths(Discover({t / "d/"})), Strings{t / "d/f.json"});
+  EXPECT_EQ(Paths(Discover({t / "d"})), Strings{t / "d/f.json"});
+}
+
+TEST(DiscoveryTest, PathsKeepTheOrderGiven) {
+  TempDir t;
+  t.MakeDir("b");
+  t.MakeDir("a");
+  t.Write("b/1.json", "");
+  t.Write("a/2.json", "");
+  t.Write("c.json", "");
+  EXPECT_EQ(Paths(Discover({t / "c.json", t / "b", t / "a"})),
+            (Strings{t / "c.json", t / "b/1.json", t / "a/2.json"}));
+  EXPECT_TRUE(Discover({}).files.empty());
+}
+
+TEST(DiscoveryTest, SymbolicLinkLoopIsReportedOnceAndNotFollowed) {
+  TempDir t;
+  t.MakeDir("dir");
+  t.Write("dir/f.json", "");
+  t.Link("..", "dir/up");  // back to the root being walked
+  t.Link(".", "dir/self");
+
+  const Discovery d = Discover({t.path()});
+  EXPECT_EQ(Paths(d), Strings{t / "dir/f.json"});
+  EXPECT_EQ(Issues(d),
+            (Strings{t / "dir/self: symbolic link loop", t / "dir/up: symbolic link loop"}));
+}
+
+TEST(DiscoveryTest, LinkThatPointsAtItselfIsALoop) {
+  TempDir t;
+  t.Link("me", "me");
+  t.Link("b", "a");
+  t.Link("a", "b");
+  const Discovery d = Discover({t.path()});
+  EXPECT_TRUE(d.files.empty());
+  EXPECT_EQ(Issues(d), (Strings{t / "a: symbolic link loop", t / "b: symbolic link loop",
+                                t / "me: symbolic link loop"}));
+  EXPECT_EQ(Issues(Discover({t / "me"})), Strings{t / "me: symbolic link loop"});
+}
+
+TEST(DiscoveryTest, LinkToADirectoryIsFollowedAndItsFilesListedOnce) {
+  TempDir t;
+  t.MakeDir("real");
+  t.Write("real/x.json", "");
+  t.Link("real", "alias");  // sorts first: the files are listed under it
+  t.MakeDir("other");
+  t.Write("other/y.json", "");
+
+  const Discovery d = Discover({t.path()});
+  EXPECT_EQ(Paths(d), (Strings{t / "alias/x.json", t / "other/y.json"}));
+  EXPECT_TRUE(d.issues.empty()) << testing::PrintToString(Issues(d));
+
+  // A link given as the PATH itself.
+  EXPECT_EQ(Paths(Discover({t / "alias"})), Strings{t / "alias/x.json"});
+}
+
+TEST(DiscoveryTest, LinksToFiles) {
+  TempDir t;
+  t.MakeDir("root");
+  t.MakeDir("outside");
+  t.Write("outside/ext.json", "external");
+  t.Write("root/real.json", "r");
+  t.Link("real.json", "root/a-link.json");    // reached before real.json: listed under its name
+  t.Link("real.json", "root/z-link.json");    // the same file again: not listed
+  t.Link("../outside/ext.json", "root/ext");  // outside the tree: followed
+
+  const Discovery d = Discover({t / "root"});
+  EXPECT_EQ(Paths(d), (Strings{t / "root/a-link.json", t / "root/ext"}));
+  ASSERT_EQ(d.files.size(), 2u);
+  EXPECT_EQ(d.files[0].size, 1u);  // the target's size, not the link's
+  EXPECT_EQ(d.files[1].size, 8u);
+  EXPECT_TRUE(d.issues.empty()) << testing::PrintToString(Issues(d));
+}
+
+TEST(DiscoveryTest, BrokenLink) {
+  TempDir t;
+  t.Link("does-not-exist.json", "broken.json");
+  t.Write("ok.json", "");
+  const Discovery d = Discover({t.path()});
+  EXPECT_EQ(Paths(d), Strings{t / "ok.json"});
+  EXPECT_EQ(Issues(d), Strings{t / "broken.json: broken symbolic link"});
+  EXPECT_EQ(Issues(Discover({t / "broken.json"})),
+            Strings{t / "broken.json: broken symbolic link"});
+}
+
+TEST(DiscoveryTest, TheSameFileTwiceIsListedOnce) {
+  TempDir t;
+  t.MakeDir("d");
+  t.Write("d/f.json", "");
+  ASSERT_EQ(link((t / "d/f.json").c_str(), (t / "d/hard.json").c_str()), 0);
+  const Discovery d = Discover({t / "d/f.json", t / "d/f.json", t / "d", t.path(), t / "d/"});
+  EXPECT_EQ(Paths(d), Strings{t / "d/f.json"});
+  EXPECT_TRUE(d.issues.empty()) << testing::PrintToString(Issues(d));
+}
+
+TEST(DiscoveryTest, MissingPath) {
+  TempDir t;
+  const Discovery d = Discover({t / "nope", t / "nope/deeper.json"});
+  EXPECT_TRUE(d.files.empty());
+  EXPECT_EQ(Issues(d), (Strings{t / "nope: no such file or directory",
+                                t / "nope/deeper.json: no such file or directory"}));
+}
+
+TEST(DiscoveryTest, FileUsedAsADirectory) {
+  TempDir t;
+  t.Write("f.json", "");
+  EXPECT_EQ(Issues(Discover({t / "f.json/x"})), Strings{t / "f.json/x: not a directory"});
+}
+
+TEST(DiscoveryTest, SpecialFilesAreSkippedWithAnIssue) {
+  TempDir t;
+  ASSERT_EQ(mkfifo((t / "fifo").c_str(), 0644), 0) << std::strerror(errno);
+
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  const std::string socket_path = t / "sock";
+  ASSERT_LT(socket_path.size(), sizeof(address.sun_path));
+  std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0)
+      << std::strerror(errno);
+  t.Link("fifo", "link-to-fifo");
+  t.Write("x.json", "");
+
+  const Discovery d = Discover({t.path(), "/dev/null"});
+  close(fd);
+  EXPECT_EQ(Paths(d), Strings{t / "x.json"});
+  EXPECT_EQ(Issues(d), (Strings{t / "fifo: not a regular file (fifo)",
+                                t / "link-to-fifo: not a regular file (fifo)",
+                                t / "sock: not a regular file (socket)",
+                                "/dev/null: not a regular file (character device)"}));
+}
+
+// An unreadable file is still listed: opening it is the reader's job, and its failure belongs
+// in the ledger.
+TEST(DiscoveryTest, UnreadableFileIsListed) {
+  TempDir t;
+  t.Write("secret.json", "{}");
+  ASSERT_EQ(chmod((t / "secret.json").c_str(), 0), 0);
+  const Discovery d = Discover({t.path()});
+  EXPECT_EQ(Paths(d), Strings{t / "secret.json"});
+  EXPECT_TRUE(d.issues.empty());
+}
+
+TEST(DiscoveryTest, DirectoryWithoutPermission) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads every directory; permissions cannot be tested";
+  TempDir t;
+  t.MakeDir("locked");
+  t.Write("locked/hidden.json", "");
+  t.MakeDir("open");
+  t.Write("open/visible.json", "");
+  t.MakeDir("searchable");  // readable but not searchable: names listed, entries not reachable
+  t.Write("searchable/f.json", "");
+  ASSERT_EQ(chmod((t / "locked").c_str(), 0), 0);
+  ASSERT_EQ(chmod((t / "searchable").c_str(), 0444), 0);
+
+  const Discovery d = Discover({t.path()});
+  EXPECT_EQ(Paths(d), Strings{t / "open/visible.json"});
+  EXPECT_EQ(Issues(d),
+            (Strings{t / "locked: permission denied", t / "searchable/f.json: permission denied"}));
+}
+
+}  // namespace
+}  // namespace trailreplay::input
