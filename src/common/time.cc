@@ -4,15 +4,6 @@
 
 namespace trailreplay {
 
-std::int64_t DaysFromCivil(std::int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 namespace {
 
 bool Digits(std::string_view text, std::size_t pos, std::size_t count, unsigned& out) {
@@ -133,10 +124,14 @@ Result<std::int64_t> ParseDurationArgument(std::string_view text) {
                      "invalid duration '" + std::string(text) + "': expected e.g. 90m, 24h, 2d");
   }
   switch (text[i]) {
-    case 's': return value;
-    case 'm': return value * 60;
-    case 'h': return value * 3600;
-    case 'd': return value * 86400;
+    case 's':
+      return value;
+    case 'm':
+      return value * 60;
+    case 'h':
+      return value * 3600;
+    case 'd':
+      return value * 86400;
     default:
       return MakeError(ErrorCode::kInvalidArgument, "invalid duration '" + std::string(text) +
                                                         "': the unit must be s, m, h or d");

@@ -19,7 +19,17 @@ inline constexpr std::int64_t kMinuteSeconds = 60;
 inline constexpr std::int64_t kBucketSeconds = 300;
 
 // Days since 1970-01-01 of a proleptic Gregorian date (month 1..12, day 1..31).
-std::int64_t DaysFromCivil(std::int64_t year, unsigned month, unsigned day);
+constexpr std::int64_t DaysFromCivil(std::int64_t year, unsigned month, unsigned day) {
+  if (month <= 2) --year;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const auto year_of_era = static_cast<unsigned>(year - era * 400);
+  const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
+}
+static_assert(DaysFromCivil(1970, 1, 1) == 0);
+static_assert(DaysFromCivil(2000, 3, 1) == 11017);
+static_assert(DaysFromCivil(1969, 12, 31) == -1);
 
 // Parses an ISO-8601 UTC timestamp: `YYYY-MM-DDTHH:MM:SS`, optional fraction `.f...`, then
 // `Z`, `+00:00` or `-00:00` (a non-zero offset is applied). Seconds are floored. Years

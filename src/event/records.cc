@@ -64,6 +64,8 @@
 #include <array>
 #include <cstring>
 
+#include "common/time.h"
+
 namespace trailreplay::event {
 namespace {
 
@@ -250,17 +252,6 @@ std::string RecordLabel(std::uint64_t index) { return "record " + std::to_string
 
 // --- Timestamps of CloudWatch Logs exports --------------------------------------------------
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-std::int64_t DaysFromCivil(std::int64_t year, std::int64_t month, std::int64_t day) {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const std::int64_t year_of_era = year - era * 400;
-  const std::int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const std::int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
-}
-
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 bool Digits(std::string_view s, std::size_t at, std::size_t count, std::int64_t* value) {
@@ -304,8 +295,12 @@ bool ParseTimestamp(std::string_view s, std::size_t* length, std::int64_t* epoch
   }
   if (p >= s.size() || s[p] != 'Z') return false;
   *length = p + 1;
-  *epoch_ms = ((DaysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60000 +
-              second * 1000 + millis;
+  *epoch_ms =
+      ((DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 24 + hour) *
+           60 +
+       minute) *
+          60000 +
+      second * 1000 + millis;
   return true;
 }
 

@@ -208,6 +208,37 @@ Result<ContainerKind> SniffContainer(const std::string& path) {
   return IsTarHeader(bytes) ? ContainerKind::kArchive : ContainerKind::kSingle;
 }
 
+// Fills `out` from `read` (bytes read, 0 at the end, or an Error) up to `max_bytes`. The first
+// buffer holds `expected` bytes (plus one) when known; it then grows along buffer_growth.h's
+// chain, never past the limit. Reading one byte past the limit tells "exactly at the limit"
+// from "over it", which returns `limit_error()` with `out` cut to the limit.
+template <typename ReadFn, typename LimitFn>
+Result<void> ReadCapped(std::string& out, std::uint64_t max_bytes, std::uint64_t expected,
+                        ReadFn read, LimitFn limit_error) {
+  const std::uint64_t cap = max_bytes >= out.max_size() ? out.max_size() : max_bytes + 1;
+  out.resize(expected > 0 ? static_cast<std::size_t>(std::min(expected + 1, cap))
+                          : FirstBufferSize(static_cast<std::size_t>(cap), kReadChunk));
+  std::size_t produced = 0;
+  for (;;) {
+    if (produced == out.size()) {
+      if (produced > max_bytes) {
+        out.resize(static_cast<std::size_t>(max_bytes));
+        return limit_error();
+      }
+      out.resize(NextBufferSize(out.size(), static_cast<std::size_t>(cap)));
+    }
+    Result<std::size_t> n = read(out.data() + produced, out.size() - produced, produced);
+    if (!n) {
+      out.resize(produced);
+      return std::move(n).error();
+    }
+    if (*n == 0) break;
+    produced += *n;
+  }
+  out.resize(produced);
+  return {};
+}
+
 Result<void> ReadWholeFile(const std::string& path, std::string& out, std::uint64_t max_bytes) {
   out.clear();
   const FileDescriptor fd(OpenForReading(path));
@@ -223,33 +254,19 @@ Result<void> ReadWholeFile(const std::string& path, std::string& out, std::uint6
   const auto declared = static_cast<std::uint64_t>(std::max<off_t>(st.st_size, 0));
   if (declared > max_bytes) return limit_error();
 
-  // Read one byte past the declared size (and past the limit) so a file that grew, or one
-  // whose size stat does not know (a pipe, /proc), is caught at the limit.
-  const std::uint64_t cap = max_bytes >= out.max_size() ? out.max_size() : max_bytes + 1;
-  out.resize(S_ISREG(st.st_mode) && declared > 0
-                 ? static_cast<std::size_t>(std::min<std::uint64_t>(declared + 1, cap))
-                 : FirstBufferSize(static_cast<std::size_t>(cap), kReadChunk));
-  std::size_t produced = 0;
-  for (;;) {
-    if (produced == out.size()) {
-      if (produced > max_bytes) {
-        out.resize(static_cast<std::size_t>(max_bytes));
-        return limit_error();
-      }
-      out.resize(NextBufferSize(out.size(), static_cast<std::size_t>(cap)));
-    }
-    const ssize_t n = read(fd.get(), out.data() + produced, out.size() - produced);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      out.resize(produced);
-      return MakeError(ErrorCode::kIo, "read error: " + ErrnoMessage(err), produced);
-    }
-    if (n == 0) break;
-    produced += static_cast<std::size_t>(n);
-  }
-  out.resize(produced);
-  return {};
+  // Read past the declared size: a file that grew, or one whose size stat does not know (a
+  // pipe, /proc), is still caught at the limit.
+  return ReadCapped(
+      out, max_bytes, S_ISREG(st.st_mode) ? declared : 0,
+      [&](char* buffer, std::size_t size, std::size_t produced) -> Result<std::size_t> {
+        for (;;) {
+          const ssize_t n = read(fd.get(), buffer, size);
+          if (n >= 0) return static_cast<std::size_t>(n);
+          if (errno == EINTR) continue;
+          return MakeError(ErrorCode::kIo, "read error: " + ErrnoMessage(errno), produced);
+        }
+      },
+      limit_error);
 }
 
 struct ArchiveReader::Impl {
@@ -401,34 +418,17 @@ Result<void> ArchiveReader::ReadData(std::string& out, std::uint64_t max_bytes) 
   }
   if (declared > max_bytes) return limit_error();
 
-  // One byte past the limit tells "exactly at the limit" from "over it".
-  const std::uint64_t cap = max_bytes >= out.max_size() ? out.max_size() : max_bytes + 1;
-  // A declared size (trusted up to kMaxPreallocation) gives an exact first buffer; otherwise
-  // the buffer follows the limit's halving chain (buffer_growth.h).
-  out.resize(declared > 0 ? static_cast<std::size_t>(
-                                std::min(cap, std::min(declared, kMaxPreallocation) + 1))
-                          : FirstBufferSize(static_cast<std::size_t>(cap), kReadChunk));
-  std::size_t produced = 0;
-  for (;;) {
-    if (produced == out.size()) {
-      if (produced > max_bytes) {
-        out.resize(static_cast<std::size_t>(max_bytes));
-        return limit_error();
-      }
-      out.resize(NextBufferSize(out.size(), static_cast<std::size_t>(cap)));
-    }
-    const la_ssize_t n = archive_read_data(s.a, out.data() + produced, out.size() - produced);
-    if (n == 0) break;
-    if (n < 0) {
-      out.resize(produced);
-      Error error = ArchiveError(s.a, position());
-      if (n == ARCHIVE_FATAL) s.fatal = error;
-      return error;
-    }
-    produced += static_cast<std::size_t>(n);
-  }
-  out.resize(produced);
-  return {};
+  // A declared size is trusted for the first buffer only up to kMaxPreallocation.
+  return ReadCapped(
+      out, max_bytes, std::min(declared, kMaxPreallocation),
+      [&](char* buffer, std::size_t size, std::size_t) -> Result<std::size_t> {
+        const la_ssize_t n = archive_read_data(s.a, buffer, size);
+        if (n >= 0) return static_cast<std::size_t>(n);
+        Error error = ArchiveError(s.a, position());
+        if (n == ARCHIVE_FATAL) s.fatal = error;
+        return error;
+      },
+      limit_error);
 }
 
 }  // namespace trailreplay::input

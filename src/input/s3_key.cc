@@ -7,6 +7,8 @@
 
 #include <vector>
 
+#include "common/time.h"
+
 namespace trailreplay::input {
 namespace {
 
@@ -52,19 +54,6 @@ bool IsTrailName(std::string_view s) {
   }
   return true;
 }
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-constexpr std::int64_t DaysFromCivil(std::int64_t year, unsigned month, unsigned day) {
-  if (month <= 2) --year;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto year_of_era = static_cast<unsigned>(year - era * 400);
-  const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
-}
-static_assert(DaysFromCivil(1970, 1, 1) == 0);
-static_assert(DaysFromCivil(2000, 3, 1) == 11017);
-static_assert(DaysFromCivil(1969, 12, 31) == -1);
 
 constexpr bool IsLeapYear(unsigned year) {
   return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;

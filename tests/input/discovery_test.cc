@@ -1,4 +1,5 @@
 #include "input/discovery.h"
+#include "support/files.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -17,46 +18,8 @@
 namespace trailreplay::input {
 namespace {
 
-// A fresh directory under /tmp, removed (permissions restored first) when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/trailreplay-discovery-XXXXXX";
-    const char* made = mkdtemp(pattern);
-    EXPECT_NE(made, nullptr) << std::strerror(errno);
-    path_ = made != nullptr ? made : "";
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    for (auto it = std::filesystem::recursive_directory_iterator(
-             path_, std::filesystem::directory_options::skip_permission_denied, ec);
-         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_directory(ec) && !it->is_symlink(ec)) chmod(it->path().c_str(), 0700);
-    }
-    std::filesystem::remove_all(path_, ec);
-  }
-
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
-  void MakeDir(const std::string& name) const {
-    ASSERT_EQ(mkdir((*this / name).c_str(), 0755), 0) << name << ": " << std::strerror(errno);
-  }
-  void Write(const std::string& name, const std::string& content) const {
-    std::ofstream out(*this / name, std::ios::binary);
-    out << content;
-    ASSERT_TRUE(out.good()) << name;
-  }
-  void Link(const std::string& target, const std::string& name) const {
-    ASSERT_EQ(symlink(target.c_str(), (*this / name).c_str()), 0)
-        << name << ": " << std::strerror(errno);
-  }
-
- private:
-  std::string path_;
-};
+using test::Gzip;
+using test::TempDir;
 
 std::vector<std::string> Paths(const Discovery& d) {
   std::vector<std::string> paths;

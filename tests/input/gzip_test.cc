@@ -1,4 +1,5 @@
 #include "input/gzip.h"
+#include "support/files.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -11,20 +12,8 @@
 namespace trailreplay::input {
 namespace {
 
-// One gzip member holding `data`, as gzip(1) writes it.
-std::string Gzip(std::string_view data, int level = Z_DEFAULT_COMPRESSION) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using test::Gzip;
+using test::TempDir;
 
 std::string RandomBytes(std::size_t size, unsigned seed) {
   std::mt19937 rng(seed);
