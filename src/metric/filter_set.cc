@@ -115,7 +115,8 @@ Result<std::vector<MetricFilterSpec>> ParseFilterDocument(std::string_view json,
   simdjson::padded_string padded(json);
   element root;
   if (auto error = parser.parse(padded).get(root)) {
-    return FilterError(origin, "", std::string("not valid JSON: ") + simdjson::error_message(error));
+    return FilterError(origin, "",
+                       std::string("not valid JSON: ") + simdjson::error_message(error));
   }
   element filters;
   if (!root.is_object() || root["metricFilters"].get(filters)) {
@@ -151,7 +152,8 @@ Result<std::vector<MetricFilterSpec>> ParseFilterDocument(std::string_view json,
     if (!item["creationTime"].get(value)) {
       std::int64_t ms = 0;
       if (value.get_int64().get(ms)) {
-        return FilterError(origin, spec.name, "'creationTime' must be milliseconds since the epoch");
+        return FilterError(origin, spec.name,
+                           "'creationTime' must be milliseconds since the epoch");
       }
       spec.creation_time_ms = ms;
     }
@@ -176,8 +178,8 @@ Result<std::vector<MetricFilterSpec>> ParseFilterDocument(std::string_view json,
 Result<std::vector<MetricFilterSpec>> LoadFilterFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return MakeError(ErrorCode::kIo, "cannot read rules file '" + path + "': " +
-                                         std::strerror(errno));
+    return MakeError(ErrorCode::kIo,
+                     "cannot read rules file '" + path + "': " + std::strerror(errno));
   }
   std::ostringstream text;
   text << in.rdbuf();
@@ -186,8 +188,9 @@ Result<std::vector<MetricFilterSpec>> LoadFilterFile(const std::string& path) {
 
 std::string FilterFingerprint(const MetricFilterSpec& spec) {
   const MetricTransformation& t = spec.transformation;
-  std::string out = "{\"name\":" + JsonString(spec.name) + ",\"pattern\":" +
-                    JsonString(spec.pattern) + ",\"metric\":" + JsonString(t.metric_name) +
+  std::string out = "{\"name\":" + JsonString(spec.name) +
+                    ",\"pattern\":" + JsonString(spec.pattern) +
+                    ",\"metric\":" + JsonString(t.metric_name) +
                     ",\"namespace\":" + JsonString(t.metric_namespace) +
                     ",\"value\":" + JsonString(t.metric_value);
   if (t.default_value) out += ",\"default\":" + JsonNumber(*t.default_value);
@@ -214,13 +217,14 @@ Result<FilterSet> FilterSet::Compile(std::vector<MetricFilterSpec> specs) {
       error.message = spec.origin + ": filter '" + spec.name + "': " + error.message;
       return error;
     }
-    auto compiled = std::unique_ptr<Compiled>(
-        new Compiled{std::move(spec), pattern::CompiledPattern(std::move(*parsed), *set.plan_), {}});
-    auto transformation =
-        CompiledTransformation::Compile(compiled->spec.transformation, compiled->pattern, *set.plan_);
+    auto compiled = std::unique_ptr<Compiled>(new Compiled{
+        std::move(spec), pattern::CompiledPattern(std::move(*parsed), *set.plan_), {}});
+    auto transformation = CompiledTransformation::Compile(compiled->spec.transformation,
+                                                          compiled->pattern, *set.plan_);
     if (!transformation) {
       Error error = std::move(transformation).error();
-      error.message = compiled->spec.origin + ": filter '" + compiled->spec.name + "': " + error.message;
+      error.message =
+          compiled->spec.origin + ": filter '" + compiled->spec.name + "': " + error.message;
       return error;
     }
     compiled->transformation = std::move(*transformation);

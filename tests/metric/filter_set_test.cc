@@ -71,8 +71,8 @@ TEST(FilterSetTest, RejectsWhatAwsWouldRejectNamingFileAndFilter) {
       {Document(R"({"filterName":"a","metricTransformations":[{"metricName":"m",)"
                 R"("metricValue":"1"}]})"),
        "filter 'a': metric transformation lacks 'metricNamespace'"},
-      {Document(R"({"filterName":"a","creationTime":"yesterday",)" +
-                std::string(kTransformation) + "}"),
+      {Document(R"({"filterName":"a","creationTime":"yesterday",)" + std::string(kTransformation) +
+                "}"),
        "filter 'a': 'creationTime' must be milliseconds"},
       {Document(R"({"filterName":"a","metricTransformations":[{"metricName":"m",)"
                 R"("metricNamespace":"n","metricValue":"1","defaultValue":"0"}]})"),
@@ -101,10 +101,10 @@ TEST(FilterSetTest, CompileErrorsKeepThePatternOffset) {
 }
 
 TEST(FilterSetTest, DuplicateNamesAndBadTransformationsAreErrors) {
-  auto twice = ParseFilterDocument(
-      Document(R"({"filterName":"a",)" + std::string(kTransformation) + R"(},{"filterName":"a",)" +
-               std::string(kTransformation) + "}"),
-      "f.json");
+  auto twice =
+      ParseFilterDocument(Document(R"({"filterName":"a",)" + std::string(kTransformation) +
+                                   R"(},{"filterName":"a",)" + std::string(kTransformation) + "}"),
+                          "f.json");
   ASSERT_TRUE(twice.has_value());
   auto compiled = FilterSet::Compile(*twice);
   ASSERT_FALSE(compiled.has_value());

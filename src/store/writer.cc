@@ -1,0 +1,463 @@
+#include "store/writer.h"
+
+#include <algorithm>
+
+#include "common/json_escape.h"
+#include "common/time.h"
+
+namespace trailreplay::store {
+
+std::string_view InputStatusName(InputStatus status) {
+  switch (status) {
+    case InputStatus::kOk: return "ok";
+    case InputStatus::kPartial: return "partial";
+    case InputStatus::kError: return "error";
+    case InputStatus::kSkipped: return "skipped";
+    case InputStatus::kRetry: return "retry";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string DimensionsJson(const metric::MetricTransformation& t) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < t.dimensions.size(); ++i) {
+    if (i > 0) out += ",";
+    out += JsonString(t.dimensions[i].first) + ":" + JsonString(t.dimensions[i].second);
+  }
+  return out + "}";
+}
+
+// Settings stored in meta must equal this scan's.
+Result<void> CheckSetting(Database& db, std::string_view key, std::string_view value,
+                          std::string_view hint) {
+  auto stored = db.GetMeta(key);
+  if (!stored) return std::move(stored).error();
+  if (!stored->has_value()) return db.SetMeta(key, value);
+  if (**stored != value) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "database '" + db.path() + "' was scanned with " + std::string(key) + " " +
+                         **stored + ", not " + std::string(value) + "; " + std::string(hint));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::FilterSet& filters,
+                                                  const StoreSettings& settings) {
+  if (auto ok = db.Exec("BEGIN IMMEDIATE"); !ok) return std::move(ok).error();
+  auto body = [&]() -> Result<std::vector<std::int64_t>> {
+    const std::string hint = "scan into a new database to change it";
+    if (auto ok = CheckSetting(db, "time_basis", settings.time_basis, hint); !ok) {
+      return std::move(ok).error();
+    }
+    if (auto ok = CheckSetting(db, "keep_duplicates", settings.keep_duplicates ? "yes" : "no",
+                               hint);
+        !ok) {
+      return std::move(ok).error();
+    }
+    // The filter set is fixed once anything has been counted under it: a filter added later
+    // would see only the files scanned after it, a silent undercount.
+    auto count_stmt = db.Prepare("SELECT count(*) FROM inputs");
+    if (!count_stmt) return std::move(count_stmt).error();
+    auto row = count_stmt->Step();
+    if (!row) return std::move(row).error();
+    const bool has_inputs = count_stmt->ColumnInt(0) > 0;
+
+    auto existing = db.Prepare("SELECT filter_id, name, fingerprint FROM filters ORDER BY filter_id");
+    if (!existing) return std::move(existing).error();
+    std::map<std::string, std::pair<std::int64_t, std::string>> stored;
+    for (;;) {
+      auto more = existing->Step();
+      if (!more) return std::move(more).error();
+      if (!*more) break;
+      stored[existing->ColumnText(1)] = {existing->ColumnInt(0), existing->ColumnText(2)};
+    }
+    if (has_inputs) {
+      std::vector<std::string> problems;
+      std::map<std::string, bool> wanted;
+      for (std::size_t i = 0; i < filters.size(); ++i) {
+        const auto& spec = filters.spec(i);
+        wanted[spec.name] = true;
+        auto it = stored.find(spec.name);
+        if (it == stored.end()) {
+          problems.push_back("filter '" + spec.name + "' is new");
+        } else if (it->second.second != metric::FilterFingerprint(spec)) {
+          problems.push_back("filter '" + spec.name + "' differs from the stored definition");
+        }
+      }
+      for (const auto& [name, value] : stored) {
+        if (!wanted.count(name)) problems.push_back("filter '" + name + "' is missing");
+      }
+      if (!problems.empty()) {
+        std::string message = "database '" + db.path() +
+                              "' already holds counts for other filters (";
+        for (std::size_t i = 0; i < problems.size(); ++i) {
+          message += (i > 0 ? "; " : "") + problems[i];
+        }
+        message +=
+            "); a filter must see the whole history, so scan into a new database, or use the "
+            "same --rules as before";
+        return MakeError(ErrorCode::kInvalidArgument, message);
+      }
+    } else if (!stored.empty()) {
+      // Nothing counted yet: the filters may still change.
+      if (auto ok = db.Exec("DELETE FROM filters"); !ok) return std::move(ok).error();
+      stored.clear();
+    }
+    std::vector<std::int64_t> ids;
+    auto insert = db.Prepare(
+        "INSERT INTO filters (name, pattern, metric_name, metric_namespace, metric_value, "
+        "default_value, dimensions, unit, creation_time, log_group, origin, fingerprint) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!insert) return std::move(insert).error();
+    for (std::size_t i = 0; i < filters.size(); ++i) {
+      const auto& spec = filters.spec(i);
+      if (auto it = stored.find(spec.name); it != stored.end()) {
+        ids.push_back(it->second.first);
+        continue;
+      }
+      const auto& t = spec.transformation;
+      insert->Bind(1, std::string_view(spec.name))
+          .Bind(2, std::string_view(spec.pattern))
+          .Bind(3, std::string_view(t.metric_name))
+          .Bind(4, std::string_view(t.metric_namespace))
+          .Bind(5, std::string_view(t.metric_value));
+      if (t.default_value) {
+        insert->Bind(6, *t.default_value);
+      } else {
+        insert->BindNull(6);
+      }
+      insert->Bind(7, std::string_view(DimensionsJson(t))).Bind(8, std::string_view(t.unit));
+      if (spec.creation_time_ms) {
+        insert->Bind(9, static_cast<std::int64_t>(*spec.creation_time_ms / 1000));
+      } else {
+        insert->BindNull(9);
+      }
+      insert->Bind(10, std::string_view(spec.log_group))
+          .Bind(11, std::string_view(spec.origin))
+          .Bind(12, std::string_view(metric::FilterFingerprint(spec)));
+      if (auto ok = insert->Run(); !ok) return std::move(ok).error();
+      ids.push_back(db.LastInsertRowId());
+    }
+    return ids;
+  };
+  auto ids = body();
+  if (!ids) {
+    (void)db.Exec("ROLLBACK");
+    return ids;
+  }
+  if (auto ok = db.Exec("COMMIT"); !ok) return std::move(ok).error();
+  return ids;
+}
+
+std::string LedgerKey(std::string_view path, std::string_view member) {
+  std::string key(path);
+  key += '\0';
+  key += member;
+  return key;
+}
+
+Result<Ledger> LoadLedger(Database& db, std::string_view scope) {
+  auto stmt = db.Prepare("SELECT path, member, size, mtime_ns, kind FROM inputs WHERE scope = ?");
+  if (!stmt) return std::move(stmt).error();
+  stmt->Bind(1, scope);
+  Ledger ledger;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    ledger[LedgerKey(stmt->ColumnText(0), stmt->ColumnText(1))] = {
+        static_cast<std::uint64_t>(stmt->ColumnInt(2)), stmt->ColumnInt(3), stmt->ColumnText(4)};
+  }
+  return ledger;
+}
+
+Result<std::int64_t> BeginScanRecord(Database& db, std::string_view version,
+                                     std::string_view options_json, std::string_view started_at) {
+  auto stmt = db.Prepare(
+      "INSERT INTO scans (started_at, version, options, status) VALUES (?, ?, ?, 'running')");
+  if (!stmt) return std::move(stmt).error();
+  stmt->Bind(1, started_at).Bind(2, version).Bind(3, options_json);
+  if (auto ok = stmt->Run(); !ok) return std::move(ok).error();
+  return db.LastInsertRowId();
+}
+
+Result<void> FinishScanRecord(Database& db, std::int64_t scan_id, std::string_view status,
+                              std::string_view summary_json, std::string_view finished_at) {
+  auto stmt = db.Prepare(
+      "UPDATE scans SET status = ?, summary = ?, finished_at = ? WHERE scan_id = ?");
+  if (!stmt) return std::move(stmt).error();
+  stmt->Bind(1, status).Bind(2, summary_json).Bind(3, finished_at).Bind(4, scan_id);
+  return stmt->Run();
+}
+
+Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, std::string scope,
+                              std::int64_t scan_id, bool keep_duplicates) {
+  Writer writer(db);
+  writer.filters_ = std::move(filters);
+  writer.scope_ = std::move(scope);
+  writer.scan_id_ = scan_id;
+  writer.keep_duplicates_ = keep_duplicates;
+  writer.totals_.matches.assign(writer.filters_.size(), 0);
+  writer.plain_series_.assign(writer.filters_.size(), 0);
+  struct Prepared {
+    Statement* target;
+    const char* sql;
+  };
+  const Prepared statements[] = {
+      {&writer.seen_, "INSERT OR IGNORE INTO seen_events (key) VALUES (?)"},
+      {&writer.insert_input_,
+       "INSERT INTO inputs (path, member, scope, size, mtime_ns, kind, status, records, events, "
+       "duplicates, out_of_scope, bad_records, message, account, region, delivery_time, "
+       "scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+       "ON CONFLICT (path, member, scope) DO UPDATE SET size = excluded.size, "
+       "mtime_ns = excluded.mtime_ns, kind = excluded.kind, status = excluded.status, "
+       "records = excluded.records, events = inputs.events + excluded.events, "
+       "duplicates = excluded.duplicates, out_of_scope = excluded.out_of_scope, "
+       "bad_records = excluded.bad_records, message = excluded.message, "
+       "scan_id = excluded.scan_id RETURNING input_id"},
+      {&writer.insert_event_,
+       "INSERT INTO events (event_id, event_time, stamp, account, region, event_source, "
+       "event_name, error_code, source_ip, principal_arn, user_agent, input_id, record_index, "
+       "raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+      {&writer.insert_match_,
+       "INSERT OR IGNORE INTO event_matches (filter_id, event_pk, value) VALUES (?, ?, ?)"},
+      {&writer.insert_error_,
+       "INSERT INTO scan_errors (scan_id, path, member, offset, record_index, kind, message) "
+       "VALUES (?, ?, ?, ?, ?, ?, ?)"},
+      {&writer.upsert_total_,
+       "INSERT INTO minute_totals (minute, events) VALUES (?, ?) ON CONFLICT (minute) "
+       "DO UPDATE SET events = events + excluded.events"},
+      {&writer.upsert_bucket_,
+       "INSERT INTO filter_buckets (filter_id, bucket, matches, value_sum) VALUES (?, ?, ?, ?) "
+       "ON CONFLICT (filter_id, bucket) DO UPDATE SET matches = matches + excluded.matches, "
+       "value_sum = value_sum + excluded.value_sum"},
+      {&writer.upsert_sample_,
+       "INSERT INTO samples (series_id, minute, sample_count, sum, minimum, maximum) "
+       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, minute) DO UPDATE SET "
+       "sample_count = sample_count + excluded.sample_count, sum = sum + excluded.sum, "
+       "minimum = min(minimum, excluded.minimum), maximum = max(maximum, excluded.maximum)"},
+      {&writer.find_series_,
+       "SELECT series_id FROM series WHERE metric_namespace = ? AND metric_name = ? AND "
+       "dimensions = ?"},
+      {&writer.insert_series_,
+       "INSERT INTO series (metric_namespace, metric_name, dimensions) VALUES (?, ?, ?)"},
+  };
+  for (const auto& [target, sql] : statements) {
+    auto stmt = db.Prepare(sql);
+    if (!stmt) return std::move(stmt).error();
+    *target = std::move(*stmt);
+  }
+  return writer;
+}
+
+Result<void> Writer::Begin() {
+  if (in_transaction_) return {};
+  if (auto ok = db_->Exec("BEGIN IMMEDIATE"); !ok) return ok;
+  in_transaction_ = true;
+  return {};
+}
+
+Result<std::int64_t> Writer::SeriesId(std::size_t filter, const std::string& dimensions) {
+  const bool plain = dimensions == "{}";
+  if (plain && plain_series_[filter] != 0) return plain_series_[filter];
+  auto key = std::make_pair(filter, dimensions);
+  if (auto it = series_ids_.find(key); it != series_ids_.end()) return it->second;
+  const FilterTarget& target = filters_[filter];
+  find_series_.Bind(1, std::string_view(target.metric_namespace))
+      .Bind(2, std::string_view(target.metric_name))
+      .Bind(3, std::string_view(dimensions));
+  auto row = find_series_.Step();
+  if (!row) return std::move(row).error();
+  std::int64_t id = 0;
+  if (*row) {
+    id = find_series_.ColumnInt(0);
+    find_series_.Reset();
+  } else {
+    find_series_.Reset();
+    insert_series_.Bind(1, std::string_view(target.metric_namespace))
+        .Bind(2, std::string_view(target.metric_name))
+        .Bind(3, std::string_view(dimensions));
+    if (auto ok = insert_series_.Run(); !ok) return std::move(ok).error();
+    id = db_->LastInsertRowId();
+  }
+  series_ids_[key] = id;
+  if (plain) plain_series_[filter] = id;
+  return id;
+}
+
+Result<void> Writer::Add(InputResult& input) {
+  if (auto ok = Begin(); !ok) return ok;
+  std::uint64_t counted = 0, duplicates = 0;
+  std::vector<std::uint8_t> keep(input.events.size(), 0);
+  auto add_sample = [&](std::int64_t series, std::int64_t minute, double value) {
+    SampleAgg& agg = samples_[{series, minute}];
+    if (agg.count == 0) {
+      agg.min = agg.max = value;
+    } else {
+      agg.min = std::min(agg.min, value);
+      agg.max = std::max(agg.max, value);
+    }
+    ++agg.count;
+    agg.sum += value;
+  };
+  for (std::size_t e = 0; e < input.events.size(); ++e) {
+    const CountedEvent& event = input.events[e];
+    if (event.key_size > 0 && !keep_duplicates_) {
+      seen_.BindBlob(1, std::string_view(input.keys).substr(event.key_offset, event.key_size));
+      if (auto ok = seen_.Run(); !ok) return ok;
+      if (db_->Changes() == 0) {
+        ++duplicates;
+        continue;
+      }
+    }
+    keep[e] = 1;
+    ++counted;
+    const std::int64_t minute = FloorTo(event.stamp, kMinuteSeconds);
+    ++minute_totals_[minute];
+    std::size_t hit = event.first_hit;
+    const std::size_t hit_end = event.first_hit + event.hit_count;
+    for (std::size_t f = 0; f < filters_.size(); ++f) {
+      if (hit < hit_end && input.hits[hit].filter == f) {
+        const FilterHit& h = input.hits[hit++];
+        ++totals_.matches[f];
+        BucketAgg& bucket = buckets_[{f, FloorTo(event.stamp, kBucketSeconds)}];
+        ++bucket.matches;
+        if (h.publish) {
+          bucket.value_sum += h.value;
+          auto series = SeriesId(f, h.dimensions);
+          if (!series) return std::move(series).error();
+          add_sample(*series, minute, h.value);
+        }
+      } else if (filters_[f].default_value) {
+        auto series = SeriesId(f, "{}");
+        if (!series) return std::move(series).error();
+        add_sample(*series, minute, *filters_[f].default_value);
+      }
+    }
+  }
+
+  insert_input_.Bind(1, std::string_view(input.path))
+      .Bind(2, std::string_view(input.member))
+      .Bind(3, std::string_view(scope_))
+      .Bind(4, static_cast<std::int64_t>(input.size))
+      .Bind(5, input.mtime_ns)
+      .Bind(6, std::string_view(input.kind))
+      .Bind(7, InputStatusName(input.status))
+      .Bind(8, static_cast<std::int64_t>(input.records))
+      .Bind(9, static_cast<std::int64_t>(counted))
+      .Bind(10, static_cast<std::int64_t>(duplicates))
+      .Bind(11, static_cast<std::int64_t>(input.out_of_scope))
+      .Bind(12, static_cast<std::int64_t>(input.bad_records))
+      .Bind(13, std::string_view(input.message))
+      .Bind(14, input.key_account)
+      .Bind(15, input.key_region);
+  if (input.delivery_time) {
+    insert_input_.Bind(16, *input.delivery_time);
+  } else {
+    insert_input_.BindNull(16);
+  }
+  insert_input_.Bind(17, scan_id_);
+  auto row = insert_input_.Step();
+  if (!row) return std::move(row).error();
+  const std::int64_t input_id = insert_input_.ColumnInt(0);
+  insert_input_.Reset();
+
+  for (std::size_t e = 0; e < input.events.size(); ++e) {
+    const CountedEvent& event = input.events[e];
+    if (!keep[e] || event.detail < 0) continue;
+    const EventDetail& d = input.details[static_cast<std::size_t>(event.detail)];
+    insert_event_.Bind(1, d.event_id)
+        .Bind(2, d.event_time)
+        .Bind(3, event.stamp)
+        .Bind(4, d.account)
+        .Bind(5, d.region)
+        .Bind(6, d.event_source)
+        .Bind(7, d.event_name)
+        .Bind(8, d.error_code)
+        .Bind(9, d.source_ip)
+        .Bind(10, d.principal_arn)
+        .Bind(11, d.user_agent)
+        .Bind(12, input_id)
+        .Bind(13, static_cast<std::int64_t>(d.record_index))
+        .Bind(14, std::string_view(d.raw));
+    if (auto ok = insert_event_.Run(); !ok) return ok;
+    const std::int64_t event_pk = db_->LastInsertRowId();
+    for (std::size_t h = event.first_hit; h < event.first_hit + event.hit_count; ++h) {
+      const FilterHit& hit = input.hits[h];
+      insert_match_.Bind(1, filters_[hit.filter].filter_id).Bind(2, event_pk);
+      if (hit.publish) {
+        insert_match_.Bind(3, hit.value);
+      } else {
+        insert_match_.BindNull(3);
+      }
+      if (auto ok = insert_match_.Run(); !ok) return ok;
+    }
+  }
+  for (const InputError& error : input.errors) {
+    if (auto ok = AddError(input.path, input.member, error); !ok) return ok;
+  }
+  totals_.events += counted;
+  totals_.duplicates += duplicates;
+  ++totals_.inputs;
+  ++pending_inputs_;
+  pending_events_ += input.events.size();
+  return {};
+}
+
+Result<void> Writer::AddError(std::string_view path, std::string_view member,
+                              const InputError& error) {
+  if (auto ok = Begin(); !ok) return ok;
+  insert_error_.Bind(1, scan_id_).Bind(2, path).Bind(3, member);
+  if (error.offset) {
+    insert_error_.Bind(4, static_cast<std::int64_t>(*error.offset));
+  } else {
+    insert_error_.BindNull(4);
+  }
+  if (error.record_index) {
+    insert_error_.Bind(5, static_cast<std::int64_t>(*error.record_index));
+  } else {
+    insert_error_.BindNull(5);
+  }
+  insert_error_.Bind(6, std::string_view(error.kind)).Bind(7, std::string_view(error.message));
+  if (auto ok = insert_error_.Run(); !ok) return ok;
+  ++totals_.errors;
+  return {};
+}
+
+Result<void> Writer::Commit() {
+  if (!in_transaction_) return {};
+  for (const auto& [minute, events] : minute_totals_) {
+    upsert_total_.Bind(1, minute).Bind(2, events);
+    if (auto ok = upsert_total_.Run(); !ok) return ok;
+  }
+  for (const auto& [key, agg] : buckets_) {
+    upsert_bucket_.Bind(1, filters_[key.first].filter_id)
+        .Bind(2, key.second)
+        .Bind(3, agg.matches)
+        .Bind(4, agg.value_sum);
+    if (auto ok = upsert_bucket_.Run(); !ok) return ok;
+  }
+  for (const auto& [key, agg] : samples_) {
+    upsert_sample_.Bind(1, key.first)
+        .Bind(2, key.second)
+        .Bind(3, agg.count)
+        .Bind(4, agg.sum)
+        .Bind(5, agg.min)
+        .Bind(6, agg.max);
+    if (auto ok = upsert_sample_.Run(); !ok) return ok;
+  }
+  if (auto ok = db_->Exec("COMMIT"); !ok) return ok;
+  in_transaction_ = false;
+  minute_totals_.clear();
+  buckets_.clear();
+  samples_.clear();
+  pending_inputs_ = 0;
+  pending_events_ = 0;
+  return {};
+}
+
+}  // namespace trailreplay::store

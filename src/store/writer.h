@@ -1,0 +1,129 @@
+// The single writer of a scan: takes InputResults in input order and turns them into rows.
+//
+// For each counted event it decides, against the whole database, whether its eventID was seen
+// before (seen_events; skipped with --keep-duplicates); for each new one it adds to the minute
+// totals, the filters' 300-second buckets and the metric series' per-minute samples (a
+// matching event publishes its value, a non-matching one the filter's defaultValue, if any),
+// and stores matching events with their raw record. Aggregates are summed in memory and
+// upserted once per batch. A batch is one transaction that also writes each input's ledger
+// row and error rows, so after a crash the database holds whole inputs or nothing of them,
+// and the next scan re-reads exactly the inputs that are missing.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.h"
+#include "metric/filter_set.h"
+#include "store/database.h"
+#include "store/input_result.h"
+
+namespace trailreplay::store {
+
+// Settings a database is created with; later scans must use the same ones.
+struct StoreSettings {
+  std::string time_basis = "event";  // "event" or "delivery"
+  bool keep_duplicates = false;
+};
+
+// Registers the scan's filters (and settings) in the database: on first use they are
+// stored; later scans must bring the same ones, or the counts would mix. Returns each
+// filter's filter_id, in the order of `filters`.
+Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::FilterSet& filters,
+                                                  const StoreSettings& settings);
+
+// The inputs already recorded under `scope`: "path\0member" -> (size, mtime_ns, status).
+struct LedgerEntry {
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::string kind;
+};
+using Ledger = std::unordered_map<std::string, LedgerEntry>;
+std::string LedgerKey(std::string_view path, std::string_view member);
+Result<Ledger> LoadLedger(Database& db, std::string_view scope);
+
+// The run log.
+Result<std::int64_t> BeginScanRecord(Database& db, std::string_view version,
+                                     std::string_view options_json, std::string_view started_at);
+Result<void> FinishScanRecord(Database& db, std::int64_t scan_id, std::string_view status,
+                              std::string_view summary_json, std::string_view finished_at);
+
+class Writer {
+ public:
+  struct FilterTarget {
+    std::int64_t filter_id = 0;
+    std::string metric_namespace;
+    std::string metric_name;
+    std::optional<double> default_value;
+  };
+
+  static Result<Writer> Create(Database& db, std::vector<FilterTarget> filters, std::string scope,
+                               std::int64_t scan_id, bool keep_duplicates);
+
+  // Adds one input's results to the current batch (opening a transaction if needed).
+  Result<void> Add(InputResult& input);
+  // Also records an archive's own row once all its members are added.
+  // Writes the batch's aggregates and commits. A no-op without a pending batch.
+  Result<void> Commit();
+  // Errors not tied to an input that was read (discovery): a scan_errors row.
+  Result<void> AddError(std::string_view path, std::string_view member, const InputError& error);
+
+  std::uint64_t pending_inputs() const { return pending_inputs_; }
+  std::uint64_t pending_events() const { return pending_events_; }
+
+  struct Totals {
+    std::uint64_t inputs = 0;
+    std::uint64_t events = 0;      // counted
+    std::uint64_t duplicates = 0;  // dropped
+    std::uint64_t errors = 0;      // scan_errors rows written
+    std::vector<std::uint64_t> matches;  // per filter
+  };
+  const Totals& totals() const { return totals_; }
+
+ private:
+  Writer(Database& db) : db_(&db) {}
+  Result<void> Begin();
+  Result<std::int64_t> SeriesId(std::size_t filter, const std::string& dimensions);
+
+  Database* db_;
+  std::vector<FilterTarget> filters_;
+  std::string scope_;
+  std::int64_t scan_id_ = 0;
+  bool keep_duplicates_ = false;
+  bool in_transaction_ = false;
+  std::uint64_t pending_inputs_ = 0;
+  std::uint64_t pending_events_ = 0;
+  Totals totals_;
+
+  Statement seen_;
+  Statement insert_input_;
+  Statement insert_event_;
+  Statement insert_match_;
+  Statement insert_error_;
+  Statement upsert_total_;
+  Statement upsert_bucket_;
+  Statement upsert_sample_;
+  Statement find_series_;
+  Statement insert_series_;
+
+  // Per-batch aggregates.
+  struct SampleAgg {
+    std::int64_t count = 0;
+    double sum = 0, min = 0, max = 0;
+  };
+  struct BucketAgg {
+    std::int64_t matches = 0;
+    double value_sum = 0;
+  };
+  std::map<std::int64_t, std::int64_t> minute_totals_;
+  std::map<std::pair<std::size_t, std::int64_t>, BucketAgg> buckets_;
+  std::map<std::pair<std::int64_t, std::int64_t>, SampleAgg> samples_;
+  std::map<std::pair<std::size_t, std::string>, std::int64_t> series_ids_;
+  std::vector<std::int64_t> plain_series_;  // per filter: the series without dimensions, or 0
+};
+
+}  // namespace trailreplay::store
