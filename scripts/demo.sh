@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
-# The main job on sample-data/: installs what is missing, builds, then runs the CIS filters
-# over the sample CloudTrail events. (Until `trailreplay scan` exists this is a test-pattern
-# demo over sample-data/events.jsonl.)
+# The main job on sample-data/: installs what is missing, builds, scans the sample CloudTrail
+# archive (S3 layout, two accounts, two regions, two days, an incident) with the built-in CIS
+# filters into build/sample.db, then asks the database the questions a responder would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh dev trailreplay >/dev/null
 
 tr=build/trailreplay
-events=sample-data/events.jsonl
-unauthorized='{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }'
-trail='{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }'
+db=build/sample.db
+rm -f "$db" "$db-wal" "$db-shm"
 
-count() { "$tr" test-pattern --pattern "$1" "$events" | grep -c '"match": true' || true; }
+echo "\$ trailreplay scan sample-data/AWSLogs --db $db"
+"$tr" scan sample-data/AWSLogs --db "$db" --progress never
+echo
 
-echo "trailreplay demo: CIS metric filters over $(wc -l <"$events") sample CloudTrail events"
-echo
-echo "unauthorized_api_calls  $(count "$unauthorized") matching events"
-echo "cloudtrail_cfg_changes  $(count "$trail") matching events"
-echo
-echo "How the unauthorized-calls pattern is understood:"
-"$tr" test-pattern --explain --pattern "$unauthorized"
-echo
-echo "The CloudTrail configuration changes, as 'aws logs test-metric-filter' would show them:"
-"$tr" test-pattern --format aws --pattern "$trail" "$events" |
-  grep -E '"eventNumber"|"\$\.eventName"'
+query() {
+  echo "-- $1"
+  sqlite3 -header -column "$db" "$2"
+  echo
+}
+query "the busiest 5-minute buckets of unauthorized API calls" \
+  "SELECT bucket_start, matches FROM buckets WHERE filter_name = 'unauthorized_api_calls'
+   ORDER BY matches DESC, bucket_start LIMIT 5"
+query "who made them" \
+  "SELECT principal_arn, source_ip, count(*) AS calls FROM matches
+   WHERE filter_name = 'unauthorized_api_calls' GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 5"
+query "every CloudTrail configuration change" \
+  "SELECT event_time, account, region, event_name, error_code, principal_arn FROM matches
+   WHERE filter_name = 'cloudtrail_cfg_changes' ORDER BY event_time"
+
+echo "Scanning the same archive again adds nothing (every file is in the ledger):"
+"$tr" scan sample-data/AWSLogs --db "$db" --progress never --json

@@ -9,7 +9,7 @@ packages=(
   zlib1g-dev libarchive-dev libsimdjson-dev libsqlite3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-dev
-  sqlite3
+  sqlite3 python3
 )
 
 missing=()

@@ -2,7 +2,8 @@
 // code in `exit_code`; only code under cli/ prints or chooses exit codes.
 //
 // Exit codes, for every command: 0 success, 1 runtime failure (I/O), 2 usage error or invalid
-// input definition (a bad pattern, a bad metric transformation).
+// input definition (a bad pattern, a bad metric transformation). `scan` adds 3 (finished, but
+// skipped bad input) and 130 (interrupted); see scan_command.cc.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -12,7 +13,10 @@ namespace trailreplay::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitBadInput = 3;       // scan: finished, but skipped bad input
+inline constexpr int kExitInterrupted = 130;  // scan: stopped by Ctrl-C, progress committed
 
 void RegisterTestPattern(CLI::App& app, int& exit_code);
+void RegisterScan(CLI::App& app, int& exit_code);
 
 }  // namespace trailreplay::cli

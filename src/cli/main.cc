@@ -1,5 +1,6 @@
 // trailreplay's entry point: builds the command tree and maps CLI11's parse outcomes to exit
 // codes (help and --version exit 0, usage errors 2).
+#include <clocale>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -9,6 +10,9 @@
 #endif
 
 int main(int argc, char** argv) {
+  // Archive member names (7z, zip) are converted through the character locale; numbers and
+  // messages stay in the C locale.
+  std::setlocale(LC_CTYPE, "C.UTF-8");
   CLI::App app{
       "trailreplay: replay CloudWatch Logs metric filters and alarms over archived CloudTrail "
       "logs, offline."};
@@ -24,6 +28,7 @@ int main(int argc, char** argv) {
 
   int exit_code = trailreplay::cli::kExitOk;
   trailreplay::cli::RegisterTestPattern(app, exit_code);
+  trailreplay::cli::RegisterScan(app, exit_code);
 
   try {
     app.parse(argc, argv);

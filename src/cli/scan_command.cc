@@ -1,0 +1,297 @@
+// `trailreplay scan`: CloudTrail archives in, per-minute samples, 300-second buckets and
+// matching events out, in SQLite.
+//
+// Exit codes: 0 every input was read cleanly; 3 the scan finished but skipped bad input (see
+// the warnings and the scan_errors table); 1 a fatal error (bad argument values, an unreadable
+// rules file, an unwritable database, a database built with other filters, or --strict meeting
+// bad input); 2 the command line could not be parsed; 130 interrupted (Ctrl-C): everything
+// complete before the interruption is committed, and running the same scan again continues.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "common/error_format.h"
+#include "common/json_escape.h"
+#include "common/time.h"
+#include "scan/scanner.h"
+
+namespace trailreplay::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void OnInterrupt(int) {
+  g_stop.store(true);
+  // A second Ctrl-C kills at once.
+  std::signal(SIGINT, SIG_DFL);
+}
+
+struct ScanCliOptions {
+  std::vector<std::string> paths;
+  std::string db;
+  std::vector<std::string> rules;
+  unsigned threads = 0;
+  std::string from, to, max_delay = "24h";
+  std::vector<std::string> accounts, regions;
+  std::string time_basis = "event";
+  bool keep_duplicates = false;
+  bool strict = false;
+  std::string progress = "auto";
+  bool json = false;
+  std::uint64_t max_document_mb = 4096;
+};
+
+std::string Grouped(std::uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// "1 input", "2 inputs".
+std::string Count(std::uint64_t n, const char* singular, const char* plural) {
+  return Grouped(n) + " " + (n == 1 ? singular : plural);
+}
+
+std::string Fixed(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+std::string OptionsJson(const ScanCliOptions& o) {
+  std::string out = "{\"paths\":[";
+  for (std::size_t i = 0; i < o.paths.size(); ++i) {
+    out += (i > 0 ? "," : "") + JsonString(o.paths[i]);
+  }
+  out += "],\"rules\":[";
+  for (std::size_t i = 0; i < o.rules.size(); ++i) {
+    out += (i > 0 ? "," : "") + JsonString(o.rules[i]);
+  }
+  out += "],\"from\":" + JsonString(o.from) + ",\"to\":" + JsonString(o.to) +
+         ",\"time_basis\":" + JsonString(o.time_basis) +
+         ",\"keep_duplicates\":" + (o.keep_duplicates ? "true" : "false") +
+         ",\"strict\":" + (o.strict ? "true" : "false") + ",\"accounts\":[";
+  for (std::size_t i = 0; i < o.accounts.size(); ++i) {
+    out += (i > 0 ? "," : "") + JsonString(o.accounts[i]);
+  }
+  out += "],\"regions\":[";
+  for (std::size_t i = 0; i < o.regions.size(); ++i) {
+    out += (i > 0 ? "," : "") + JsonString(o.regions[i]);
+  }
+  return out + "]}";
+}
+
+void PrintSummary(const scan::ScanSummary& s, const std::string& db) {
+  std::string out;
+  out += "scan " + s.status + ": " + Count(s.inputs_read, "input", "inputs") + " read of " +
+         Count(s.files, "file", "files") + " found";
+  if (s.files_already > 0) out += ", " + Grouped(s.files_already) + " already scanned";
+  if (s.files_pruned > 0) {
+    out += ", " + Grouped(s.files_pruned) + " outside the time/account/region range";
+  }
+  out += "\n";
+  if (s.inputs_skipped > 0) {
+    out += "  skipped " + Count(s.inputs_skipped, "input", "inputs") +
+           " holding no CloudTrail records (digests, other JSON)\n";
+  }
+  out += "  events: " + Grouped(s.events) + " counted of " + Count(s.records, "record", "records");
+  out += "; duplicates dropped: " + Grouped(s.duplicates);
+  if (s.out_of_scope > 0) out += "; out of range: " + Grouped(s.out_of_scope);
+  out += "\n";
+  if (s.errors > 0) {
+    out += "  bad input: " + Count(s.errors, "error", "errors") + " in " +
+           Count(s.inputs_failed, "input", "inputs") + ", " +
+           Count(s.bad_records, "bad record", "bad records") + " (see the scan_errors table)\n";
+  }
+  const double mb = static_cast<double>(s.bytes_decoded) / 1e6;
+  out += "  " + Fixed(mb, 1) + " MB decoded in " + Fixed(s.seconds, 2) + " s";
+  if (s.seconds > 0) {
+    out += " (" + Fixed(mb / s.seconds, 0) + " MB/s, " +
+           Grouped(static_cast<std::uint64_t>(static_cast<double>(s.records) / s.seconds)) +
+           " records/s)";
+  }
+  out += "\n\n";
+  std::size_t width = 6;
+  for (const auto& f : s.filters) width = std::max(width, f.name.size());
+  out += "  filter" + std::string(width - 6, ' ') + "   matches    share\n";
+  for (const auto& f : s.filters) {
+    const double share = s.events > 0 ? 100.0 * static_cast<double>(f.matches) /
+                                            static_cast<double>(s.events)
+                                      : 0.0;
+    std::string count = Grouped(f.matches);
+    std::string pct = Fixed(share, 2) + "%";
+    out += "  " + f.name + std::string(width - f.name.size(), ' ') +
+           std::string(count.size() < 10 ? 10 - count.size() : 0, ' ') + count +
+           std::string(pct.size() < 9 ? 9 - pct.size() : 0, ' ') + pct + "\n";
+  }
+  out += "\n  database: " + db + "\n";
+  std::cout << out;
+}
+
+int Run(const ScanCliOptions& cli) {
+  scan::ScanOptions options;
+  options.paths = cli.paths;
+  options.db_path = cli.db;
+  options.threads = cli.threads;
+  options.accounts = cli.accounts;
+  options.regions = cli.regions;
+  options.delivery_basis = cli.time_basis == "delivery";
+  options.keep_duplicates = cli.keep_duplicates;
+  options.strict = cli.strict;
+  options.max_document_bytes = cli.max_document_mb << 20;
+  options.version = TRAILREPLAY_VERSION;
+  options.options_json = OptionsJson(cli);
+  for (const auto& [text, target] :
+       {std::pair{&cli.from, &options.from}, std::pair{&cli.to, &options.to}}) {
+    if (text->empty()) continue;
+    auto t = ParseTimeArgument(*text);
+    if (!t) {
+      std::cerr << FormatError(t.error());
+      return kExitFailure;
+    }
+    *target = *t;
+  }
+  if (options.from && options.to && *options.from >= *options.to) {
+    std::cerr << "error: --from (" << cli.from << ") must be before --to (" << cli.to << ")\n";
+    return kExitFailure;
+  }
+  auto delay = ParseDurationArgument(cli.max_delay);
+  if (!delay) {
+    std::cerr << FormatError(delay.error());
+    return kExitFailure;
+  }
+  options.max_delivery_delay = *delay;
+  for (const auto& path : cli.paths) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+      std::cerr << "error: cannot read input '" << path << "': " << std::strerror(errno) << "\n";
+      return kExitFailure;
+    }
+  }
+  if (cli.rules.empty()) {
+    options.filters = metric::BuiltinFilters();
+  } else {
+    for (const auto& file : cli.rules) {
+      auto loaded = metric::LoadFilterFile(file);
+      if (!loaded) {
+        std::cerr << FormatError(loaded.error(), "pattern");
+        return kExitFailure;
+      }
+      for (auto& spec : *loaded) options.filters.push_back(std::move(spec));
+    }
+  }
+
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  const bool show_progress = cli.progress == "always" || (cli.progress == "auto" && tty);
+  scan::ScanHooks hooks;
+  hooks.stop = &g_stop;
+  bool progress_shown = false;
+  if (show_progress) {
+    hooks.progress = [&](const scan::Progress& p) {
+      const double mb = static_cast<double>(p.bytes_done) / 1e6;
+      std::string line = "\r  " + Grouped(p.files_done) + "/" + Grouped(p.files_total) +
+                         " files  " + Fixed(mb, 1) + " MB  " + Grouped(p.events) + " events";
+      if (p.seconds > 0.5) {
+        line += "  " + Grouped(static_cast<std::uint64_t>(static_cast<double>(p.events) /
+                                                         p.seconds)) +
+                " events/s";
+        if (p.bytes_done > 0 && p.bytes_total > p.bytes_done) {
+          const double eta = p.seconds * static_cast<double>(p.bytes_total - p.bytes_done) /
+                             static_cast<double>(p.bytes_done);
+          line += "  ETA " + Fixed(eta, 0) + " s";
+        }
+      }
+      line += "   ";
+      std::cerr << line << std::flush;
+      progress_shown = true;
+    };
+  }
+  hooks.warning = [&](const std::string& line) {
+    if (progress_shown) {
+      std::cerr << "\r\033[K";
+    }
+    std::cerr << "warning: " << line << "\n";
+  };
+
+  g_stop = false;
+  auto previous = std::signal(SIGINT, OnInterrupt);
+  auto result = scan::RunScan(options, hooks);
+  std::signal(SIGINT, previous);
+  if (progress_shown) std::cerr << "\n";
+  if (!result) {
+    std::cerr << FormatError(result.error(), "pattern");
+    return kExitFailure;
+  }
+  if (cli.json) {
+    std::cout << scan::SummaryJson(*result) << "\n";
+  } else {
+    PrintSummary(*result, cli.db);
+  }
+  if (result->status == "interrupted") {
+    std::cerr << "interrupted: everything read so far is committed; run the same command again "
+                 "to continue\n";
+    return kExitInterrupted;
+  }
+  if (result->status == "stopped") {
+    std::cerr << "error: --strict: stopped at the first bad input: " << result->first_error
+              << "\n";
+    return kExitFailure;
+  }
+  return result->errors > 0 ? kExitBadInput : kExitOk;
+}
+
+}  // namespace
+
+void RegisterScan(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ScanCliOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "scan",
+      "Scan CloudTrail logs (directories in the S3 layout, tar/zip bundles, .json.gz, .json, "
+      "JSON Lines, CloudWatch Logs exports) into a SQLite database of per-minute samples, "
+      "300-second buckets and matching events.");
+  cmd->add_option("PATH", options->paths, "Files, directories (recursive) and archives to scan")
+      ->required();
+  cmd->add_option("--db", options->db, "The SQLite database to create or add to")->required();
+  cmd->add_option("--rules", options->rules,
+                  "Metric filters as 'aws logs describe-metric-filters' prints them "
+                  "(repeatable; default: the built-in CIS filters unauthorized_api_calls and "
+                  "cloudtrail_cfg_changes)");
+  cmd->add_option("--threads", options->threads, "Worker threads (default: one per core)");
+  cmd->add_option("--from", options->from, "Count events at or after this UTC time");
+  cmd->add_option("--to", options->to, "Count events before this UTC time");
+  cmd->add_option("--max-delivery-delay", options->max_delay,
+                  "With --to: also read files delivered up to this long after it (late "
+                  "delivery)")
+      ->capture_default_str();
+  cmd->add_option("--account", options->accounts, "Only these accounts (repeatable)");
+  cmd->add_option("--region", options->regions, "Only these regions (repeatable)");
+  cmd->add_option("--time-basis", options->time_basis,
+                  "Count events at their eventTime, or at their file's delivery minute "
+                  "(closer to what CloudWatch saw)")
+      ->check(CLI::IsMember({"event", "delivery"}))
+      ->capture_default_str();
+  cmd->add_flag("--keep-duplicates", options->keep_duplicates,
+                "Count every copy of an event (default: once per eventID across the database)");
+  cmd->add_flag("--strict", options->strict, "Stop at the first bad input (exit 1)");
+  cmd->add_option("--progress", options->progress, "Progress line on stderr")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  cmd->add_flag("--json", options->json, "Print the summary as one JSON object");
+  cmd->add_option("--max-document-mb", options->max_document_mb,
+                  "Largest decompressed document accepted (a bigger one is a decompression "
+                  "bomb: reported and skipped)")
+      ->capture_default_str();
+  cmd->callback([options, &exit_code] { exit_code = Run(*options); });
+}
+
+}  // namespace trailreplay::cli

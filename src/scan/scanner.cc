@@ -1,0 +1,795 @@
+#include "scan/scanner.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "common/json_escape.h"
+#include "common/time.h"
+#include "event/records.h"
+#include "input/archive.h"
+#include "input/discovery.h"
+#include "input/gzip.h"
+#include "input/s3_key.h"
+#include "store/database.h"
+#include "store/writer.h"
+
+namespace trailreplay::scan {
+
+namespace {
+
+using store::InputError;
+using store::InputResult;
+using store::InputStatus;
+
+// Errors kept per input; beyond this one row says how many more there were.
+constexpr std::size_t kMaxErrorsPerInput = 100;
+// Results buffered ahead of the writer before workers wait.
+constexpr std::uint64_t kMaxBufferedBytes = std::uint64_t{64} << 20;
+// An event's time can trail its file's delivery stamp by a little clock skew.
+constexpr std::int64_t kDeliverySkew = 15 * 60;
+// Extra readable bytes after a decoded document, so records parse in place.
+constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The fields stored with each matching event, and the ones the scan itself needs.
+struct FieldIds {
+  std::uint32_t event_time, timestamp, event_id, recipient_account, identity_account, region,
+      event_source, event_name, error_code, source_ip, principal_arn, user_agent;
+};
+
+bool SuggestsJson(std::string_view name) {
+  for (std::string_view suffix : {".json", ".gz", ".jsonl", ".ndjson", ".cloudtrail", ".log"}) {
+    if (name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// True when a file's S3 key shows it cannot hold events in the scan's scope.
+bool PrunedByKey(const ScanOptions& options, const input::KeyInfo& key) {
+  if (key.kind != input::KeyKind::kLog) return false;
+  auto excluded = [](const std::vector<std::string>& wanted, const std::string& value) {
+    return !wanted.empty() && !value.empty() &&
+           std::find(wanted.begin(), wanted.end(), value) == wanted.end();
+  };
+  if (excluded(options.accounts, key.account) || excluded(options.regions, key.region)) {
+    return true;
+  }
+  if (!key.delivery_time) return false;
+  const std::int64_t delivered = *key.delivery_time;
+  if (options.delivery_basis) {
+    return (options.from && delivered < *options.from) || (options.to && delivered >= *options.to);
+  }
+  // Events precede their delivery: a file delivered before --from holds nothing in range, and
+  // one delivered more than the allowed delay after --to holds nothing either.
+  if (options.from && delivered + kDeliverySkew < *options.from) return true;
+  if (options.to && delivered >= *options.to + options.max_delivery_delay) return true;
+  return false;
+}
+
+class Worker;
+
+struct Shared {
+  const ScanOptions* options = nullptr;
+  const metric::FilterSet* filters = nullptr;
+  FieldIds fields{};
+  std::vector<input::InputFile> files;
+  const store::Ledger* ledger = nullptr;
+  const std::atomic<bool>* stop = nullptr;
+  std::atomic<bool> abort{false};  // the writer failed or --strict stopped the scan
+
+  std::atomic<std::size_t> next{0};
+  std::mutex mu;
+  std::condition_variable writer_cv, worker_cv;
+  struct Slot {
+    std::deque<InputResult> ready;
+    bool done = false;
+  };
+  std::map<std::size_t, Slot> slots;
+  std::size_t writer_index = 0;
+  std::uint64_t buffered = 0;
+
+  bool Stopping() const {
+    return abort.load(std::memory_order_relaxed) ||
+           (stop != nullptr && stop->load(std::memory_order_relaxed));
+  }
+};
+
+std::uint64_t ResultBytes(const InputResult& r) {
+  std::uint64_t bytes = sizeof r + r.events.size() * sizeof(store::CountedEvent) + r.keys.size() +
+                        r.hits.size() * sizeof(store::FilterHit);
+  for (const auto& d : r.details) bytes += sizeof d + d.raw.size();
+  return bytes;
+}
+
+class Worker {
+ public:
+  explicit Worker(Shared& shared)
+      : shared_(shared), options_(*shared.options), filters_(*shared.filters),
+        context_(&shared.filters->plan()) {}
+
+  void Run() {
+    for (;;) {
+      if (shared_.Stopping()) return;
+      const std::size_t index = shared_.next.fetch_add(1);
+      if (index >= shared_.files.size()) return;
+      ProcessFile(index);
+      std::lock_guard lock(shared_.mu);
+      shared_.slots[index].done = true;
+      shared_.writer_cv.notify_all();
+    }
+  }
+
+ private:
+  void Push(std::size_t index, InputResult&& result) {
+    const std::uint64_t bytes = ResultBytes(result);
+    std::unique_lock lock(shared_.mu);
+    shared_.worker_cv.wait(lock, [&] {
+      return index == shared_.writer_index || shared_.buffered < kMaxBufferedBytes ||
+             shared_.abort.load();
+    });
+    shared_.buffered += bytes;
+    shared_.slots[index].ready.push_back(std::move(result));
+    shared_.writer_cv.notify_all();
+  }
+
+  void AddError(InputResult& result, InputError error) {
+    if (result.errors.size() < kMaxErrorsPerInput) {
+      result.errors.push_back(std::move(error));
+    } else if (result.errors.size() == kMaxErrorsPerInput) {
+      result.errors.push_back({std::nullopt, std::nullopt, "more",
+                               "further errors in this input are counted but not listed"});
+    }
+  }
+
+  void ProcessFile(std::size_t index) {
+    const input::InputFile& file = shared_.files[index];
+    const input::KeyInfo key = input::ParseKey(file.path);
+    auto container = input::SniffContainer(file.path);
+    if (!container) {
+      InputResult result = NewResult(file, "", key);
+      Fail(result, InputStatus::kRetry, "io", container.error().message);
+      Push(index, std::move(result));
+      return;
+    }
+    if (*container == input::ContainerKind::kSingle) {
+      InputResult result = NewResult(file, "", key);
+      auto read = input::ReadWholeFile(file.path, raw_, options_.max_document_bytes);
+      if (!read) {
+        const bool limit = read.error().code == ErrorCode::kLimit;
+        Fail(result, limit ? InputStatus::kError : InputStatus::kRetry, limit ? "limit" : "io",
+             read.error().message);
+      } else {
+        DecodeAndProcess(raw_, key, result);
+      }
+      Push(index, std::move(result));
+      return;
+    }
+    ProcessArchive(index, file, key);
+  }
+
+  void ProcessArchive(std::size_t index, const input::InputFile& file, const input::KeyInfo& key) {
+    InputResult summary = NewResult(file, "", key);
+    summary.kind = "archive";
+    auto reader = input::ArchiveReader::Open(file.path);
+    if (!reader) {
+      // A system error may pass (permissions): try again next scan. Broken content will not.
+      const bool io = reader.error().code == ErrorCode::kIo;
+      Fail(summary, io ? InputStatus::kRetry : InputStatus::kError, io ? "io" : "archive",
+           reader.error().message);
+      Push(index, std::move(summary));
+      return;
+    }
+    std::uint64_t members = 0, failed = 0;
+    for (;;) {
+      if (shared_.Stopping()) return;  // no archive row: the next scan resumes it
+      input::Member member;
+      auto next = reader->Next(member);
+      if (!next) {
+        summary.status = InputStatus::kPartial;
+        summary.message = next.error().message;
+        AddError(summary, {reader->position(), std::nullopt, "archive",
+                           "archive unreadable after " + std::to_string(members) +
+                               " members: " + next.error().message});
+        break;
+      }
+      if (!*next) break;
+      if (!member.regular) {
+        // Links, directories: nothing to read, and nothing is ever written from a name. Data
+        // libarchive had to skip over is reported: events may have been lost there.
+        if (member.skip_reason.rfind("damaged", 0) == 0) {
+          if (summary.status == InputStatus::kOk) summary.status = InputStatus::kPartial;
+          AddError(summary, {reader->position(), std::nullopt, "archive",
+                             "after member " + std::to_string(member.index) + ": " +
+                                 member.skip_reason});
+        }
+        continue;
+      }
+      ++members;
+      if (auto it = shared_.ledger->find(store::LedgerKey(file.path, member.name));
+          it != shared_.ledger->end() && it->second.size == member.size) {
+        continue;  // counted by an earlier scan
+      }
+      // A member named in the S3 layout speaks for itself; otherwise the archive's own name
+      // is the best guess of where its records came from.
+      const input::KeyInfo member_key = input::ParseKey(member.name);
+      if (PrunedByKey(options_, member_key)) continue;
+      const input::KeyInfo& effective =
+          member_key.kind == input::KeyKind::kUnknown ? key : member_key;
+      InputResult result = NewResult(file, member.name, effective);
+      result.size = member.size;
+      auto read = reader->ReadData(raw_, options_.max_document_bytes);
+      if (!read) {
+        Fail(result, InputStatus::kError,
+             read.error().code == ErrorCode::kLimit ? "limit" : "archive", read.error().message);
+      } else {
+        result.size = raw_.size();
+        DecodeAndProcess(raw_, effective, result);
+      }
+      if (result.status == InputStatus::kError || result.status == InputStatus::kPartial) ++failed;
+      summary.records += result.records;
+      summary.out_of_scope += result.out_of_scope;
+      summary.bad_records += result.bad_records;
+      summary.bytes += result.bytes;
+      Push(index, std::move(result));
+    }
+    if (summary.message.empty()) {
+      summary.message = std::to_string(members) + (members == 1 ? " member" : " members");
+      if (failed > 0) summary.message += ", " + std::to_string(failed) + " with errors";
+    }
+    Push(index, std::move(summary));
+  }
+
+  InputResult NewResult(const input::InputFile& file, std::string member,
+                        const input::KeyInfo& key) {
+    InputResult result;
+    result.path = file.path;
+    result.member = std::move(member);
+    result.size = file.size;
+    result.mtime_ns = file.mtime_ns;
+    if (key.kind != input::KeyKind::kUnknown) {
+      if (!key.account.empty()) result.key_account = key.account;
+      if (!key.region.empty()) result.key_region = key.region;
+      result.delivery_time = key.delivery_time;
+    }
+    return result;
+  }
+
+  // A record that cannot be counted: the input is then only partly counted.
+  void BadRecord(InputResult& result, InputError error) {
+    ++result.bad_records;
+    if (result.status == InputStatus::kOk) result.status = InputStatus::kPartial;
+    if (result.message.empty()) result.message = error.message;
+    AddError(result, std::move(error));
+  }
+
+  void Fail(InputResult& result, InputStatus status, std::string kind, std::string message) {
+    result.status = status;
+    if (result.kind.empty()) result.kind = "unread";
+    if (result.message.empty()) result.message = message;
+    AddError(result, {std::nullopt, std::nullopt, std::move(kind), std::move(message)});
+  }
+
+
+  void DecodeAndProcess(std::string& raw, const input::KeyInfo& key, InputResult& result) {
+    std::string* doc = &raw;
+    if (input::IsGzip(raw)) {
+      auto inflated = input::GunzipAll(raw, decoded_, options_.max_document_bytes);
+      if (!inflated) {
+        const Error& error = inflated.error();
+        result.status = InputStatus::kPartial;
+        result.message = error.message;
+        AddError(result, {error.has_offset() ? std::optional<std::uint64_t>(error.offset)
+                                             : std::nullopt,
+                          std::nullopt,
+                          error.code == ErrorCode::kLimit ? "limit" : "gzip",
+                          error.message + " (offset is in the compressed file; records decoded "
+                                          "before it are counted)"});
+      }
+      doc = &decoded_;
+    }
+    const std::size_t size = doc->size();
+    doc->append(kPadding, '\0');
+    ProcessDocument(std::string_view(doc->data(), size), key, result);
+    doc->resize(size);
+  }
+
+  void ProcessDocument(std::string_view doc, const input::KeyInfo& key, InputResult& result);
+
+  std::optional<std::string_view> Text(std::uint32_t id) {
+    const auto& values = context_.Values(id);
+    if (values.empty()) return std::nullopt;
+    const pattern::JsonValue& v = values.front();
+    if (v.kind == pattern::JsonKind::kString || v.kind == pattern::JsonKind::kNumber) {
+      return v.text;
+    }
+    return std::nullopt;
+  }
+  static std::optional<std::string> Own(std::optional<std::string_view> text) {
+    return text ? std::optional<std::string>(std::string(*text)) : std::nullopt;
+  }
+
+  Shared& shared_;
+  const ScanOptions& options_;
+  const metric::FilterSet& filters_;
+  pattern::EventContext context_;
+  std::string raw_, decoded_;
+  metric::Sample sample_;
+};
+
+void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key,
+                             InputResult& result) {
+  result.bytes += doc.size();
+  event::RecordStream stream(doc);
+  result.kind = std::string(event::DocumentKindName(stream.kind()));
+  if (!event::HoldsRecords(stream.kind())) {
+    const std::string name = result.member.empty() ? result.path : result.member;
+    if (stream.kind() == event::DocumentKind::kNotJson && SuggestsJson(name)) {
+      result.status = InputStatus::kError;
+      std::string start;
+      for (char c : doc.substr(0, 16)) {
+        start += (c >= 0x20 && c < 0x7f) ? c : '.';
+      }
+      const bool named_gz = name.size() >= 3 && name.substr(name.size() - 3) == ".gz";
+      result.message = doc.empty() ? "empty file"
+                       : named_gz  ? "named .gz, but neither gzip nor JSON (starts with '" +
+                                        start + "')"
+                                   : "not JSON (starts with '" + start + "')";
+      AddError(result, {0, std::nullopt, "format", result.message});
+      return;
+    }
+    if (result.status == InputStatus::kOk) result.status = InputStatus::kSkipped;
+    result.message = stream.kind() == event::DocumentKind::kDigest ? "CloudTrail-Digest file"
+                     : stream.kind() == event::DocumentKind::kOtherJson
+                         ? "JSON, but not CloudTrail records"
+                         : "not JSON";
+    return;
+  }
+  event::Record record;
+  for (;;) {
+    const auto step = stream.Next(record);
+    if (step == event::RecordStream::Step::kEnd) break;
+    if (step == event::RecordStream::Step::kStop) {
+      // After a gzip error the document was expected to end early: that error says it all.
+      if (result.status == InputStatus::kOk) {
+        result.status = InputStatus::kPartial;
+        result.message = record.error;
+        AddError(result, {record.offset, std::nullopt, "json", record.error});
+      }
+      break;
+    }
+    ++result.records;
+    if (step == event::RecordStream::Step::kBadRecord) {
+      BadRecord(result, {record.offset, record.index, "record", record.error});
+      continue;
+    }
+    const std::size_t readable =
+        static_cast<std::size_t>(doc.data() + doc.size() + kPadding - record.text.data());
+    context_.Reset(record.text, readable);
+    if (!context_.IsJsonObject()) {
+      BadRecord(result, {record.offset, record.index, "record",
+                         "record " + std::to_string(record.index) + " is not valid JSON"});
+      continue;
+    }
+    const FieldIds& f = shared_.fields;
+    std::optional<std::string_view> time_text = Text(f.event_time);
+    std::optional<std::int64_t> event_time;
+    if (time_text) event_time = ParseIsoTime(*time_text);
+    if (!time_text) {
+      // Logstash pipelines move eventTime to @timestamp (otrf dataset); accept it.
+      if (auto stamp = Text(f.timestamp)) event_time = ParseIsoTime(*stamp);
+    }
+    if (!event_time) {
+      BadRecord(result, {record.offset, record.index, "time",
+                        time_text ? "record " + std::to_string(record.index) +
+                                        " has an invalid eventTime '" +
+                                        std::string(time_text->substr(0, 64)) + "'"
+                                  : "record " + std::to_string(record.index) +
+                                        " has no eventTime"});
+      continue;
+    }
+    std::int64_t stamp = *event_time;
+    if (options_.delivery_basis) {
+      if (record.export_time_ms >= 0) {
+        stamp = record.export_time_ms / 1000;
+      } else if (key.delivery_time) {
+        stamp = *key.delivery_time;
+      }
+    }
+    std::optional<std::string_view> account = Text(f.recipient_account);
+    if (!account && !key.account.empty()) account = key.account;
+    if (!account) account = Text(f.identity_account);
+    const std::optional<std::string_view> region = Text(f.region);
+    if ((options_.from && stamp < *options_.from) || (options_.to && stamp >= *options_.to) ||
+        (!options_.accounts.empty() &&
+         (!account || std::find(options_.accounts.begin(), options_.accounts.end(), *account) ==
+                          options_.accounts.end())) ||
+        (!options_.regions.empty() &&
+         (!region || std::find(options_.regions.begin(), options_.regions.end(), *region) ==
+                         options_.regions.end()))) {
+      ++result.out_of_scope;
+      continue;
+    }
+
+    store::CountedEvent counted;
+    counted.stamp = stamp;
+    const std::optional<std::string_view> event_id = Text(f.event_id);
+    if (event_id && !event_id->empty()) {
+      counted.key_offset = static_cast<std::uint32_t>(result.keys.size());
+      AppendEventKey(*event_id, result.keys);
+      counted.key_size = static_cast<std::uint32_t>(result.keys.size() - counted.key_offset);
+    }
+    counted.first_hit = static_cast<std::uint32_t>(result.hits.size());
+    for (std::size_t i = 0; i < filters_.size(); ++i) {
+      if (!filters_.pattern(i).Matches(context_)) continue;
+      filters_.transformation(i).Apply(true, context_, sample_);
+      store::FilterHit hit;
+      hit.filter = static_cast<std::uint32_t>(i);
+      hit.publish = sample_.publish;
+      hit.value = sample_.value;
+      hit.dimensions = "{";
+      for (std::size_t d = 0; d < sample_.dimensions.size(); ++d) {
+        if (d > 0) hit.dimensions += ",";
+        AppendJsonString(hit.dimensions, sample_.dimensions[d].first);
+        hit.dimensions += ":";
+        AppendJsonString(hit.dimensions, sample_.dimensions[d].second);
+      }
+      hit.dimensions += "}";
+      result.hits.push_back(std::move(hit));
+    }
+    counted.hit_count = static_cast<std::uint32_t>(result.hits.size()) - counted.first_hit;
+    if (counted.hit_count > 0) {
+      store::EventDetail detail;
+      detail.event_id = Own(event_id);
+      detail.event_time = *event_time;
+      detail.account = Own(account);
+      detail.region = Own(region);
+      detail.event_source = Own(Text(f.event_source));
+      detail.event_name = Own(Text(f.event_name));
+      detail.error_code = Own(Text(f.error_code));
+      detail.source_ip = Own(Text(f.source_ip));
+      detail.principal_arn = Own(Text(f.principal_arn));
+      detail.user_agent = Own(Text(f.user_agent));
+      detail.record_index = record.index;
+      detail.raw = std::string(record.text);
+      counted.detail = static_cast<std::int32_t>(result.details.size());
+      result.details.push_back(std::move(detail));
+    }
+    result.events.push_back(counted);
+  }
+}
+
+std::string ScopeText(const ScanOptions& options) {
+  std::string scope;
+  if (options.from) scope += "from=" + FormatIsoTime(*options.from) + ";";
+  if (options.to) scope += "to=" + FormatIsoTime(*options.to) + ";";
+  std::vector<std::string> accounts = options.accounts, regions = options.regions;
+  std::sort(accounts.begin(), accounts.end());
+  std::sort(regions.begin(), regions.end());
+  for (const auto& a : accounts) scope += "account=" + a + ";";
+  for (const auto& r : regions) scope += "region=" + r + ";";
+  return scope.empty() ? "all" : scope;
+}
+
+std::string NowText() {
+  const auto now = std::chrono::system_clock::now();
+  return FormatIsoTime(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+}
+
+}  // namespace
+
+void AppendEventKey(std::string_view id, std::string& out) {
+  // 8-4-4-4-12 hex digits: store the 16 bytes (case-insensitive, as GUIDs are).
+  if (id.size() == 36 && id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-') {
+    std::uint8_t bytes[16];
+    std::size_t n = 0;
+    bool ok = true;
+    for (std::size_t i = 0; i < 36 && ok; ++i) {
+      if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+      const int hi = HexValue(id[i]);
+      const int lo = i + 1 < 36 ? HexValue(id[i + 1]) : -1;
+      if (hi < 0 || lo < 0) {
+        ok = false;
+        break;
+      }
+      bytes[n++] = static_cast<std::uint8_t>(hi * 16 + lo);
+      ++i;
+    }
+    if (ok && n == 16) {
+      out.append(reinterpret_cast<const char*>(bytes), 16);
+      return;
+    }
+  }
+  // Anything else: the text between 0xff markers, never 16 bytes long, so it cannot equal a
+  // GUID's bytes.
+  out += '\xff';
+  out += id;
+  out += '\xff';
+  if (id.size() + 2 == 16) out += '\xff';
+}
+
+Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) {
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+
+  auto compiled = metric::FilterSet::Compile(options.filters);
+  if (!compiled) return std::move(compiled).error();
+  metric::FilterSet& filters = *compiled;
+  Shared shared;
+  shared.options = &options;
+  shared.filters = &filters;
+  shared.stop = hooks.stop;
+  shared.fields = FieldIds{
+      filters.AddSelector("$.eventTime"),         filters.AddSelector("$.['@timestamp']"),
+      filters.AddSelector("$.eventID"),           filters.AddSelector("$.recipientAccountId"),
+      filters.AddSelector("$.userIdentity.accountId"), filters.AddSelector("$.awsRegion"),
+      filters.AddSelector("$.eventSource"),       filters.AddSelector("$.eventName"),
+      filters.AddSelector("$.errorCode"),         filters.AddSelector("$.sourceIPAddress"),
+      filters.AddSelector("$.userIdentity.arn"),  filters.AddSelector("$.userAgent"),
+  };
+
+  auto db = store::Database::Open(options.db_path);
+  if (!db) return std::move(db).error();
+  store::StoreSettings settings;
+  settings.time_basis = options.delivery_basis ? "delivery" : "event";
+  settings.keep_duplicates = options.keep_duplicates;
+  auto filter_ids = store::RegisterFilters(*db, filters, settings);
+  if (!filter_ids) return std::move(filter_ids).error();
+  const std::string scope = ScopeText(options);
+  auto ledger = store::LoadLedger(*db, scope);
+  if (!ledger) return std::move(ledger).error();
+  shared.ledger = &*ledger;
+  auto scan_id = store::BeginScanRecord(*db, options.version, options.options_json, NowText());
+  if (!scan_id) return std::move(scan_id).error();
+
+  std::vector<store::Writer::FilterTarget> targets;
+  for (std::size_t i = 0; i < filters.size(); ++i) {
+    const auto& t = filters.spec(i).transformation;
+    targets.push_back({(*filter_ids)[i], t.metric_namespace, t.metric_name, t.default_value});
+  }
+  auto writer = store::Writer::Create(*db, std::move(targets), scope, *scan_id,
+                                      options.keep_duplicates);
+  if (!writer) return std::move(writer).error();
+
+  ScanSummary summary;
+  summary.scan_id = *scan_id;
+
+  // Discovery, then drop what the ledger or the S3 keys rule out.
+  input::Discovery discovery = input::Discover(options.paths);
+  summary.files = discovery.files.size();
+  for (const auto& issue : discovery.issues) {
+    InputError error{std::nullopt, std::nullopt, "io", issue.message};
+    if (auto ok = writer->AddError(issue.path, "", error); !ok) return std::move(ok).error();
+    if (hooks.warning) hooks.warning(issue.path + ": " + issue.message);
+    if (summary.first_error.empty()) summary.first_error = issue.path + ": " + issue.message;
+  }
+  if (options.strict && !discovery.issues.empty()) {
+    if (auto ok = writer->Commit(); !ok) return std::move(ok).error();
+    summary.status = "stopped";
+    summary.errors = writer->totals().errors;
+    summary.seconds = elapsed();
+    if (auto ok = store::FinishScanRecord(*db, *scan_id, summary.status, SummaryJson(summary),
+                                          NowText());
+        !ok) {
+      return std::move(ok).error();
+    }
+    return summary;
+  }
+  std::uint64_t bytes_total = 0;
+  for (auto& file : discovery.files) {
+    if (auto it = ledger->find(store::LedgerKey(file.path, "")); it != ledger->end() &&
+        it->second.size == file.size && it->second.mtime_ns == file.mtime_ns) {
+      ++summary.files_already;
+      continue;
+    }
+    if (PrunedByKey(options, input::ParseKey(file.path))) {
+      ++summary.files_pruned;
+      continue;
+    }
+    bytes_total += file.size;
+    shared.files.push_back(std::move(file));
+  }
+
+  unsigned threads = options.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(
+      std::min<std::size_t>(threads, std::max<std::size_t>(1, shared.files.size())));
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < threads; ++i) {
+    pool.emplace_back([&shared] {
+      Worker worker(shared);
+      worker.Run();
+    });
+  }
+
+  // The writer: results in input order.
+  Progress progress;
+  progress.files_total = shared.files.size();
+  progress.bytes_total = bytes_total;
+  auto last_progress = std::chrono::steady_clock::now();
+  auto last_commit = last_progress;
+  std::optional<Error> fatal;
+  bool strict_stop = false;
+  auto report = [&](bool force) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!hooks.progress || (!force && now - last_progress < std::chrono::milliseconds(200))) {
+      return;
+    }
+    last_progress = now;
+    progress.events = writer->totals().events;
+    progress.seconds = elapsed();
+    hooks.progress(progress);
+  };
+  auto warn = [&](const InputResult& result) {
+    for (const InputError& error : result.errors) {
+      std::string line = result.path;
+      if (!result.member.empty()) line += " (member " + result.member + ")";
+      if (error.record_index) line += " record " + std::to_string(*error.record_index);
+      if (error.offset) line += " at byte " + std::to_string(*error.offset);
+      line += ": " + error.message;
+      if (summary.first_error.empty()) summary.first_error = line;
+      if (hooks.warning) hooks.warning(line);
+    }
+  };
+  for (;;) {
+    InputResult result;
+    bool have = false, finished_file = false;
+    {
+      std::unique_lock lock(shared.mu);
+      for (;;) {
+        if (shared.writer_index >= shared.files.size()) break;
+        auto& slot = shared.slots[shared.writer_index];
+        if (!slot.ready.empty()) {
+          result = std::move(slot.ready.front());
+          slot.ready.pop_front();
+          shared.buffered -= std::min(shared.buffered, ResultBytes(result));
+          shared.worker_cv.notify_all();
+          have = true;
+          break;
+        }
+        if (slot.done) {
+          shared.slots.erase(shared.writer_index);
+          ++shared.writer_index;
+          finished_file = true;
+          shared.worker_cv.notify_all();
+          break;
+        }
+        // Stopping: no worker will take this file.
+        if (shared.Stopping() && shared.writer_index >= shared.next.load()) break;
+        shared.writer_cv.wait_for(lock, std::chrono::milliseconds(100));
+        if (shared.Stopping() && shared.writer_index >= shared.next.load()) break;
+      }
+    }
+    if (finished_file) {
+      ++progress.files_done;
+      report(false);
+      continue;
+    }
+    if (!have) break;
+    progress.bytes_done += result.member.empty() ? result.size : 0;
+    if (options.strict && !result.errors.empty()) {
+      warn(result);
+      strict_stop = true;
+      shared.abort = true;
+      break;
+    }
+    const bool retry = result.status == InputStatus::kRetry;
+    if (!fatal) {
+      // An archive's own row sums its members, which were counted as they came.
+      if (result.kind != "archive") {
+        summary.records += result.records;
+        summary.out_of_scope += result.out_of_scope;
+        summary.bad_records += result.bad_records;
+        summary.bytes_decoded += result.bytes;
+        ++summary.inputs_read;
+        if (result.status == InputStatus::kSkipped) ++summary.inputs_skipped;
+        if (!result.errors.empty()) ++summary.inputs_failed;
+      }
+      warn(result);
+      Result<void> ok;
+      if (retry) {
+        // Unreadable now (permissions, vanished): report it, but leave it out of the ledger
+        // so the next scan tries again.
+        for (const InputError& error : result.errors) {
+          if (ok) ok = writer->AddError(result.path, result.member, error);
+        }
+      } else {
+        ok = writer->Add(result);
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (ok && (writer->pending_events() >= 200000 || writer->pending_inputs() >= 2000 ||
+                 now - last_commit > std::chrono::seconds(1))) {
+        ok = writer->Commit();
+        last_commit = now;
+      }
+      if (!ok) {
+        fatal = std::move(ok).error();
+        shared.abort = true;
+        shared.worker_cv.notify_all();
+      }
+    }
+    report(false);
+  }
+  {
+    std::lock_guard lock(shared.mu);
+    shared.abort = shared.abort || fatal.has_value();
+    shared.worker_cv.notify_all();
+  }
+  for (auto& thread : pool) thread.join();
+  if (fatal) return *fatal;
+  if (auto ok = writer->Commit(); !ok) return std::move(ok).error();
+
+  const bool interrupted = hooks.stop != nullptr && hooks.stop->load();
+  summary.status = strict_stop ? "stopped" : interrupted ? "interrupted" : "complete";
+  summary.events = writer->totals().events;
+  summary.duplicates = writer->totals().duplicates;
+  summary.errors = writer->totals().errors;
+  summary.bytes_read = progress.bytes_done;
+  summary.seconds = elapsed();
+  for (std::size_t i = 0; i < filters.size(); ++i) {
+    summary.filters.push_back({filters.spec(i).name, writer->totals().matches[i]});
+  }
+  report(true);
+  if (auto ok = store::FinishScanRecord(*db, *scan_id, summary.status, SummaryJson(summary),
+                                        NowText());
+      !ok) {
+    return std::move(ok).error();
+  }
+  return summary;
+}
+
+std::string SummaryJson(const ScanSummary& s) {
+  std::string out = "{\"scan_id\":" + std::to_string(s.scan_id) +
+                    ",\"status\":" + JsonString(s.status);
+  auto field = [&](const char* name, std::uint64_t value) {
+    out += ",\"";
+    out += name;
+    out += "\":" + std::to_string(value);
+  };
+  field("files", s.files);
+  field("files_pruned", s.files_pruned);
+  field("files_already_scanned", s.files_already);
+  field("inputs_read", s.inputs_read);
+  field("inputs_skipped", s.inputs_skipped);
+  field("inputs_with_errors", s.inputs_failed);
+  field("records", s.records);
+  field("events", s.events);
+  field("duplicates", s.duplicates);
+  field("out_of_scope", s.out_of_scope);
+  field("bad_records", s.bad_records);
+  field("errors", s.errors);
+  field("bytes_read", s.bytes_read);
+  field("bytes_decoded", s.bytes_decoded);
+  out += ",\"seconds\":" + JsonNumber(s.seconds);
+  out += ",\"filters\":[";
+  for (std::size_t i = 0; i < s.filters.size(); ++i) {
+    if (i > 0) out += ",";
+    const double share =
+        s.events > 0 ? static_cast<double>(s.filters[i].matches) / static_cast<double>(s.events)
+                     : 0.0;
+    out += "{\"name\":" + JsonString(s.filters[i].name) +
+           ",\"matches\":" + std::to_string(s.filters[i].matches) +
+           ",\"share\":" + JsonNumber(share) + "}";
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace trailreplay::scan

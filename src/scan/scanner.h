@@ -1,0 +1,102 @@
+// The scan pipeline: inputs in, database rows out.
+//
+//   discovery      PATHs -> files in a fixed order (input/discovery.h); files the ledger
+//                  already holds under this scan's scope, and files whose S3 key shows they
+//                  cannot hold events in scope, are not read
+//   workers (N)    take the next file, read it (plain, gzip, or archive member by member),
+//                  split it into records (event/records.h), evaluate every filter with one
+//                  JSON pass per record, and produce an InputResult per file or member
+//   writer (1)     takes results strictly in input order, whatever order the workers finish
+//                  in, so duplicates resolve to the same copy on every run, and commits them
+//                  in batches (store/writer.h)
+//
+// Workers run at most a bounded amount of results ahead of the writer (they wait otherwise),
+// so memory stays bounded whatever the input size. A stop request (Ctrl-C) lets workers finish
+// the file in hand, the writer commit everything complete, and the scan return "interrupted";
+// the next scan continues where this one stopped.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "metric/filter_set.h"
+
+namespace trailreplay::scan {
+
+struct ScanOptions {
+  std::vector<std::string> paths;
+  std::string db_path;
+  std::vector<metric::MetricFilterSpec> filters;
+  unsigned threads = 0;  // 0: one per core
+  std::optional<std::int64_t> from, to;  // [from, to), epoch seconds
+  // How long after an event its file may be delivered: files delivered more than this after
+  // --to are not read (and files delivered before --from never are).
+  std::int64_t max_delivery_delay = 86400;
+  std::vector<std::string> accounts, regions;
+  bool delivery_basis = false;
+  bool keep_duplicates = false;
+  bool strict = false;
+  std::uint64_t max_document_bytes = std::uint64_t{4} << 30;  // decoded size cap per document
+  std::string version;
+  std::string options_json;  // how the scan was invoked, for the run log
+};
+
+struct FilterTotal {
+  std::string name;
+  std::uint64_t matches = 0;
+};
+
+struct ScanSummary {
+  std::int64_t scan_id = 0;
+  std::string status;  // "complete", "interrupted", "stopped" (--strict)
+  std::uint64_t files = 0;          // files found
+  std::uint64_t files_pruned = 0;   // not read: their S3 key is outside the scope
+  std::uint64_t files_already = 0;  // not read: already in the ledger
+  std::uint64_t inputs_read = 0;    // files and archive members read
+  std::uint64_t inputs_skipped = 0;  // read, but not CloudTrail records (digest, other JSON)
+  std::uint64_t inputs_failed = 0;   // read with errors
+  std::uint64_t records = 0;
+  std::uint64_t events = 0;  // counted
+  std::uint64_t duplicates = 0;
+  std::uint64_t out_of_scope = 0;
+  std::uint64_t bad_records = 0;
+  std::uint64_t errors = 0;  // scan_errors rows
+  std::uint64_t bytes_read = 0;     // as stored
+  std::uint64_t bytes_decoded = 0;  // after decompression
+  double seconds = 0;
+  std::vector<FilterTotal> filters;
+  std::string first_error;  // for --strict and the one-line hint
+};
+
+struct Progress {
+  std::uint64_t files_done = 0, files_total = 0;
+  std::uint64_t bytes_done = 0, bytes_total = 0;
+  std::uint64_t events = 0;
+  double seconds = 0;
+};
+
+struct ScanHooks {
+  // Called from the writer thread about every 200 ms, and once at the end.
+  std::function<void(const Progress&)> progress;
+  // Called once per bad input, as it is written (the one-line warnings).
+  std::function<void(const std::string& line)> warning;
+  // Set to request a clean stop (SIGINT).
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// Fatal errors (bad options, unwritable database, a different filter set in the database)
+// are returned as Error; bad input is counted in the summary.
+Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks);
+
+// The summary as one JSON object (what `scan --json` prints and the run log keeps).
+std::string SummaryJson(const ScanSummary& summary);
+
+// The dedup key of an eventID: 16 bytes for a canonical GUID, else the text itself.
+void AppendEventKey(std::string_view event_id, std::string& out);
+
+}  // namespace trailreplay::scan

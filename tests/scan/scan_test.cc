@@ -1,0 +1,517 @@
+// The scan pipeline end to end through the library: inputs written to a temporary directory,
+// RunScan, then the database read back with SQL. The CLI's own behaviour (summary text, exit
+// codes, warnings) is pinned by the golden cases in tests/golden/scan-*.case.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "scan/scanner.h"
+#include "support/files.h"
+
+namespace trailreplay::scan {
+namespace {
+
+namespace fs = std::filesystem;
+
+using test::Gzip;
+
+// A CloudTrail record with the fields the scanner stores.
+std::string Record(const std::string& id, const std::string& time, const std::string& name,
+                   const std::string& error_code = "", const std::string& account = "111122223333",
+                   const std::string& region = "us-east-1") {
+  std::string r = R"({"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::)" +
+                  account + R"(:user/alice","accountId":")" + account +
+                  R"("},"eventTime":")" + time +
+                  R"(","eventSource":"ec2.amazonaws.com","eventName":")" + name +
+                  R"(","awsRegion":")" + region +
+                  R"(","sourceIPAddress":"192.0.2.1","userAgent":"aws-cli/2.0")";
+  if (!error_code.empty()) r += R"(,"errorCode":")" + error_code + R"(")";
+  r += R"(,"eventID":")" + id + R"(","recipientAccountId":")" + account + R"("})";
+  return r;
+}
+
+std::string Records(const std::vector<std::string>& records) {
+  std::string out = R"({"Records":[)";
+  for (std::size_t i = 0; i < records.size(); ++i) out += (i ? "," : "") + records[i];
+  return out + "]}";
+}
+
+std::string Guid(int n) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%08x-0000-4000-8000-%012x", n, n * 7919);
+  return buffer;
+}
+
+class ScanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/trailreplay-scan-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  std::string Write(const std::string& relative, std::string_view bytes) {
+    const fs::path path = fs::path(dir_) / relative;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path.string();
+  }
+
+  ScanOptions Options(std::vector<std::string> paths, const std::string& db = "t.db") {
+    ScanOptions options;
+    options.paths = std::move(paths);
+    options.db_path = dir_ + "/" + db;
+    options.filters = metric::BuiltinFilters();
+    options.threads = 2;
+    options.version = "test";
+    options.options_json = "{}";
+    return options;
+  }
+
+  ScanSummary Scan(const ScanOptions& options, const std::atomic<bool>* stop = nullptr) {
+    ScanHooks hooks;
+    hooks.stop = stop;
+    auto result = RunScan(options, hooks);
+    EXPECT_TRUE(result.has_value()) << (result ? "" : result.error().message);
+    return result ? *result : ScanSummary{};
+  }
+
+  // Rows of a query, `|`-separated, one string per row.
+  std::vector<std::string> Query(const std::string& sql, const std::string& db = "t.db") {
+    sqlite3* handle = nullptr;
+    std::vector<std::string> rows;
+    EXPECT_EQ(sqlite3_open_v2((dir_ + "/" + db).c_str(), &handle, SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(handle);
+    while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+      std::string row;
+      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+        if (c > 0) row += "|";
+        const auto* text = sqlite3_column_text(stmt, c);
+        row += text != nullptr ? reinterpret_cast<const char*>(text) : "";
+      }
+      rows.push_back(row);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(handle);
+    return rows;
+  }
+
+  // Everything a scan's result consists of, for comparing two databases.
+  std::vector<std::string> Contents(const std::string& db) {
+    std::vector<std::string> all;
+    for (const char* sql :
+         {"SELECT filter_name, bucket_start, matches, value_sum FROM buckets ORDER BY 1, 2",
+          "SELECT metric_name, dimensions, minute, sample_count, sum, minimum, maximum "
+          "FROM samples_text ORDER BY 1, 2, 3",
+          "SELECT minute, events FROM minute_totals ORDER BY 1",
+          "SELECT filter_name, event_id, event_time, source_file, record_index, raw FROM matches "
+          "ORDER BY 1, 2, 4",
+          "SELECT path, member, kind, status, records, events, duplicates, out_of_scope, "
+          "bad_records, message FROM inputs ORDER BY 1, 2",
+          "SELECT count(*) FROM seen_events"}) {
+      for (auto& row : Query(sql, db)) all.push_back(sql[7] + std::string(": ") + row);
+    }
+    return all;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(ScanTest, CountsBucketsSamplesAndStoresMatchingEvents) {
+  Write("logs/a.json.gz",
+        Gzip(Records({Record(Guid(1), "2024-03-01T10:00:10Z", "DescribeInstances",
+                             "Client.UnauthorizedOperation"),
+                      Record(Guid(2), "2024-03-01T10:04:59Z", "GetObject", "AccessDenied"),
+                      Record(Guid(3), "2024-03-01T10:05:00Z", "StopLogging"),
+                      Record(Guid(4), "2024-03-01T10:05:30Z", "ListBuckets")})));
+  const ScanSummary summary = Scan(Options({dir_ + "/logs"}));
+  EXPECT_EQ(summary.status, "complete");
+  EXPECT_EQ(summary.records, 4u);
+  EXPECT_EQ(summary.events, 4u);
+  EXPECT_EQ(summary.errors, 0u);
+  ASSERT_EQ(summary.filters.size(), 2u);
+  EXPECT_EQ(summary.filters[0].matches, 2u);
+  EXPECT_EQ(summary.filters[1].matches, 1u);
+
+  EXPECT_EQ(Query("SELECT filter_name, bucket_start, matches, value_sum FROM buckets ORDER BY 1, 2"),
+            (std::vector<std::string>{"cloudtrail_cfg_changes|2024-03-01T10:05:00Z|1|1.0",
+                                      "unauthorized_api_calls|2024-03-01T10:00:00Z|2|2.0"}));
+  EXPECT_EQ(Query("SELECT metric_namespace, metric_name, minute, sample_count, sum FROM "
+                  "samples_text ORDER BY 2, 3"),
+            (std::vector<std::string>{
+                "CISBenchmark|cloudtrail_cfg_changes|2024-03-01T10:05:00Z|1|1.0",
+                "CISBenchmark|unauthorized_api_calls|2024-03-01T10:00:00Z|1|1.0",
+                "CISBenchmark|unauthorized_api_calls|2024-03-01T10:04:00Z|1|1.0"}));
+  EXPECT_EQ(Query("SELECT strftime('%H:%M', minute, 'unixepoch'), events FROM minute_totals "
+                  "ORDER BY 1"),
+            (std::vector<std::string>{"10:00|1", "10:04|1", "10:05|2"}));
+  EXPECT_EQ(Query("SELECT filter_name, event_id, event_time, account, region, event_source, "
+                  "event_name, error_code, source_ip, principal_arn, user_agent FROM matches "
+                  "ORDER BY event_time, filter_name"),
+            (std::vector<std::string>{
+                "unauthorized_api_calls|" + Guid(1) +
+                    "|2024-03-01T10:00:10Z|111122223333|us-east-1|ec2.amazonaws.com|"
+                    "DescribeInstances|Client.UnauthorizedOperation|192.0.2.1|"
+                    "arn:aws:iam::111122223333:user/alice|aws-cli/2.0",
+                "unauthorized_api_calls|" + Guid(2) +
+                    "|2024-03-01T10:04:59Z|111122223333|us-east-1|ec2.amazonaws.com|GetObject|"
+                    "AccessDenied|192.0.2.1|arn:aws:iam::111122223333:user/alice|aws-cli/2.0",
+                "cloudtrail_cfg_changes|" + Guid(3) +
+                    "|2024-03-01T10:05:00Z|111122223333|us-east-1|ec2.amazonaws.com|StopLogging|"
+                    "|192.0.2.1|arn:aws:iam::111122223333:user/alice|aws-cli/2.0"}));
+  // The raw record is stored byte for byte.
+  EXPECT_EQ(Query("SELECT raw FROM matches WHERE event_name = 'StopLogging' ORDER BY 1"),
+            (std::vector<std::string>{Record(Guid(3), "2024-03-01T10:05:00Z", "StopLogging")}));
+}
+
+TEST_F(ScanTest, DuplicateEventIdsCountOnceAcrossFilesAndScans) {
+  const std::string a = Record(Guid(1), "2024-03-01T10:00:00Z", "GetObject", "AccessDenied");
+  const std::string b = Record(Guid(2), "2024-03-01T10:01:00Z", "GetObject", "AccessDenied");
+  Write("in/1.json", Records({a, b}));
+  Write("in/2.json", Records({a}));  // a second trail delivering the same event
+  ScanSummary first = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(first.records, 3u);
+  EXPECT_EQ(first.events, 2u);
+  EXPECT_EQ(first.duplicates, 1u);
+  EXPECT_EQ(first.filters[0].matches, 2u);
+  // The first copy in input order is the one stored.
+  EXPECT_EQ(Query("SELECT event_id, source_file FROM matches ORDER BY 1"),
+            (std::vector<std::string>{Guid(1) + "|" + dir_ + "/in/1.json",
+                                      Guid(2) + "|" + dir_ + "/in/1.json"}));
+
+  // A later scan: the old files are not read again, a new file with one old and one new event
+  // adds only the new one.
+  Write("in/3.json", Records({b, Record(Guid(3), "2024-03-01T10:02:00Z", "X", "AccessDenied")}));
+  ScanSummary second = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(second.files_already, 2u);
+  EXPECT_EQ(second.inputs_read, 1u);
+  EXPECT_EQ(second.events, 1u);
+  EXPECT_EQ(second.duplicates, 1u);
+  EXPECT_EQ(Query("SELECT sum(matches) FROM buckets ORDER BY 1"), std::vector<std::string>{"3"});
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals ORDER BY 1"),
+            std::vector<std::string>{"3"});
+
+  // Scanning everything again changes nothing.
+  ScanSummary third = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(third.inputs_read, 0u);
+  EXPECT_EQ(Query("SELECT sum(matches) FROM buckets ORDER BY 1"), std::vector<std::string>{"3"});
+}
+
+TEST_F(ScanTest, KeepDuplicatesCountsEveryCopy) {
+  const std::string a = Record(Guid(1), "2024-03-01T10:00:00Z", "GetObject", "AccessDenied");
+  Write("in/1.json", Records({a}));
+  Write("in/2.json", Records({a}));
+  ScanOptions options = Options({dir_ + "/in"});
+  options.keep_duplicates = true;
+  ScanSummary summary = Scan(options);
+  EXPECT_EQ(summary.events, 2u);
+  EXPECT_EQ(summary.duplicates, 0u);
+  EXPECT_EQ(Query("SELECT matches FROM buckets ORDER BY 1"), std::vector<std::string>{"2"});
+}
+
+TEST_F(ScanTest, GuidKeysIgnoreCaseAndOtherIdsCompareExactly) {
+  std::string upper = Guid(10);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  Write("in/1.json",
+        Records({Record(Guid(10), "2024-03-01T10:00:00Z", "A"),
+                 Record(upper, "2024-03-01T10:00:00Z", "A"),
+                 Record("not-a-guid", "2024-03-01T10:00:00Z", "A"),
+                 Record("NOT-A-GUID", "2024-03-01T10:00:00Z", "A"),
+                 Record("not-a-guid", "2024-03-01T10:00:00Z", "A")}));
+  ScanSummary summary = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(summary.events, 3u);
+  EXPECT_EQ(summary.duplicates, 2u);
+}
+
+TEST_F(ScanTest, TimeRangeIsHalfOpenAndFiltersExactlyByEventTime) {
+  Write("in/1.json", Records({Record(Guid(1), "2024-03-01T09:59:59Z", "A", "AccessDenied"),
+                              Record(Guid(2), "2024-03-01T10:00:00Z", "A", "AccessDenied"),
+                              Record(Guid(3), "2024-03-01T10:59:59Z", "A", "AccessDenied"),
+                              Record(Guid(4), "2024-03-01T11:00:00Z", "A", "AccessDenied")}));
+  ScanOptions options = Options({dir_ + "/in"});
+  options.from = 1709287200;  // 2024-03-01T10:00:00Z
+  options.to = 1709290800;    // 2024-03-01T11:00:00Z
+  ScanSummary summary = Scan(options);
+  EXPECT_EQ(summary.events, 2u);
+  EXPECT_EQ(summary.out_of_scope, 2u);
+  EXPECT_EQ(Query("SELECT event_id FROM matches ORDER BY 1"),
+            (std::vector<std::string>{Guid(2), Guid(3)}));
+}
+
+TEST_F(ScanTest, S3KeysPruneFilesOutsideTheRangeAllowingLateDelivery) {
+  const std::string prefix = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/";
+  auto name = [&](const char* stamp, const char* id) {
+    return prefix + "111122223333_CloudTrail_us-east-1_20240301T" + stamp + "Z_" + id + ".json";
+  };
+  // Delivered 09:40, well before --from (more than the 15 minutes of clock skew allowed):
+  // cannot hold events in range, so it is not read.
+  Write(name("0940", "aaaaaaaaaaaaaaaa"),
+        Records({Record(Guid(1), "2024-03-01T09:35:00Z", "A", "AccessDenied")}));
+  // Delivered 11:20, after --to: may hold late events, so it is read.
+  Write(name("1120", "bbbbbbbbbbbbbbbb"),
+        Records({Record(Guid(2), "2024-03-01T10:58:00Z", "A", "AccessDenied"),
+                 Record(Guid(3), "2024-03-01T11:10:00Z", "A", "AccessDenied")}));
+  ScanOptions options = Options({dir_ + "/AWSLogs"});
+  options.from = 1709287200;  // 10:00
+  options.to = 1709290800;    // 11:00
+  options.max_delivery_delay = 3600;
+  ScanSummary summary = Scan(options);
+  EXPECT_EQ(summary.files_pruned, 1u);
+  EXPECT_EQ(summary.events, 1u);
+  EXPECT_EQ(summary.out_of_scope, 1u);
+
+  // With no allowance for late delivery, the 11:20 file is pruned too.
+  options.db_path = dir_ + "/strict.db";
+  options.max_delivery_delay = 0;
+  summary = Scan(options);
+  EXPECT_EQ(summary.files_pruned, 2u);
+  EXPECT_EQ(summary.events, 0u);
+
+  // The key also records where the file came from.
+  EXPECT_EQ(Query("SELECT account, region, strftime('%H:%M', delivery_time, 'unixepoch') FROM "
+                  "inputs ORDER BY 1"),
+            (std::vector<std::string>{"111122223333|us-east-1|11:20"}));
+}
+
+TEST_F(ScanTest, DeliveryTimeBasisStampsEventsWithTheirFilesMinute) {
+  Write("AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/"
+        "111122223333_CloudTrail_us-east-1_20240301T1012Z_cccccccccccccccc.json.gz",
+        Gzip(Records({Record(Guid(1), "2024-03-01T10:03:00Z", "A", "AccessDenied")})));
+  ScanOptions options = Options({dir_ + "/AWSLogs"});
+  options.delivery_basis = true;
+  Scan(options);
+  EXPECT_EQ(Query("SELECT bucket_start FROM buckets ORDER BY 1"),
+            std::vector<std::string>{"2024-03-01T10:10:00Z"});
+  EXPECT_EQ(Query("SELECT event_time, bucket_start FROM matches ORDER BY 1"),
+            std::vector<std::string>{"2024-03-01T10:03:00Z|2024-03-01T10:10:00Z"});
+
+  // A database keeps one basis: scanning it with the other is refused.
+  options.delivery_basis = false;
+  auto refused = RunScan(options, {});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message.find("time_basis"), std::string::npos);
+}
+
+TEST_F(ScanTest, AccountAndRegionFilters) {
+  Write("in/1.json",
+        Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied", "111122223333",
+                        "us-east-1"),
+                 Record(Guid(2), "2024-03-01T10:00:00Z", "A", "AccessDenied", "444455556666",
+                        "us-east-1"),
+                 Record(Guid(3), "2024-03-01T10:00:00Z", "A", "AccessDenied", "111122223333",
+                        "eu-west-1")}));
+  ScanOptions options = Options({dir_ + "/in"});
+  options.accounts = {"111122223333"};
+  options.regions = {"us-east-1"};
+  ScanSummary summary = Scan(options);
+  EXPECT_EQ(summary.events, 1u);
+  EXPECT_EQ(summary.out_of_scope, 2u);
+}
+
+TEST_F(ScanTest, BadInputIsReportedAndEverythingElseCounted) {
+  // A record that is not an object, one with a garbage eventTime, one without any, one with
+  // broken JSON inside; and the good records around them.
+  Write("in/mixed.json",
+        R"({"Records":[)" + Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied") +
+            R"(,5,{"eventTime":"garbage","eventID":"x"},{"eventID":"y"},{"eventTime":1e},)" +
+            Record(Guid(2), "2024-03-01T10:01:00Z", "A", "AccessDenied") + "]}");
+  // A gzip file cut short: the records before the cut still count.
+  std::vector<std::string> many;
+  for (int i = 0; i < 200; ++i) {
+    many.push_back(Record(Guid(100 + i), "2024-03-01T10:02:00Z", "B", "AccessDenied"));
+  }
+  const std::string gz = Gzip(Records(many));
+  Write("in/truncated.json.gz", gz.substr(0, gz.size() / 2));
+  Write("in/notgzip.json.gz", "this is not gzip");
+  Write("in/empty.json", "");
+  Write("in/good.json", Records({Record(Guid(3), "2024-03-01T10:03:00Z", "A", "AccessDenied")}));
+  ScanSummary summary = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(summary.status, "complete");
+  EXPECT_EQ(summary.bad_records, 4u);
+  EXPECT_GT(summary.errors, 5u);
+  EXPECT_EQ(summary.inputs_failed, 4u);
+  const auto truncated = Query(
+      "SELECT status, events FROM inputs WHERE path LIKE '%truncated.json.gz' ORDER BY 1");
+  ASSERT_EQ(truncated.size(), 1u);
+  EXPECT_EQ(truncated[0].substr(0, 8), "partial|");
+  const int partial_events = std::atoi(truncated[0].substr(8).c_str());
+  EXPECT_GT(partial_events, 0);
+  EXPECT_LT(partial_events, 200);
+  EXPECT_EQ(summary.events, 3u + static_cast<unsigned>(partial_events));
+  EXPECT_EQ(Query("SELECT kind, record_index FROM scan_errors WHERE path LIKE '%mixed.json' "
+                  "ORDER BY record_index"),
+            (std::vector<std::string>{"record|1", "time|2", "time|3", "record|4"}));
+  EXPECT_EQ(Query("SELECT status, kind FROM inputs WHERE path LIKE '%notgzip.json.gz' OR "
+                  "path LIKE '%empty.json' ORDER BY path"),
+            (std::vector<std::string>{"error|not-json", "error|not-json"}));
+
+  // Nothing is counted twice when the same inputs are scanned again.
+  ScanSummary again = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(again.inputs_read, 0u);
+  EXPECT_EQ(again.events, 0u);
+}
+
+TEST_F(ScanTest, DecompressionBombIsStoppedAtTheLimit) {
+  std::string huge = R"({"Records":[)" + Record(Guid(1), "2024-03-01T10:00:00Z", "A") + "," +
+                     std::string(8 << 20, ' ') + "]}";
+  Write("in/bomb.json.gz", Gzip(huge));
+  Write("in/good.json", Records({Record(Guid(2), "2024-03-01T10:00:00Z", "A")}));
+  ScanOptions options = Options({dir_ + "/in"});
+  options.max_document_bytes = 1 << 20;
+  ScanSummary summary = Scan(options);
+  EXPECT_EQ(Query("SELECT kind FROM scan_errors ORDER BY 1"), std::vector<std::string>{"limit"});
+  EXPECT_GE(summary.events, 1u);
+}
+
+TEST_F(ScanTest, StrictStopsAtTheFirstBadInputAndKeepsWhatCameBefore) {
+  Write("in/1.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
+  Write("in/2.json", R"({"Records":[5]})");
+  Write("in/3.json", Records({Record(Guid(3), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
+  ScanOptions options = Options({dir_ + "/in"});
+  options.strict = true;
+  options.threads = 1;
+  ScanSummary summary = Scan(options);
+  EXPECT_EQ(summary.status, "stopped");
+  EXPECT_NE(summary.first_error.find("2.json"), std::string::npos);
+  EXPECT_EQ(Query("SELECT path FROM inputs ORDER BY 1"),
+            std::vector<std::string>{dir_ + "/in/1.json"});
+}
+
+TEST_F(ScanTest, RulesWithDimensionsAndDefaultValuesPublishSamples) {
+  Write("in/1.json",
+        Records({Record(Guid(1), "2024-03-01T10:00:00Z", "RunInstances", "AccessDenied"),
+                 Record(Guid(2), "2024-03-01T10:00:20Z", "RunInstances"),
+                 Record(Guid(3), "2024-03-01T10:00:40Z", "StopInstances", "AccessDenied")}));
+  const std::string rules = Write("rules.json", R"({"metricFilters":[
+    {"filterName":"denied-by-name","filterPattern":"{ $.errorCode = \"AccessDenied\" }",
+     "metricTransformations":[{"metricName":"Denied","metricNamespace":"Sec","metricValue":"1",
+       "dimensions":{"EventName":"$.eventName"}}],"creationTime":1709251200000,
+     "logGroupName":"trail"},
+    {"filterName":"runs","filterPattern":"{ $.eventName = RunInstances }",
+     "metricTransformations":[{"metricName":"Runs","metricNamespace":"Sec","metricValue":"1",
+       "defaultValue":0}]}]})");
+  auto filters = metric::LoadFilterFile(rules);
+  ASSERT_TRUE(filters.has_value()) << filters.error().message;
+  ScanOptions options = Options({dir_ + "/in"});
+  options.filters = *filters;
+  Scan(options);
+  EXPECT_EQ(Query("SELECT metric_name, dimensions, minute, sample_count, sum, minimum, maximum "
+                  "FROM samples_text ORDER BY 1, 2"),
+            (std::vector<std::string>{
+                R"(Denied|{"EventName":"RunInstances"}|2024-03-01T10:00:00Z|1|1.0|1.0|1.0)",
+                R"(Denied|{"EventName":"StopInstances"}|2024-03-01T10:00:00Z|1|1.0|1.0|1.0)",
+                // One sample per event: the two matches publish 1, the other the default 0.
+                "Runs|{}|2024-03-01T10:00:00Z|3|2.0|0.0|1.0"}));
+  EXPECT_EQ(Query("SELECT name, creation_time, log_group FROM filters ORDER BY 1"),
+            (std::vector<std::string>{"denied-by-name|1709251200|trail", "runs||"}));
+
+  // The database is now tied to these filters.
+  ScanOptions builtin = Options({dir_ + "/in"});
+  auto refused = RunScan(builtin, {});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message.find("already holds counts for other filters"),
+            std::string::npos)
+      << refused.error().message;
+}
+
+TEST_F(ScanTest, InvalidPatternInRulesNamesTheFilterAndTheSpot) {
+  auto filters = metric::ParseFilterDocument(
+      R"({"metricFilters":[{"filterName":"bad one","filterPattern":"{ $.a = }",)"
+      R"("metricTransformations":[{"metricName":"m","metricNamespace":"n","metricValue":"1"}]}]})",
+      "rules.json");
+  ASSERT_TRUE(filters.has_value());
+  ScanOptions options = Options({dir_});
+  options.filters = *filters;
+  auto result = RunScan(options, {});
+  ASSERT_FALSE(result.has_value());
+  EXPECT_NE(result.error().message.find("rules.json: filter 'bad one': "), std::string::npos)
+      << result.error().message;
+  EXPECT_TRUE(result.error().has_offset());
+}
+
+TEST_F(ScanTest, InterruptedScanResumesToTheSameDatabase) {
+  const std::string sample = std::string(TRAILREPLAY_SOURCE_DIR) + "/sample-data/AWSLogs";
+  Scan(Options({sample}, "clean.db"));
+  // Stop at several points, then finish: the result must equal the clean scan.
+  for (int delay_us : {0, 2000, 10000}) {
+    const std::string db = "resumed" + std::to_string(delay_us) + ".db";
+    std::atomic<bool> stop{false};
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+      stop = true;
+    });
+    ScanOptions options = Options({sample}, db);
+    options.threads = 2;
+    const ScanSummary interrupted = Scan(options, &stop);
+    stopper.join();
+    EXPECT_TRUE(interrupted.status == "interrupted" || interrupted.status == "complete");
+    const ScanSummary rest = Scan(options);
+    EXPECT_EQ(rest.status, "complete");
+    EXPECT_EQ(interrupted.events + rest.events, 4935u);
+    EXPECT_EQ(Contents(db), Contents("clean.db")) << "stopped after " << delay_us << " us";
+  }
+}
+
+// The real datasets in ../shared/datasets: the unique-eventID counts of each SOURCE.md.
+struct DatasetCase {
+  const char* name;
+  std::uint64_t events, duplicates, unauthorized, cfg_changes;
+};
+
+class DatasetScanTest : public ScanTest, public ::testing::WithParamInterface<DatasetCase> {};
+
+TEST_P(DatasetScanTest, ReproducesPublishedCounts) {
+  const DatasetCase& c = GetParam();
+  const std::string path = std::string(TRAILREPLAY_SHARED_DIR) + "/datasets/" + c.name;
+  if (!fs::exists(path)) GTEST_SKIP() << path << " is absent (../shared/datasets not present)";
+  const ScanSummary summary = Scan(Options({path}));
+  EXPECT_EQ(summary.errors, 0u);
+  EXPECT_EQ(summary.events, c.events);
+  EXPECT_EQ(summary.duplicates, c.duplicates);
+  EXPECT_EQ(summary.filters[0].matches, c.unauthorized);
+  EXPECT_EQ(summary.filters[1].matches, c.cfg_changes);
+  EXPECT_EQ(Query("SELECT count(*) FROM matches WHERE filter_name = 'unauthorized_api_calls' "
+                  "ORDER BY 1"),
+            std::vector<std::string>{std::to_string(c.unauthorized)});
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals ORDER BY 1"),
+            std::vector<std::string>{std::to_string(c.events)});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shared, DatasetScanTest,
+    ::testing::Values(DatasetCase{"grycap-cloudtrail-tracker", 17598, 0, 107, 2},
+                      DatasetCase{"sans504-s3-ransomware", 23981, 6496, 10015, 6},
+                      DatasetCase{"flaws2-cloudtrail", 37, 0, 5, 0},
+                      DatasetCase{"invictus-aws-stratus", 2900, 0, 60, 13},
+                      DatasetCase{"stratus-red-team-detonation-logs", 310, 0, 51, 2},
+                      DatasetCase{"traildiscover-log-examples", 314, 249, 208, 3},
+                      // Logstash output: no eventTime, so @timestamp dates the events.
+                      DatasetCase{"otrf-ec2-proxy-s3-exfil", 103, 0, 0, 0}),
+    [](const ::testing::TestParamInfo<DatasetCase>& param_info) {
+      std::string name = param_info.param.name;
+      for (char& c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return name;
+    });
+
+}  // namespace
+}  // namespace trailreplay::scan
