@@ -125,9 +125,8 @@ void PrintSummary(const scan::ScanSummary& s, const std::string& db) {
   for (const auto& f : s.filters) width = std::max(width, f.name.size());
   out += "  filter" + std::string(width - 6, ' ') + "   matches    share\n";
   for (const auto& f : s.filters) {
-    const double share = s.events > 0 ? 100.0 * static_cast<double>(f.matches) /
-                                            static_cast<double>(s.events)
-                                      : 0.0;
+    const double share =
+        s.events > 0 ? 100.0 * static_cast<double>(f.matches) / static_cast<double>(s.events) : 0.0;
     std::string count = Grouped(f.matches);
     std::string pct = Fixed(share, 2) + "%";
     out += "  " + f.name + std::string(width - f.name.size(), ' ') +
@@ -202,8 +201,8 @@ int Run(const ScanCliOptions& cli) {
       std::string line = "\r  " + Grouped(p.files_done) + "/" + Grouped(p.files_total) +
                          " files  " + Fixed(mb, 1) + " MB  " + Grouped(p.events) + " events";
       if (p.seconds > 0.5) {
-        line += "  " + Grouped(static_cast<std::uint64_t>(static_cast<double>(p.events) /
-                                                         p.seconds)) +
+        line += "  " +
+                Grouped(static_cast<std::uint64_t>(static_cast<double>(p.events) / p.seconds)) +
                 " events/s";
         if (p.bytes_done > 0 && p.bytes_total > p.bytes_done) {
           const double eta = p.seconds * static_cast<double>(p.bytes_total - p.bytes_done) /
@@ -243,8 +242,7 @@ int Run(const ScanCliOptions& cli) {
     return kExitInterrupted;
   }
   if (result->status == "stopped") {
-    std::cerr << "error: --strict: stopped at the first bad input: " << result->first_error
-              << "\n";
+    std::cerr << "error: --strict: stopped at the first bad input: " << result->first_error << "\n";
     return kExitFailure;
   }
   return result->errors > 0 ? kExitBadInput : kExitOk;

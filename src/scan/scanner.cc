@@ -119,7 +119,9 @@ std::uint64_t ResultBytes(const InputResult& r) {
 class Worker {
  public:
   explicit Worker(Shared& shared)
-      : shared_(shared), options_(*shared.options), filters_(*shared.filters),
+      : shared_(shared),
+        options_(*shared.options),
+        filters_(*shared.filters),
         context_(&shared.filters->plan()) {}
 
   void Run() {
@@ -213,9 +215,9 @@ class Worker {
         // libarchive had to skip over is reported: events may have been lost there.
         if (member.skip_reason.rfind("damaged", 0) == 0) {
           if (summary.status == InputStatus::kOk) summary.status = InputStatus::kPartial;
-          AddError(summary, {reader->position(), std::nullopt, "archive",
-                             "after member " + std::to_string(member.index) + ": " +
-                                 member.skip_reason});
+          AddError(summary,
+                   {reader->position(), std::nullopt, "archive",
+                    "after member " + std::to_string(member.index) + ": " + member.skip_reason});
         }
         continue;
       }
@@ -284,7 +286,6 @@ class Worker {
     AddError(result, {std::nullopt, std::nullopt, std::move(kind), std::move(message)});
   }
 
-
   void DecodeAndProcess(std::string& raw, const input::KeyInfo& key, InputResult& result) {
     std::string* doc = &raw;
     if (input::IsGzip(raw)) {
@@ -293,12 +294,11 @@ class Worker {
         const Error& error = inflated.error();
         result.status = InputStatus::kPartial;
         result.message = error.message;
-        AddError(result, {error.has_offset() ? std::optional<std::uint64_t>(error.offset)
-                                             : std::nullopt,
-                          std::nullopt,
-                          error.code == ErrorCode::kLimit ? "limit" : "gzip",
-                          error.message + " (offset is in the compressed file; records decoded "
-                                          "before it are counted)"});
+        AddError(result,
+                 {error.has_offset() ? std::optional<std::uint64_t>(error.offset) : std::nullopt,
+                  std::nullopt, error.code == ErrorCode::kLimit ? "limit" : "gzip",
+                  error.message + " (offset is in the compressed file; records decoded "
+                                  "before it are counted)"});
       }
       doc = &decoded_;
     }
@@ -331,8 +331,7 @@ class Worker {
   metric::Sample sample_;
 };
 
-void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key,
-                             InputResult& result) {
+void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, InputResult& result) {
   result.bytes += doc.size();
   event::RecordStream stream(doc);
   result.kind = std::string(event::DocumentKindName(stream.kind()));
@@ -346,9 +345,9 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key,
       }
       const bool named_gz = name.size() >= 3 && name.substr(name.size() - 3) == ".gz";
       result.message = doc.empty() ? "empty file"
-                       : named_gz  ? "named .gz, but neither gzip nor JSON (starts with '" +
-                                        start + "')"
-                                   : "not JSON (starts with '" + start + "')";
+                       : named_gz
+                           ? "named .gz, but neither gzip nor JSON (starts with '" + start + "')"
+                           : "not JSON (starts with '" + start + "')";
       AddError(result, {0, std::nullopt, "format", result.message});
       return;
     }
@@ -394,12 +393,12 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key,
       if (auto stamp = Text(f.timestamp)) event_time = ParseIsoTime(*stamp);
     }
     if (!event_time) {
-      BadRecord(result, {record.offset, record.index, "time",
-                        time_text ? "record " + std::to_string(record.index) +
-                                        " has an invalid eventTime '" +
-                                        std::string(time_text->substr(0, 64)) + "'"
-                                  : "record " + std::to_string(record.index) +
-                                        " has no eventTime"});
+      BadRecord(
+          result,
+          {record.offset, record.index, "time",
+           time_text ? "record " + std::to_string(record.index) + " has an invalid eventTime '" +
+                           std::string(time_text->substr(0, 64)) + "'"
+                     : "record " + std::to_string(record.index) + " has no eventTime"});
       continue;
     }
     std::int64_t stamp = *event_time;
@@ -537,12 +536,18 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   shared.filters = &filters;
   shared.stop = hooks.stop;
   shared.fields = FieldIds{
-      filters.AddSelector("$.eventTime"),         filters.AddSelector("$.['@timestamp']"),
-      filters.AddSelector("$.eventID"),           filters.AddSelector("$.recipientAccountId"),
-      filters.AddSelector("$.userIdentity.accountId"), filters.AddSelector("$.awsRegion"),
-      filters.AddSelector("$.eventSource"),       filters.AddSelector("$.eventName"),
-      filters.AddSelector("$.errorCode"),         filters.AddSelector("$.sourceIPAddress"),
-      filters.AddSelector("$.userIdentity.arn"),  filters.AddSelector("$.userAgent"),
+      filters.AddSelector("$.eventTime"),
+      filters.AddSelector("$.['@timestamp']"),
+      filters.AddSelector("$.eventID"),
+      filters.AddSelector("$.recipientAccountId"),
+      filters.AddSelector("$.userIdentity.accountId"),
+      filters.AddSelector("$.awsRegion"),
+      filters.AddSelector("$.eventSource"),
+      filters.AddSelector("$.eventName"),
+      filters.AddSelector("$.errorCode"),
+      filters.AddSelector("$.sourceIPAddress"),
+      filters.AddSelector("$.userIdentity.arn"),
+      filters.AddSelector("$.userAgent"),
   };
 
   auto db = store::Database::Open(options.db_path);
@@ -564,8 +569,8 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
     const auto& t = filters.spec(i).transformation;
     targets.push_back({(*filter_ids)[i], t.metric_namespace, t.metric_name, t.default_value});
   }
-  auto writer = store::Writer::Create(*db, std::move(targets), scope, *scan_id,
-                                      options.keep_duplicates);
+  auto writer =
+      store::Writer::Create(*db, std::move(targets), scope, *scan_id, options.keep_duplicates);
   if (!writer) return std::move(writer).error();
 
   ScanSummary summary;
@@ -585,8 +590,8 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
     summary.status = "stopped";
     summary.errors = writer->totals().errors;
     summary.seconds = elapsed();
-    if (auto ok = store::FinishScanRecord(*db, *scan_id, summary.status, SummaryJson(summary),
-                                          NowText());
+    if (auto ok =
+            store::FinishScanRecord(*db, *scan_id, summary.status, SummaryJson(summary), NowText());
         !ok) {
       return std::move(ok).error();
     }
@@ -594,8 +599,9 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   }
   std::uint64_t bytes_total = 0;
   for (auto& file : discovery.files) {
-    if (auto it = ledger->find(store::LedgerKey(file.path, "")); it != ledger->end() &&
-        it->second.size == file.size && it->second.mtime_ns == file.mtime_ns) {
+    if (auto it = ledger->find(store::LedgerKey(file.path, ""));
+        it != ledger->end() && it->second.size == file.size &&
+        it->second.mtime_ns == file.mtime_ns) {
       ++summary.files_already;
       continue;
     }
@@ -747,8 +753,8 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
     summary.filters.push_back({filters.spec(i).name, writer->totals().matches[i]});
   }
   report(true);
-  if (auto ok = store::FinishScanRecord(*db, *scan_id, summary.status, SummaryJson(summary),
-                                        NowText());
+  if (auto ok =
+          store::FinishScanRecord(*db, *scan_id, summary.status, SummaryJson(summary), NowText());
       !ok) {
     return std::move(ok).error();
   }
@@ -756,8 +762,8 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
 }
 
 std::string SummaryJson(const ScanSummary& s) {
-  std::string out = "{\"scan_id\":" + std::to_string(s.scan_id) +
-                    ",\"status\":" + JsonString(s.status);
+  std::string out =
+      "{\"scan_id\":" + std::to_string(s.scan_id) + ",\"status\":" + JsonString(s.status);
   auto field = [&](const char* name, std::uint64_t value) {
     out += ",\"";
     out += name;

@@ -32,7 +32,7 @@ struct ScanOptions {
   std::vector<std::string> paths;
   std::string db_path;
   std::vector<metric::MetricFilterSpec> filters;
-  unsigned threads = 0;  // 0: one per core
+  unsigned threads = 0;                  // 0: one per core
   std::optional<std::int64_t> from, to;  // [from, to), epoch seconds
   // How long after an event its file may be delivered: files delivered more than this after
   // --to are not read (and files delivered before --from never are).
@@ -53,11 +53,11 @@ struct FilterTotal {
 
 struct ScanSummary {
   std::int64_t scan_id = 0;
-  std::string status;  // "complete", "interrupted", "stopped" (--strict)
-  std::uint64_t files = 0;          // files found
-  std::uint64_t files_pruned = 0;   // not read: their S3 key is outside the scope
-  std::uint64_t files_already = 0;  // not read: already in the ledger
-  std::uint64_t inputs_read = 0;    // files and archive members read
+  std::string status;                // "complete", "interrupted", "stopped" (--strict)
+  std::uint64_t files = 0;           // files found
+  std::uint64_t files_pruned = 0;    // not read: their S3 key is outside the scope
+  std::uint64_t files_already = 0;   // not read: already in the ledger
+  std::uint64_t inputs_read = 0;     // files and archive members read
   std::uint64_t inputs_skipped = 0;  // read, but not CloudTrail records (digest, other JSON)
   std::uint64_t inputs_failed = 0;   // read with errors
   std::uint64_t records = 0;
@@ -65,7 +65,7 @@ struct ScanSummary {
   std::uint64_t duplicates = 0;
   std::uint64_t out_of_scope = 0;
   std::uint64_t bad_records = 0;
-  std::uint64_t errors = 0;  // scan_errors rows
+  std::uint64_t errors = 0;         // scan_errors rows
   std::uint64_t bytes_read = 0;     // as stored
   std::uint64_t bytes_decoded = 0;  // after decompression
   double seconds = 0;

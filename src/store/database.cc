@@ -15,8 +15,8 @@ namespace trailreplay::store {
 int SchemaVersion() { return static_cast<int>(std::size(kSchemaMigrations)); }
 
 Error DatabaseError(sqlite3* db, std::string_view what) {
-  std::string message = std::string(what) + ": " +
-                        (db != nullptr ? sqlite3_errmsg(db) : "out of memory");
+  std::string message =
+      std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory");
   if (db != nullptr) {
     const char* file = sqlite3_db_filename(db, "main");
     if (file != nullptr && *file != '\0') message += " (database " + std::string(file) + ")";
@@ -57,8 +57,8 @@ Statement& Statement::Bind(int index, double value) {
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {
-  const int rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                     SQLITE_UTF8);
+  const int rc =
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
   return *this;
 }
@@ -90,8 +90,8 @@ Result<bool> Statement::Step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  Error error = DatabaseError(db_, "executing '" + std::string(sqlite3_sql(stmt_)).substr(0, 60) +
-                                       "...'");
+  Error error =
+      DatabaseError(db_, "executing '" + std::string(sqlite3_sql(stmt_)).substr(0, 60) + "...'");
   sqlite3_reset(stmt_);
   return error;
 }

@@ -20,7 +20,7 @@ struct CountedEvent {
   std::uint32_t key_size = 0;    // 0: no eventID, never treated as a duplicate
   std::uint32_t first_hit = 0;   // its hits in InputResult::hits
   std::uint32_t hit_count = 0;
-  std::int32_t detail = -1;      // index in InputResult::details when it matched a filter
+  std::int32_t detail = -1;  // index in InputResult::details when it matched a filter
 };
 
 // One filter an event matched.

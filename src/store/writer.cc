@@ -9,11 +9,16 @@ namespace trailreplay::store {
 
 std::string_view InputStatusName(InputStatus status) {
   switch (status) {
-    case InputStatus::kOk: return "ok";
-    case InputStatus::kPartial: return "partial";
-    case InputStatus::kError: return "error";
-    case InputStatus::kSkipped: return "skipped";
-    case InputStatus::kRetry: return "retry";
+    case InputStatus::kOk:
+      return "ok";
+    case InputStatus::kPartial:
+      return "partial";
+    case InputStatus::kError:
+      return "error";
+    case InputStatus::kSkipped:
+      return "skipped";
+    case InputStatus::kRetry:
+      return "retry";
   }
   return "?";
 }
@@ -53,8 +58,8 @@ Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::Fi
     if (auto ok = CheckSetting(db, "time_basis", settings.time_basis, hint); !ok) {
       return std::move(ok).error();
     }
-    if (auto ok = CheckSetting(db, "keep_duplicates", settings.keep_duplicates ? "yes" : "no",
-                               hint);
+    if (auto ok =
+            CheckSetting(db, "keep_duplicates", settings.keep_duplicates ? "yes" : "no", hint);
         !ok) {
       return std::move(ok).error();
     }
@@ -66,7 +71,8 @@ Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::Fi
     if (!row) return std::move(row).error();
     const bool has_inputs = count_stmt->ColumnInt(0) > 0;
 
-    auto existing = db.Prepare("SELECT filter_id, name, fingerprint FROM filters ORDER BY filter_id");
+    auto existing =
+        db.Prepare("SELECT filter_id, name, fingerprint FROM filters ORDER BY filter_id");
     if (!existing) return std::move(existing).error();
     std::map<std::string, std::pair<std::int64_t, std::string>> stored;
     for (;;) {
@@ -92,8 +98,8 @@ Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::Fi
         if (!wanted.count(name)) problems.push_back("filter '" + name + "' is missing");
       }
       if (!problems.empty()) {
-        std::string message = "database '" + db.path() +
-                              "' already holds counts for other filters (";
+        std::string message =
+            "database '" + db.path() + "' already holds counts for other filters (";
         for (std::size_t i = 0; i < problems.size(); ++i) {
           message += (i > 0 ? "; " : "") + problems[i];
         }
@@ -187,8 +193,8 @@ Result<std::int64_t> BeginScanRecord(Database& db, std::string_view version,
 
 Result<void> FinishScanRecord(Database& db, std::int64_t scan_id, std::string_view status,
                               std::string_view summary_json, std::string_view finished_at) {
-  auto stmt = db.Prepare(
-      "UPDATE scans SET status = ?, summary = ?, finished_at = ? WHERE scan_id = ?");
+  auto stmt =
+      db.Prepare("UPDATE scans SET status = ?, summary = ?, finished_at = ? WHERE scan_id = ?");
   if (!stmt) return std::move(stmt).error();
   stmt->Bind(1, status).Bind(2, summary_json).Bind(3, finished_at).Bind(4, scan_id);
   return stmt->Run();

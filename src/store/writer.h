@@ -77,9 +77,9 @@ class Writer {
 
   struct Totals {
     std::uint64_t inputs = 0;
-    std::uint64_t events = 0;      // counted
-    std::uint64_t duplicates = 0;  // dropped
-    std::uint64_t errors = 0;      // scan_errors rows written
+    std::uint64_t events = 0;            // counted
+    std::uint64_t duplicates = 0;        // dropped
+    std::uint64_t errors = 0;            // scan_errors rows written
     std::vector<std::uint64_t> matches;  // per filter
   };
   const Totals& totals() const { return totals_; }

@@ -30,12 +30,11 @@ using test::Gzip;
 std::string Record(const std::string& id, const std::string& time, const std::string& name,
                    const std::string& error_code = "", const std::string& account = "111122223333",
                    const std::string& region = "us-east-1") {
-  std::string r = R"({"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::)" +
-                  account + R"(:user/alice","accountId":")" + account +
-                  R"("},"eventTime":")" + time +
-                  R"(","eventSource":"ec2.amazonaws.com","eventName":")" + name +
-                  R"(","awsRegion":")" + region +
-                  R"(","sourceIPAddress":"192.0.2.1","userAgent":"aws-cli/2.0")";
+  std::string r =
+      R"({"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::)" + account +
+      R"(:user/alice","accountId":")" + account + R"("},"eventTime":")" + time +
+      R"(","eventSource":"ec2.amazonaws.com","eventName":")" + name + R"(","awsRegion":")" +
+      region + R"(","sourceIPAddress":"192.0.2.1","userAgent":"aws-cli/2.0")";
   if (!error_code.empty()) r += R"(,"errorCode":")" + error_code + R"(")";
   r += R"(,"eventID":")" + id + R"(","recipientAccountId":")" + account + R"("})";
   return r;
@@ -151,15 +150,16 @@ TEST_F(ScanTest, CountsBucketsSamplesAndStoresMatchingEvents) {
   EXPECT_EQ(summary.filters[0].matches, 2u);
   EXPECT_EQ(summary.filters[1].matches, 1u);
 
-  EXPECT_EQ(Query("SELECT filter_name, bucket_start, matches, value_sum FROM buckets ORDER BY 1, 2"),
-            (std::vector<std::string>{"cloudtrail_cfg_changes|2024-03-01T10:05:00Z|1|1.0",
-                                      "unauthorized_api_calls|2024-03-01T10:00:00Z|2|2.0"}));
-  EXPECT_EQ(Query("SELECT metric_namespace, metric_name, minute, sample_count, sum FROM "
-                  "samples_text ORDER BY 2, 3"),
-            (std::vector<std::string>{
-                "CISBenchmark|cloudtrail_cfg_changes|2024-03-01T10:05:00Z|1|1.0",
-                "CISBenchmark|unauthorized_api_calls|2024-03-01T10:00:00Z|1|1.0",
-                "CISBenchmark|unauthorized_api_calls|2024-03-01T10:04:00Z|1|1.0"}));
+  EXPECT_EQ(
+      Query("SELECT filter_name, bucket_start, matches, value_sum FROM buckets ORDER BY 1, 2"),
+      (std::vector<std::string>{"cloudtrail_cfg_changes|2024-03-01T10:05:00Z|1|1.0",
+                                "unauthorized_api_calls|2024-03-01T10:00:00Z|2|2.0"}));
+  EXPECT_EQ(
+      Query("SELECT metric_namespace, metric_name, minute, sample_count, sum FROM "
+            "samples_text ORDER BY 2, 3"),
+      (std::vector<std::string>{"CISBenchmark|cloudtrail_cfg_changes|2024-03-01T10:05:00Z|1|1.0",
+                                "CISBenchmark|unauthorized_api_calls|2024-03-01T10:00:00Z|1|1.0",
+                                "CISBenchmark|unauthorized_api_calls|2024-03-01T10:04:00Z|1|1.0"}));
   EXPECT_EQ(Query("SELECT strftime('%H:%M', minute, 'unixepoch'), events FROM minute_totals "
                   "ORDER BY 1"),
             (std::vector<std::string>{"10:00|1", "10:04|1", "10:05|2"}));
@@ -230,12 +230,11 @@ TEST_F(ScanTest, KeepDuplicatesCountsEveryCopy) {
 TEST_F(ScanTest, GuidKeysIgnoreCaseAndOtherIdsCompareExactly) {
   std::string upper = Guid(10);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  Write("in/1.json",
-        Records({Record(Guid(10), "2024-03-01T10:00:00Z", "A"),
-                 Record(upper, "2024-03-01T10:00:00Z", "A"),
-                 Record("not-a-guid", "2024-03-01T10:00:00Z", "A"),
-                 Record("NOT-A-GUID", "2024-03-01T10:00:00Z", "A"),
-                 Record("not-a-guid", "2024-03-01T10:00:00Z", "A")}));
+  Write("in/1.json", Records({Record(Guid(10), "2024-03-01T10:00:00Z", "A"),
+                              Record(upper, "2024-03-01T10:00:00Z", "A"),
+                              Record("not-a-guid", "2024-03-01T10:00:00Z", "A"),
+                              Record("NOT-A-GUID", "2024-03-01T10:00:00Z", "A"),
+                              Record("not-a-guid", "2024-03-01T10:00:00Z", "A")}));
   ScanSummary summary = Scan(Options({dir_ + "/in"}));
   EXPECT_EQ(summary.events, 3u);
   EXPECT_EQ(summary.duplicates, 2u);
@@ -292,9 +291,10 @@ TEST_F(ScanTest, S3KeysPruneFilesOutsideTheRangeAllowingLateDelivery) {
 }
 
 TEST_F(ScanTest, DeliveryTimeBasisStampsEventsWithTheirFilesMinute) {
-  Write("AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/"
-        "111122223333_CloudTrail_us-east-1_20240301T1012Z_cccccccccccccccc.json.gz",
-        Gzip(Records({Record(Guid(1), "2024-03-01T10:03:00Z", "A", "AccessDenied")})));
+  Write(
+      "AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/"
+      "111122223333_CloudTrail_us-east-1_20240301T1012Z_cccccccccccccccc.json.gz",
+      Gzip(Records({Record(Guid(1), "2024-03-01T10:03:00Z", "A", "AccessDenied")})));
   ScanOptions options = Options({dir_ + "/AWSLogs"});
   options.delivery_basis = true;
   Scan(options);
@@ -311,13 +311,12 @@ TEST_F(ScanTest, DeliveryTimeBasisStampsEventsWithTheirFilesMinute) {
 }
 
 TEST_F(ScanTest, AccountAndRegionFilters) {
-  Write("in/1.json",
-        Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied", "111122223333",
-                        "us-east-1"),
-                 Record(Guid(2), "2024-03-01T10:00:00Z", "A", "AccessDenied", "444455556666",
-                        "us-east-1"),
-                 Record(Guid(3), "2024-03-01T10:00:00Z", "A", "AccessDenied", "111122223333",
-                        "eu-west-1")}));
+  Write("in/1.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied",
+                                     "111122223333", "us-east-1"),
+                              Record(Guid(2), "2024-03-01T10:00:00Z", "A", "AccessDenied",
+                                     "444455556666", "us-east-1"),
+                              Record(Guid(3), "2024-03-01T10:00:00Z", "A", "AccessDenied",
+                                     "111122223333", "eu-west-1")}));
   ScanOptions options = Options({dir_ + "/in"});
   options.accounts = {"111122223333"};
   options.regions = {"us-east-1"};
@@ -348,8 +347,8 @@ TEST_F(ScanTest, BadInputIsReportedAndEverythingElseCounted) {
   EXPECT_EQ(summary.bad_records, 4u);
   EXPECT_GT(summary.errors, 5u);
   EXPECT_EQ(summary.inputs_failed, 4u);
-  const auto truncated = Query(
-      "SELECT status, events FROM inputs WHERE path LIKE '%truncated.json.gz' ORDER BY 1");
+  const auto truncated =
+      Query("SELECT status, events FROM inputs WHERE path LIKE '%truncated.json.gz' ORDER BY 1");
   ASSERT_EQ(truncated.size(), 1u);
   EXPECT_EQ(truncated[0].substr(0, 8), "partial|");
   const int partial_events = std::atoi(truncated[0].substr(8).c_str());
@@ -367,6 +366,29 @@ TEST_F(ScanTest, BadInputIsReportedAndEverythingElseCounted) {
   ScanSummary again = Scan(Options({dir_ + "/in"}));
   EXPECT_EQ(again.inputs_read, 0u);
   EXPECT_EQ(again.events, 0u);
+}
+
+TEST_F(ScanTest, UnreadableFilesAreReportedAndTriedAgainNextScan) {
+  Write("in/good.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
+  ASSERT_EQ(symlink((dir_ + "/in/missing.json").c_str(), (dir_ + "/in/broken.json").c_str()), 0);
+  const std::string locked =
+      Write("in/locked.json", Records({Record(Guid(2), "2024-03-01T10:00:00Z", "A")}));
+  ASSERT_EQ(chmod(locked.c_str(), 0), 0);
+  const bool root = geteuid() == 0;  // root reads mode-000 files anyway
+  ScanSummary summary = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(summary.events, root ? 2u : 1u);
+  std::vector<std::string> expected = {dir_ + "/in/broken.json|io|broken symbolic link"};
+  if (!root) expected.push_back(dir_ + "/in/locked.json|io|permission denied");
+  EXPECT_EQ(Query("SELECT path, kind, message FROM scan_errors ORDER BY 1"), expected);
+  // What could not be read is not in the ledger, so the next scan reads it once it is fixed.
+  std::vector<std::string> ledger = {dir_ + "/in/good.json"};
+  if (root) ledger.push_back(dir_ + "/in/locked.json");
+  EXPECT_EQ(Query("SELECT path FROM inputs ORDER BY 1"), ledger);
+  Write("in/missing.json", Records({Record(Guid(3), "2024-03-01T10:00:00Z", "A")}));
+  ASSERT_EQ(chmod(locked.c_str(), 0644), 0);
+  ScanSummary again = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(again.errors, 0u);
+  EXPECT_EQ(summary.events + again.events, 3u);
 }
 
 TEST_F(ScanTest, DecompressionBombIsStoppedAtTheLimit) {
