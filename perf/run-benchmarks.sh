@@ -3,7 +3,9 @@
 # evaluator's ns/event and its ratio to the baselines measured in the same run:
 #   floor = simdjson On Demand iterate + walk top-level keys (the least an evaluator can do),
 #   dom   = simdjson DOM parse of each event, ref = the test-only reference evaluator.
-# Usage: perf/run-benchmarks.sh [extra Google Benchmark flags]
+# Then the alarm benchmark: ms to replay one year of per-minute samples through 20 alarms,
+# for a sparse (metric-filter-like) and a dense series.
+# Usage: perf/run-benchmarks.sh [extra Google Benchmark flags for the pattern benchmark]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh release >/dev/null
@@ -24,4 +26,17 @@ for name, v in ns.items():
     print(f"{name:28} {v:9.0f} {v/floor:8.2f} {v/dom:7.2f} {ref/v:8.1f}")
 ctx = data["context"]
 print(f"\n{ctx.get('num_cpus')} CPUs at {ctx.get('mhz_per_cpu')} MHz; load {ctx.get('load_avg')}")
+PY
+
+build/perf/bench_alarm --benchmark_filter=BM_ReplayYear --benchmark_repetitions=5 \
+  --benchmark_report_aggregates_only=true --benchmark_format=json >"$out"
+python3 - "$out" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+print(f"\n{'alarm replay (median of 5)':28} {'ms/year':>9} {'Meval/s':>8} {'transitions':>12}")
+for b in data["benchmarks"]:
+    if b.get("aggregate_name") == "median":
+        ms = b["cpu_time"] if b["time_unit"] == "ms" else b["cpu_time"] / 1e6
+        print(f"{b['run_name'].removeprefix('BM_') + ' ' + b.get('label', ''):28} {ms:9.1f} "
+              f"{b['evaluations'] / 1e6:8.1f} {b['transitions_per_year']:12.0f}")
 PY
