@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   int exit_code = trailreplay::cli::kExitOk;
   trailreplay::cli::RegisterTestPattern(app, exit_code);
   trailreplay::cli::RegisterScan(app, exit_code);
+  trailreplay::cli::RegisterRules(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -9,17 +9,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/rules_loading.h"
 #include "common/error_format.h"
 #include "common/json_escape.h"
 #include "common/time.h"
+#include "rules/rules.h"
 #include "scan/scanner.h"
 
 namespace trailreplay::cli {
@@ -177,18 +181,28 @@ int Run(const ScanCliOptions& cli) {
       return kExitFailure;
     }
   }
-  if (cli.rules.empty()) {
-    options.filters = metric::BuiltinFilters();
-  } else {
-    for (const auto& file : cli.rules) {
-      auto loaded = metric::LoadFilterFile(file);
-      if (!loaded) {
-        std::cerr << FormatError(loaded.error(), "pattern");
-        return kExitFailure;
-      }
-      for (auto& spec : *loaded) options.filters.push_back(std::move(spec));
-    }
+  // Rule files are recorded with absolute paths, so replay finds them from anywhere.
+  std::vector<std::string> sources;
+  for (const auto& source : cli.rules) {
+    const auto& packs = rules::Packs();
+    const bool pack = std::any_of(packs.begin(), packs.end(),
+                                  [&](const rules::Pack& p) { return p.name == source; });
+    char* resolved = pack ? nullptr : ::realpath(source.c_str(), nullptr);
+    sources.push_back(resolved != nullptr ? std::string(resolved) : source);
+    std::free(resolved);
   }
+  auto rule_set = LoadRuleSources(cli.rules, "");  // messages name them as given
+  if (!rule_set) {
+    std::cerr << FormatError(rule_set.error(), "pattern");
+    return kExitFailure;
+  }
+  if (rule_set->filters.empty()) {
+    std::cerr << "error: the rules hold no metric filters: scan needs the output of "
+                 "'aws logs describe-metric-filters' (alarms alone have nothing to count)\n";
+    return kExitFailure;
+  }
+  options.filters = std::move(rule_set->filters);
+  options.rules_sources_json = SourcesJson(sources);
 
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   const bool show_progress = cli.progress == "always" || (cli.progress == "auto" && tty);
@@ -261,9 +275,10 @@ void RegisterScan(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_option("--db", options->db, "The SQLite database to create or add to")->required();
   cmd->add_option("--rules", options->rules,
-                  "Metric filters as 'aws logs describe-metric-filters' prints them "
-                  "(repeatable; default: the built-in CIS filters unauthorized_api_calls and "
-                  "cloudtrail_cfg_changes)");
+                  "Metric filters: a pack ('cis'; see 'trailreplay rules'), or files of 'aws "
+                  "logs describe-metric-filters' output, which may also hold 'aws cloudwatch "
+                  "describe-alarms' output for replay (repeatable; default: the built-in CIS "
+                  "filters unauthorized_api_calls and cloudtrail_cfg_changes)");
   cmd->add_option("--threads", options->threads, "Worker threads (default: one per core)");
   cmd->add_option("--from", options->from, "Count events at or after this UTC time");
   cmd->add_option("--to", options->to, "Count events before this UTC time");

@@ -557,6 +557,9 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   settings.keep_duplicates = options.keep_duplicates;
   auto filter_ids = store::RegisterFilters(*db, filters, settings);
   if (!filter_ids) return std::move(filter_ids).error();
+  if (auto ok = db->SetMeta("rules", options.rules_sources_json); !ok) {
+    return std::move(ok).error();
+  }
   const std::string scope = ScopeText(options);
   auto ledger = store::LoadLedger(*db, scope);
   if (!ledger) return std::move(ledger).error();

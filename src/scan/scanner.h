@@ -44,6 +44,8 @@ struct ScanOptions {
   std::uint64_t max_document_bytes = std::uint64_t{4} << 30;  // decoded size cap per document
   std::string version;
   std::string options_json;  // how the scan was invoked, for the run log
+  // The --rules sources as a JSON array, recorded so replay can default to them.
+  std::string rules_sources_json = "[]";
 };
 
 struct FilterTotal {

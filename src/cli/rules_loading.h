@@ -1,0 +1,30 @@
+// What the commands share about rules: resolving --rules (packs, files, or the database's own
+// record of what it was scanned with) into one combined rule set, and reading the alarm
+// vocabulary users type on the command line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "alarm/alarm.h"
+#include "common/result.h"
+#include "rules/rules.h"
+
+namespace trailreplay::cli {
+
+// `sources` as given to --rules; when empty, the sources the database at `db_path` was scanned
+// with (recorded by scan), else the built-in rules.
+Result<rules::RuleSet> LoadRuleSources(const std::vector<std::string>& sources,
+                                       const std::string& db_path);
+
+// The sources as a JSON array, as scan records them in the database.
+std::string SourcesJson(const std::vector<std::string>& sources);
+
+// "missing", "ignore", "breaching", "notBreaching".
+Result<alarm::MissingData> ParseMissingData(const std::string& text);
+// "SampleCount", "Sum", "Average", "Minimum", "Maximum", or "pNN" / "pNN.N" (sets percentile).
+Result<alarm::Statistic> ParseStatistic(const std::string& text, double& percentile);
+// "OK", "ALARM", "INSUFFICIENT_DATA".
+Result<alarm::State> ParseState(const std::string& text);
+
+}  // namespace trailreplay::cli

@@ -1,0 +1,564 @@
+// Rule sets: describe-metric-filters and describe-alarms documents in, validated filter and
+// alarm definitions out (see rules.h).
+//
+// Filters are read by metric::ParseFilterDocument and compiled once with metric::FilterSet, so a
+// rules file is held to exactly what `scan --rules` accepts. Alarms are read here, field by
+// field, with PutMetricAlarm's validation (spec B.1): a definition AWS would refuse is an error;
+// one AWS accepts but the replay cannot evaluate is kept with the reason. The join of alarms to
+// filters waits for Combine, because alarms and filters usually come from two exports.
+#include "rules/rules.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "common/json_escape.h"
+
+namespace trailreplay::rules {
+namespace {
+
+#include "rules/cis_pack.inc"
+
+using simdjson::dom::element;
+
+constexpr std::int64_t kOneDay = 86'400;
+constexpr std::int64_t kSevenDays = 7 * kOneDay;
+
+Error RuleError(const std::string& origin, const std::string& what, const std::string& message) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   origin + ": " + (what.empty() ? "" : what + ": ") + message);
+}
+
+std::string AlarmLabel(const std::string& name) { return "alarm '" + name + "'"; }
+
+// Reads one MetricAlarm. Errors for what PutMetricAlarm would refuse; `reason` gets the first
+// cause that makes an accepted alarm impossible to replay.
+class AlarmReader {
+ public:
+  AlarmReader(element item, const std::string& origin, std::string label)
+      : item_(item), origin_(origin), label_(std::move(label)) {}
+
+  Result<alarm::AlarmSpec> Read(std::optional<std::string>& reason);
+
+ private:
+  Error Fail(const std::string& message) const { return RuleError(origin_, label_, message); }
+  bool Has(const char* key) const {
+    element value;
+    return !item_[key].get(value) && !value.is_null();
+  }
+  Result<std::optional<std::string>> String(const char* key) const;
+  Result<std::optional<std::int64_t>> Integer(const char* key) const;
+  void NotReplayable(std::optional<std::string>& reason, std::string text) const {
+    if (!reason) reason = std::move(text);
+  }
+
+  element item_;
+  const std::string& origin_;
+  std::string label_;
+};
+
+Result<std::optional<std::string>> AlarmReader::String(const char* key) const {
+  element value;
+  if (item_[key].get(value) || value.is_null()) return std::optional<std::string>{};
+  std::string_view text;
+  if (value.get_string().get(text)) return Fail(std::string("'") + key + "' must be a string");
+  return std::optional<std::string>{std::string(text)};
+}
+
+Result<std::optional<std::int64_t>> AlarmReader::Integer(const char* key) const {
+  element value;
+  if (item_[key].get(value) || value.is_null()) return std::optional<std::int64_t>{};
+  std::int64_t number = 0;
+  if (value.get_int64().get(number)) {
+    double d = 0;
+    if (value.get_double().get(d) || d != std::floor(d) || std::fabs(d) > 1e15) {
+      return Fail(std::string("'") + key + "' must be a whole number");
+    }
+    number = static_cast<std::int64_t>(d);
+  }
+  return std::optional<std::int64_t>{number};
+}
+
+// "p99", "p99.9", "p0.5": a percentile strictly between 0 and 100, at most two decimals.
+std::string Seconds(std::int64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out + " s";
+}
+
+Result<alarm::AlarmSpec> AlarmReader::Read(std::optional<std::string>& reason) {
+  alarm::AlarmSpec spec;
+
+  auto n = Integer("EvaluationPeriods");
+  if (!n) return std::move(n).error();
+  if (!n->has_value()) return Fail("lacks 'EvaluationPeriods'");
+  if (**n < 1) return Fail("'EvaluationPeriods' must be at least 1, found " + std::to_string(**n));
+  if (**n > 100'000) return Fail("'EvaluationPeriods' is implausibly large");
+  spec.evaluation_periods = static_cast<int>(**n);
+  auto m = Integer("DatapointsToAlarm");
+  if (!m) return std::move(m).error();
+  spec.datapoints_to_alarm = spec.evaluation_periods;
+  if (m->has_value()) {
+    if (**m < 1) {
+      return Fail("'DatapointsToAlarm' must be at least 1, found " + std::to_string(**m));
+    }
+    if (**m > spec.evaluation_periods) {
+      return Fail("'DatapointsToAlarm' (" + std::to_string(**m) +
+                  ") must not exceed 'EvaluationPeriods' (" +
+                  std::to_string(spec.evaluation_periods) + ")");
+    }
+    spec.datapoints_to_alarm = static_cast<int>(**m);
+  }
+
+  auto comparison = String("ComparisonOperator");
+  if (!comparison) return std::move(comparison).error();
+  if (!comparison->has_value()) return Fail("lacks 'ComparisonOperator'");
+  bool anomaly = false;
+  if (auto found = alarm::ParseComparisonName(**comparison)) {
+    spec.comparison = *found;
+  } else if (**comparison == "LessThanLowerOrGreaterThanUpperThreshold" ||
+             **comparison == "LessThanLowerThreshold" ||
+             **comparison == "GreaterThanUpperThreshold") {
+    anomaly = true;
+  } else {
+    return Fail("unknown 'ComparisonOperator' '" + **comparison + "'");
+  }
+
+  // Anomaly-detection alarms name a band (ThresholdMetricId) instead of a Threshold.
+  element value;
+  if (!item_["Threshold"].get(value) && !value.is_null()) {
+    double threshold = 0;
+    if (value.get_double().get(threshold) || !std::isfinite(threshold)) {
+      return Fail("'Threshold' must be a number");
+    }
+    spec.threshold = threshold;
+  } else if (!anomaly) {
+    return Fail("lacks 'Threshold'");
+  }
+
+  auto missing = String("TreatMissingData");
+  if (!missing) return std::move(missing).error();
+  if (missing->has_value()) {
+    auto found = alarm::ParseMissingDataName(**missing);
+    if (!found) {
+      return Fail("'TreatMissingData' must be missing, ignore, breaching or notBreaching, found '" +
+                  **missing + "'");
+    }
+    spec.treat_missing_data = *found;
+  }
+  auto low_sample = String("EvaluateLowSampleCountPercentile");
+  if (!low_sample) return std::move(low_sample).error();
+  if (low_sample->has_value() && !(*low_sample)->empty()) {
+    if (**low_sample == "ignore") {
+      spec.ignore_low_sample_percentile = true;
+    } else if (**low_sample != "evaluate") {
+      return Fail("'EvaluateLowSampleCountPercentile' must be evaluate or ignore, found '" +
+                  **low_sample + "'");
+    }
+  }
+
+  if (Has("Metrics")) {
+    NotReplayable(reason,
+                  "it is a metric math alarm ('Metrics'), and trailreplay replays alarms on a "
+                  "single metric only");
+  }
+  if (anomaly) {
+    NotReplayable(reason, "its ComparisonOperator " + **comparison +
+                              " compares with an anomaly-detection band, which trailreplay "
+                              "cannot compute");
+  }
+  if (Has("Metrics")) return spec;
+
+  for (auto [key, target] : {std::pair{"MetricName", &spec.metric_name},
+                             std::pair{"Namespace", &spec.metric_namespace}}) {
+    auto text = String(key);
+    if (!text) return std::move(text).error();
+    if (!text->has_value() || (*text)->empty()) return Fail(std::string("lacks '") + key + "'");
+    *target = **text;
+  }
+  if (!item_["Dimensions"].get(value) && !value.is_null()) {
+    simdjson::dom::array dimensions;
+    if (value.get_array().get(dimensions)) {
+      return Fail("'Dimensions' must be an array of {\"Name\", \"Value\"}");
+    }
+    for (element dimension : dimensions) {
+      std::string_view name, dimension_value;
+      if (!dimension.is_object() || dimension["Name"].get_string().get(name) ||
+          dimension["Value"].get_string().get(dimension_value)) {
+        return Fail("each dimension must be an object with string 'Name' and 'Value'");
+      }
+      spec.dimensions.emplace_back(std::string(name), std::string(dimension_value));
+    }
+  }
+
+  auto period = Integer("Period");
+  if (!period) return std::move(period).error();
+  if (!period->has_value()) return Fail("lacks 'Period'");
+  if (**period < 1) return Fail("'Period' must be positive, found " + std::to_string(**period));
+  spec.period = **period;
+  if (spec.period == 10 || spec.period == 20 || spec.period == 30) {
+    NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
+                              " s makes it a high-resolution alarm, and samples are stored per "
+                              "minute");
+  } else if (spec.period % 60 != 0) {
+    NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
+                              " s is not a multiple of 60 s, and samples are stored per minute");
+  }
+  const std::int64_t span = spec.period * spec.evaluation_periods;
+  const std::int64_t limit = spec.period < 3600 ? kOneDay : kSevenDays;
+  if (span > limit) {
+    NotReplayable(reason, "its Period x EvaluationPeriods (" + Seconds(span) +
+                              ") exceeds AWS's limit of " + Seconds(limit) +
+                              (spec.period < 3600 ? " for periods under an hour" : ""));
+  }
+
+  auto statistic = String("Statistic");
+  if (!statistic) return std::move(statistic).error();
+  auto extended = String("ExtendedStatistic");
+  if (!extended) return std::move(extended).error();
+  if (statistic->has_value() == extended->has_value()) {
+    return Fail("must have exactly one of 'Statistic' and 'ExtendedStatistic'");
+  }
+  if (statistic->has_value()) {
+    double unused = 0;
+    auto found = alarm::ParseStatisticName(**statistic, unused);
+    if (!found || *found == alarm::Statistic::kPercentile) {
+      return Fail("'Statistic' must be SampleCount, Average, Sum, Minimum or Maximum, found '" +
+                  **statistic + "'");
+    }
+    spec.statistic = *found;
+  } else if (double p = 0;
+             alarm::ParseStatisticName(**extended, p) == alarm::Statistic::kPercentile) {
+    spec.statistic = alarm::Statistic::kPercentile;
+    spec.percentile = p;
+  } else {
+    NotReplayable(reason, "its ExtendedStatistic " + **extended +
+                              " is not a percentile pNN or pNN.N, the only extended statistics "
+                              "trailreplay computes");
+  }
+  return spec;
+}
+
+// Reads MetricAlarms or CompositeAlarms into `out`. Names must be unique across both lists.
+Result<void> ReadAlarms(element root, const char* key, bool composite, const std::string& origin,
+                        std::set<std::string>& names, RuleSet& out) {
+  element list_value;
+  if (root[key].get(list_value)) return {};
+  simdjson::dom::array list;
+  if (list_value.get_array().get(list)) {
+    return RuleError(origin, "", std::string("'") + key + "' must be an array");
+  }
+  std::size_t index = 0;
+  for (element item : list) {
+    const std::string position = std::string(key) + "[" + std::to_string(index++) + "]";
+    if (!item.is_object()) return RuleError(origin, position, "must be an object");
+    std::string_view name_view;
+    element name_value;
+    if (item["AlarmName"].get(name_value) || name_value.is_null()) {
+      return RuleError(origin, position, "lacks 'AlarmName'");
+    }
+    if (name_value.get_string().get(name_view)) {
+      return RuleError(origin, position, "'AlarmName' must be a string");
+    }
+    if (name_view.empty()) return RuleError(origin, position, "lacks 'AlarmName'");
+    const std::string name(name_view);
+    if (!names.insert(name).second) {
+      return RuleError(origin, AlarmLabel(name), "defined twice");
+    }
+    if (composite) {
+      out.not_replayable.push_back(
+          {name,
+           "it is a composite alarm: its state combines other alarms' states by its AlarmRule, "
+           "which trailreplay does not evaluate"});
+      continue;
+    }
+    std::optional<std::string> reason;
+    auto spec = AlarmReader(item, origin, AlarmLabel(name)).Read(reason);
+    if (!spec) return std::move(spec).error();
+    spec->name = name;
+    if (reason) {
+      out.not_replayable.push_back({name, std::move(*reason)});
+    } else {
+      out.alarms.push_back(std::move(*spec));
+    }
+  }
+  return {};
+}
+
+std::string DimensionNames(std::vector<std::string> names) {
+  if (names.empty()) return "none";
+  std::sort(names.begin(), names.end());
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+std::vector<std::string> AlarmDimensionNames(const alarm::AlarmSpec& alarm) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : alarm.dimensions) names.push_back(name);
+  return names;
+}
+
+std::vector<std::string> FilterDimensionNames(const metric::MetricFilterSpec& filter) {
+  std::vector<std::string> names;
+  for (const auto& [name, reference] : filter.transformation.dimensions) names.push_back(name);
+  return names;
+}
+
+std::string Indent(int depth) { return std::string(static_cast<std::size_t>(depth) * 2, ' '); }
+
+}  // namespace
+
+RuleSet BuiltinRules() {
+  RuleSet rules;
+  rules.origin = "built-in";
+  rules.filters = metric::BuiltinFilters();
+  for (const auto& filter : rules.filters) {
+    alarm::AlarmSpec alarm;
+    alarm.name = filter.name;
+    alarm.metric_namespace = filter.transformation.metric_namespace;
+    alarm.metric_name = filter.transformation.metric_name;
+    alarm.statistic = alarm::Statistic::kSum;
+    alarm.period = 300;
+    alarm.evaluation_periods = 1;
+    alarm.datapoints_to_alarm = 1;
+    alarm.threshold = 1;
+    alarm.comparison = alarm::Comparison::kGreaterThanOrEqualToThreshold;
+    alarm.treat_missing_data = alarm::MissingData::kMissing;
+    rules.alarms.push_back(std::move(alarm));
+  }
+  return rules;
+}
+
+Result<RuleSet> ParseRulesDocument(std::string_view json, const std::string& origin) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(json);
+  element root;
+  if (auto error = parser.parse(padded).get(root)) {
+    return RuleError(origin, "", std::string("not valid JSON: ") + simdjson::error_message(error));
+  }
+  element unused;
+  const bool has_filters = root.is_object() && !root["metricFilters"].get(unused);
+  const bool has_alarms = root.is_object() && (!root["MetricAlarms"].get(unused) ||
+                                               !root["CompositeAlarms"].get(unused));
+  if (!has_filters && !has_alarms) {
+    return RuleError(origin, "",
+                     "expected the output of 'aws logs describe-metric-filters' "
+                     "({\"metricFilters\": [...]}) or 'aws cloudwatch describe-alarms' "
+                     "({\"MetricAlarms\": [...], \"CompositeAlarms\": [...]}), or one object "
+                     "holding both");
+  }
+  RuleSet out;
+  out.origin = origin;
+  if (has_filters) {
+    simdjson::dom::array list;
+    // An empty list is fine next to alarms; alone, ParseFilterDocument reports it.
+    if (root["metricFilters"].get_array().get(list) || list.size() > 0 || !has_alarms) {
+      auto filters = metric::ParseFilterDocument(json, origin);
+      if (!filters) return std::move(filters).error();
+      // Every pattern and transformation must compile, as `scan` will compile them.
+      auto compiled = metric::FilterSet::Compile(*filters);
+      if (!compiled) return std::move(compiled).error();
+      out.filters = std::move(*filters);
+    }
+  }
+  std::set<std::string> names;
+  if (auto read = ReadAlarms(root, "MetricAlarms", false, origin, names, out); !read) {
+    return std::move(read).error();
+  }
+  if (auto read = ReadAlarms(root, "CompositeAlarms", true, origin, names, out); !read) {
+    return std::move(read).error();
+  }
+  if (out.filters.empty() && out.alarms.empty() && out.not_replayable.empty()) {
+    return RuleError(origin, "", "holds no metric filters and no alarms");
+  }
+  return out;
+}
+
+Result<RuleSet> LoadRules(const std::string& source) {
+  for (const Pack& pack : Packs()) {
+    if (pack.name == source) return ParseRulesDocument(pack.document, "pack " + pack.name);
+  }
+  std::ifstream in(source, std::ios::binary);
+  if (!in) {
+    return MakeError(ErrorCode::kIo,
+                     "cannot read rules file '" + source + "': " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    return MakeError(ErrorCode::kIo,
+                     "cannot read rules file '" + source + "': " + std::strerror(errno));
+  }
+  return ParseRulesDocument(text.str(), source);
+}
+
+Result<RuleSet> Combine(std::vector<RuleSet> sets) {
+  RuleSet out;
+  std::map<std::string, std::string> filter_origin, alarm_origin;
+  std::vector<alarm::AlarmSpec> candidates;
+  for (RuleSet& set : sets) {
+    if (!set.origin.empty()) out.origin += (out.origin.empty() ? "" : ", ") + set.origin;
+    for (auto& filter : set.filters) {
+      const std::string& origin = filter.origin.empty() ? set.origin : filter.origin;
+      auto [it, inserted] = filter_origin.emplace(filter.name, origin);
+      if (!inserted) {
+        return MakeError(ErrorCode::kInvalidArgument, "metric filter '" + filter.name +
+                                                          "' is defined in both " + it->second +
+                                                          " and " + origin);
+      }
+      out.filters.push_back(std::move(filter));
+    }
+    auto claim = [&](const std::string& name) -> Result<void> {
+      auto [it, inserted] = alarm_origin.emplace(name, set.origin);
+      if (!inserted) {
+        return MakeError(ErrorCode::kInvalidArgument, "alarm '" + name + "' is defined in both " +
+                                                          it->second + " and " + set.origin);
+      }
+      return {};
+    };
+    for (auto& alarm : set.alarms) {
+      if (auto claimed = claim(alarm.name); !claimed) return std::move(claimed).error();
+      candidates.push_back(std::move(alarm));
+    }
+    for (auto& entry : set.not_replayable) {
+      if (auto claimed = claim(entry.alarm_name); !claimed) return std::move(claimed).error();
+      out.not_replayable.push_back(std::move(entry));
+    }
+  }
+
+  for (auto& alarm : candidates) {
+    const metric::MetricFilterSpec* publisher = nullptr;
+    bool joined = false;
+    std::vector<std::string> wanted = AlarmDimensionNames(alarm);
+    std::sort(wanted.begin(), wanted.end());
+    for (const auto& filter : out.filters) {
+      const auto& t = filter.transformation;
+      if (t.metric_namespace != alarm.metric_namespace || t.metric_name != alarm.metric_name) {
+        continue;
+      }
+      if (publisher == nullptr) publisher = &filter;
+      std::vector<std::string> published = FilterDimensionNames(filter);
+      std::sort(published.begin(), published.end());
+      if (published == wanted) {
+        joined = true;
+        break;
+      }
+    }
+    if (joined) {
+      out.alarms.push_back(std::move(alarm));
+    } else if (publisher == nullptr) {
+      out.not_replayable.push_back({alarm.name, "no metric filter in the rules publishes " +
+                                                    alarm.metric_namespace + "/" +
+                                                    alarm.metric_name});
+    } else {
+      out.not_replayable.push_back(
+          {alarm.name, "its dimensions (" + DimensionNames(AlarmDimensionNames(alarm)) +
+                           ") differ from what filter '" + publisher->name + "' publishes (" +
+                           DimensionNames(FilterDimensionNames(*publisher)) + ")"});
+    }
+  }
+  return out;
+}
+
+const std::vector<Pack>& Packs() {
+  static const std::vector<Pack> packs = {
+      {"cis",
+       "CIS AWS Foundations Benchmark monitoring: its 15 metric filters and alarms, and the "
+       "unauthorized-API-calls pattern as v1.2, v1.3-1.5 and v4.0+ printed it",
+       std::string_view(kCisPackDocument, sizeof kCisPackDocument - 1)},
+  };
+  return packs;
+}
+
+std::string RulesDocumentJson(const RuleSet& rules) {
+  std::string out = "{\n" + Indent(1) + "\"metricFilters\": [";
+  for (std::size_t i = 0; i < rules.filters.size(); ++i) {
+    const auto& f = rules.filters[i];
+    const auto& t = f.transformation;
+    out += (i == 0 ? "\n" : ",\n") + Indent(2) + "{\n";
+    out += Indent(3) + "\"filterName\": " + JsonString(f.name) + ",\n";
+    out += Indent(3) + "\"filterPattern\": " + JsonString(f.pattern) + ",\n";
+    out += Indent(3) + "\"metricTransformations\": [\n" + Indent(4) + "{\n";
+    out += Indent(5) + "\"metricName\": " + JsonString(t.metric_name) + ",\n";
+    out += Indent(5) + "\"metricNamespace\": " + JsonString(t.metric_namespace) + ",\n";
+    out += Indent(5) + "\"metricValue\": " + JsonString(t.metric_value);
+    if (t.default_value)
+      out += ",\n" + Indent(5) + "\"defaultValue\": " + JsonNumber(*t.default_value);
+    if (!t.dimensions.empty()) {
+      out += ",\n" + Indent(5) + "\"dimensions\": {";
+      for (std::size_t d = 0; d < t.dimensions.size(); ++d) {
+        out += (d == 0 ? "\n" : ",\n") + Indent(6) + JsonString(t.dimensions[d].first) + ": " +
+               JsonString(t.dimensions[d].second);
+      }
+      out += "\n" + Indent(5) + "}";
+    }
+    if (!t.unit.empty()) out += ",\n" + Indent(5) + "\"unit\": " + JsonString(t.unit);
+    out += "\n" + Indent(4) + "}\n" + Indent(3) + "]";
+    if (f.creation_time_ms) {
+      out += ",\n" + Indent(3) + "\"creationTime\": " + std::to_string(*f.creation_time_ms);
+    }
+    if (!f.log_group.empty()) {
+      out += ",\n" + Indent(3) + "\"logGroupName\": " + JsonString(f.log_group);
+    }
+    out += "\n" + Indent(2) + "}";
+  }
+  out += rules.filters.empty() ? "],\n" : "\n" + Indent(1) + "],\n";
+
+  out += Indent(1) + "\"MetricAlarms\": [";
+  for (std::size_t i = 0; i < rules.alarms.size(); ++i) {
+    const auto& a = rules.alarms[i];
+    out += (i == 0 ? "\n" : ",\n") + Indent(2) + "{\n";
+    out += Indent(3) + "\"AlarmName\": " + JsonString(a.name) + ",\n";
+    out += Indent(3) + "\"MetricName\": " + JsonString(a.metric_name) + ",\n";
+    out += Indent(3) + "\"Namespace\": " + JsonString(a.metric_namespace) + ",\n";
+    out += Indent(3) +
+           (a.statistic == alarm::Statistic::kPercentile ? "\"ExtendedStatistic\": "
+                                                         : "\"Statistic\": ") +
+           JsonString(alarm::StatisticName(a.statistic, a.percentile)) + ",\n";
+    out += Indent(3) + "\"Dimensions\": [";
+    for (std::size_t d = 0; d < a.dimensions.size(); ++d) {
+      out += (d == 0 ? "\n" : ",\n") + Indent(4) +
+             "{\"Name\": " + JsonString(a.dimensions[d].first) +
+             ", \"Value\": " + JsonString(a.dimensions[d].second) + "}";
+    }
+    out += a.dimensions.empty() ? "],\n" : "\n" + Indent(3) + "],\n";
+    out += Indent(3) + "\"Period\": " + std::to_string(a.period) + ",\n";
+    out += Indent(3) + "\"EvaluationPeriods\": " + std::to_string(a.evaluation_periods) + ",\n";
+    out += Indent(3) + "\"DatapointsToAlarm\": " + std::to_string(a.datapoints_to_alarm) + ",\n";
+    out += Indent(3) + "\"Threshold\": " + JsonNumber(a.threshold) + ",\n";
+    out += Indent(3) + "\"ComparisonOperator\": " + JsonString(alarm::ComparisonName(a.comparison)) +
+           ",\n";
+    out += Indent(3) +
+           "\"TreatMissingData\": " + JsonString(alarm::MissingDataName(a.treat_missing_data));
+    if (a.ignore_low_sample_percentile) {
+      out += ",\n" + Indent(3) + "\"EvaluateLowSampleCountPercentile\": \"ignore\"";
+    }
+    out += "\n" + Indent(2) + "}";
+  }
+  out += rules.alarms.empty() ? "],\n" : "\n" + Indent(1) + "],\n";
+
+  out += Indent(1) + "\"NotReplayable\": [";
+  for (std::size_t i = 0; i < rules.not_replayable.size(); ++i) {
+    const auto& n = rules.not_replayable[i];
+    out += (i == 0 ? "\n" : ",\n") + Indent(2) + "{\"AlarmName\": " + JsonString(n.alarm_name) +
+           ", \"Reason\": " + JsonString(n.reason) + "}";
+  }
+  out += rules.not_replayable.empty() ? "]\n" : "\n" + Indent(1) + "]\n";
+  out += "}\n";
+  return out;
+}
+
+}  // namespace trailreplay::rules

@@ -1,0 +1,72 @@
+// Rule sets: the metric filters a scan applies and the alarms a replay evaluates, from the
+// built-in defaults, a built-in pack (`cis`), or the user's own exported configuration:
+//
+//   aws logs describe-metric-filters > f.json     {"metricFilters": [...]}
+//   aws cloudwatch describe-alarms > a.json       {"MetricAlarms": [...], "CompositeAlarms": [...]}
+//   or one file holding both keys.
+//
+// Alarms are joined to filters by MetricName + Namespace (and dimension names); an alarm that
+// cannot be replayed (no filter publishes its metric, metric math, composite, a period shorter
+// than a minute, an anomaly-detection operator) is kept with the reason, never dropped silently.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alarm/alarm.h"
+#include "common/result.h"
+#include "metric/filter_set.h"
+
+namespace trailreplay::rules {
+
+struct NotReplayable {
+  std::string alarm_name;
+  std::string reason;  // "not replayable, because ..." completes it
+};
+
+struct RuleSet {
+  std::vector<metric::MetricFilterSpec> filters;
+  std::vector<alarm::AlarmSpec> alarms;
+  std::vector<NotReplayable> not_replayable;
+  // Where the rules came from ("built-in", "pack cis", a file path); Combine joins its parts'
+  // origins with ", ". Names both sides of a duplicate-name error.
+  std::string origin;
+};
+
+// The two built-in filters (metric/filter_set.h) with the CIS remediation alarm for each:
+// Sum, Period 300, Threshold 1, GreaterThanOrEqualToThreshold, EvaluationPeriods 1,
+// TreatMissingData missing; alarm names equal the filter names.
+RuleSet BuiltinRules();
+
+// A built-in pack name ("cis"; case-sensitive, and it wins over a file of the same name, which
+// `./cis` reaches) or a file path.
+Result<RuleSet> LoadRules(const std::string& source);
+// A document as text; `origin` names it in messages and in MetricFilterSpec::origin. Holds
+// `metricFilters`, `MetricAlarms`, `CompositeAlarms` or several of them. A definition that
+// PutMetricFilter or PutMetricAlarm would reject (bad pattern, missing AlarmName, Threshold or
+// EvaluationPeriods, DatapointsToAlarm > EvaluationPeriods, ...) is an error naming the origin and
+// the filter or alarm; an alarm AWS accepts but trailreplay cannot evaluate (metric math,
+// composite, Period 10/20/30 or not a multiple of 60, Period x EvaluationPeriods over AWS's
+// limits, anomaly-detection operators, extended statistics other than pNN/pNN.N) goes to
+// not_replayable. Alarms are not joined to filters here: see Combine.
+Result<RuleSet> ParseRulesDocument(std::string_view json, const std::string& origin);
+
+// Several sources together (repeated --rules); a name defined twice is an error. Then joins:
+// alarms whose metric no filter of the set publishes move to not_replayable.
+Result<RuleSet> Combine(std::vector<RuleSet> sets);
+
+struct Pack {
+  std::string name;
+  std::string description;
+  std::string_view document;  // describe-metric-filters + describe-alarms JSON in one object
+};
+const std::vector<Pack>& Packs();
+
+// The set as one describe-metric-filters + describe-alarms shaped JSON document (indented, ends
+// with a newline), which ParseRulesDocument reads back to the same filters and alarms. The
+// not-replayable alarms follow under "NotReplayable" ([{"AlarmName", "Reason"}]), a key AWS
+// does not print and the parser ignores.
+std::string RulesDocumentJson(const RuleSet& rules);
+
+}  // namespace trailreplay::rules
