@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on sample-data/: installs what is missing, builds, scans the sample CloudTrail
 # archive (S3 layout, two accounts, two regions, two days, an incident) with the built-in CIS
-# filters into build/sample.db, then asks the database the questions a responder would.
+# filters into build/sample.db, replays their CloudWatch alarms over it, then asks the
+# database the questions a responder would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh dev trailreplay >/dev/null
@@ -14,6 +15,13 @@ echo "\$ trailreplay scan sample-data/AWSLogs --db $db"
 "$tr" scan sample-data/AWSLogs --db "$db" --progress never
 echo
 
+echo "\$ trailreplay replay --db $db --max-episodes 6"
+"$tr" replay --db "$db" --max-episodes 6
+echo
+echo "\$ trailreplay replay --db $db --alarm unauthorized_api_calls --threshold 5"
+"$tr" replay --db "$db" --alarm unauthorized_api_calls --threshold 5
+echo
+
 query() {
   echo "-- $1"
   sqlite3 -header -column "$db" "$2"
@@ -22,7 +30,14 @@ query() {
 query "the busiest 5-minute buckets of unauthorized API calls" \
   "SELECT bucket_start, matches FROM buckets WHERE filter_name = 'unauthorized_api_calls'
    ORDER BY matches DESC, bucket_start LIMIT 5"
-query "who made them" \
+query "the events behind the incident's episode (alarm_episodes joined to matches)" \
+  "SELECT m.event_time, m.event_name, m.error_code, m.principal_arn, m.source_ip
+   FROM alarm_episodes AS a JOIN matches AS m ON m.filter_name = a.alarm_name
+    AND m.event_time >= strftime('%Y-%m-%dT%H:%M:%SZ', a.start_epoch - 900, 'unixepoch')
+    AND m.event_time < a.end_time
+   WHERE a.alarm_name = 'unauthorized_api_calls' AND a.start_time = '2024-03-02T03:13:00Z'
+   ORDER BY m.event_time"
+query "who made the unauthorized calls" \
   "SELECT principal_arn, source_ip, count(*) AS calls FROM matches
    WHERE filter_name = 'unauthorized_api_calls' GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 5"
 query "every CloudTrail configuration change" \

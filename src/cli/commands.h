@@ -18,6 +18,8 @@ inline constexpr int kExitInterrupted = 130;  // scan: stopped by Ctrl-C, progre
 
 void RegisterTestPattern(CLI::App& app, int& exit_code);
 void RegisterScan(CLI::App& app, int& exit_code);
+void RegisterReplay(CLI::App& app, int& exit_code);
+void RegisterAlarmEval(CLI::App& app, int& exit_code);
 void RegisterRules(CLI::App& app, int& exit_code);
 
 }  // namespace trailreplay::cli

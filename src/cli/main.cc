@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   int exit_code = trailreplay::cli::kExitOk;
   trailreplay::cli::RegisterTestPattern(app, exit_code);
   trailreplay::cli::RegisterScan(app, exit_code);
+  trailreplay::cli::RegisterReplay(app, exit_code);
+  trailreplay::cli::RegisterAlarmEval(app, exit_code);
   trailreplay::cli::RegisterRules(app, exit_code);
 
   try {

@@ -230,7 +230,8 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
        "event_name, error_code, source_ip, principal_arn, user_agent, input_id, record_index, "
        "raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
       {&writer.insert_match_,
-       "INSERT OR IGNORE INTO event_matches (filter_id, event_pk, value) VALUES (?, ?, ?)"},
+       "INSERT OR IGNORE INTO event_matches (filter_id, event_pk, value, series_id) "
+       "VALUES (?, ?, ?, ?)"},
       {&writer.insert_error_,
        "INSERT INTO scan_errors (scan_id, path, member, offset, record_index, kind, message) "
        "VALUES (?, ?, ?, ?, ?, ?, ?)"},
@@ -246,6 +247,9 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, minute) DO UPDATE SET "
        "sample_count = sample_count + excluded.sample_count, sum = sum + excluded.sum, "
        "minimum = min(minimum, excluded.minimum), maximum = max(maximum, excluded.maximum)"},
+      {&writer.upsert_value_,
+       "INSERT INTO sample_values (series_id, minute, value, count) VALUES (?, ?, ?, ?) "
+       "ON CONFLICT (series_id, minute, value) DO UPDATE SET count = count + excluded.count"},
       {&writer.find_series_,
        "SELECT series_id FROM series WHERE metric_namespace = ? AND metric_name = ? AND "
        "dimensions = ?"},
@@ -299,6 +303,7 @@ Result<void> Writer::Add(InputResult& input) {
   if (auto ok = Begin(); !ok) return ok;
   std::uint64_t counted = 0, duplicates = 0;
   std::vector<std::uint8_t> keep(input.events.size(), 0);
+  std::vector<std::int64_t> hit_series(input.hits.size(), 0);  // 0: published nothing
   auto add_sample = [&](std::int64_t series, std::int64_t minute, double value) {
     SampleAgg& agg = samples_[{series, minute}];
     if (agg.count == 0) {
@@ -309,6 +314,7 @@ Result<void> Writer::Add(InputResult& input) {
     }
     ++agg.count;
     agg.sum += value;
+    ++values_[{series, minute, value}];
   };
   for (std::size_t e = 0; e < input.events.size(); ++e) {
     const CountedEvent& event = input.events[e];
@@ -337,6 +343,7 @@ Result<void> Writer::Add(InputResult& input) {
           auto series = SeriesId(f, h.dimensions);
           if (!series) return std::move(series).error();
           add_sample(*series, minute, h.value);
+          hit_series[hit - 1] = *series;
         }
       } else if (filters_[f].default_value) {
         auto series = SeriesId(f, "{}");
@@ -396,9 +403,9 @@ Result<void> Writer::Add(InputResult& input) {
       const FilterHit& hit = input.hits[h];
       insert_match_.Bind(1, filters_[hit.filter].filter_id).Bind(2, event_pk);
       if (hit.publish) {
-        insert_match_.Bind(3, hit.value);
+        insert_match_.Bind(3, hit.value).Bind(4, hit_series[h]);
       } else {
-        insert_match_.BindNull(3);
+        insert_match_.BindNull(3).BindNull(4);
       }
       if (auto ok = insert_match_.Run(); !ok) return ok;
     }
@@ -456,8 +463,16 @@ Result<void> Writer::Commit() {
         .Bind(6, agg.max);
     if (auto ok = upsert_sample_.Run(); !ok) return ok;
   }
+  for (const auto& [key, count] : values_) {
+    upsert_value_.Bind(1, std::get<0>(key))
+        .Bind(2, std::get<1>(key))
+        .Bind(3, std::get<2>(key))
+        .Bind(4, count);
+    if (auto ok = upsert_value_.Run(); !ok) return ok;
+  }
   if (auto ok = db_->Exec("COMMIT"); !ok) return ok;
   in_transaction_ = false;
+  values_.clear();
   minute_totals_.clear();
   buckets_.clear();
   samples_.clear();

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -107,6 +108,7 @@ class Writer {
   Statement upsert_total_;
   Statement upsert_bucket_;
   Statement upsert_sample_;
+  Statement upsert_value_;
   Statement find_series_;
   Statement insert_series_;
 
@@ -122,6 +124,7 @@ class Writer {
   std::map<std::int64_t, std::int64_t> minute_totals_;
   std::map<std::pair<std::size_t, std::int64_t>, BucketAgg> buckets_;
   std::map<std::pair<std::int64_t, std::int64_t>, SampleAgg> samples_;
+  std::map<std::tuple<std::int64_t, std::int64_t, double>, std::int64_t> values_;
   std::map<std::pair<std::size_t, std::string>, std::int64_t> series_ids_;
   std::vector<std::int64_t> plain_series_;  // per filter: the series without dimensions, or 0
 };

@@ -121,6 +121,7 @@ class ScanTest : public ::testing::Test {
           "SELECT metric_name, dimensions, minute, sample_count, sum, minimum, maximum "
           "FROM samples_text ORDER BY 1, 2, 3",
           "SELECT minute, events FROM minute_totals ORDER BY 1",
+          "SELECT series_id, minute, value, count FROM sample_values ORDER BY 1, 2, 3",
           "SELECT filter_name, event_id, event_time, source_file, record_index, raw FROM matches "
           "ORDER BY 1, 2, 4",
           "SELECT path, member, kind, status, records, events, duplicates, out_of_scope, "
@@ -442,6 +443,10 @@ TEST_F(ScanTest, RulesWithDimensionsAndDefaultValuesPublishSamples) {
                 R"(Denied|{"EventName":"StopInstances"}|2024-03-01T10:00:00Z|1|1.0|1.0|1.0)",
                 // One sample per event: the two matches publish 1, the other the default 0.
                 "Runs|{}|2024-03-01T10:00:00Z|3|2.0|0.0|1.0"}));
+  // The distinct values behind those samples, for percentiles.
+  EXPECT_EQ(Query("SELECT s.metric_name, v.value, v.count FROM sample_values AS v "
+                  "JOIN series AS s USING (series_id) WHERE s.metric_name = 'Runs' ORDER BY 2"),
+            (std::vector<std::string>{"Runs|0.0|1", "Runs|1.0|2"}));
   EXPECT_EQ(Query("SELECT name, creation_time, log_group FROM filters ORDER BY 1"),
             (std::vector<std::string>{"denied-by-name|1709251200|trail", "runs||"}));
 

@@ -33,8 +33,9 @@ QUERIES = [
     "SELECT metric_name, dimensions, minute, sample_count, sum, minimum, maximum "
     "FROM samples_text ORDER BY 1, 2, 3",
     "SELECT minute, events FROM minute_totals ORDER BY 1",
-    "SELECT filter_name, event_id, event_time, source_file, record_index, raw FROM matches "
-    "ORDER BY 1, 2, 4",
+    "SELECT series_id, minute, value, count FROM sample_values ORDER BY 1, 2, 3",
+    "SELECT filter_name, event_id, event_time, source_file, record_index, value, raw "
+    "FROM matches ORDER BY 1, 2, 4",
     "SELECT path, member, kind, status, records, events, duplicates, out_of_scope, bad_records, "
     "message FROM inputs ORDER BY 1, 2",
     "SELECT count(*) FROM seen_events",
@@ -98,8 +99,8 @@ def main() -> int:
             print(f"clean scan failed ({done.returncode}):\n{done.stderr}")
             return 1
         expected = dump(clean)
-        print(f"clean scan: {duration:.2f} s, {len(expected[3])} matches, "
-              f"{len(expected[4])} ledger rows")
+        print(f"clean scan: {duration:.2f} s, {len(expected[4])} matches, "
+              f"{len(expected[5])} ledger rows")
 
         failures = 0
         for trial, sig in enumerate([signal.SIGKILL] * 3 + [signal.SIGINT] * 2):

@@ -1,0 +1,468 @@
+#include "replay/replay.h"
+
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "common/json_escape.h"
+#include "common/time.h"
+#include "store/database.h"
+
+namespace trailreplay::replay {
+
+namespace {
+
+using alarm::AlarmSpec;
+using alarm::MinuteSample;
+using Dimensions = std::vector<std::pair<std::string, std::string>>;
+
+Dimensions Sorted(Dimensions dims) {
+  std::sort(dims.begin(), dims.end());
+  return dims;
+}
+
+// The dimension values of a stored series ('{"EventName":"RunInstances"}').
+Dimensions ParseDimensions(const std::string& json) {
+  Dimensions out;
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(json).get_object().get(object)) return out;
+  for (auto [key, value] : object) {
+    std::string_view text;
+    if (!value.get_string().get(text)) out.emplace_back(std::string(key), std::string(text));
+  }
+  return Sorted(std::move(out));
+}
+
+std::string WhatIfName(const AlarmSpec& base, const Overrides& o) {
+  std::string parts;
+  auto add = [&](const std::string& part) { parts += (parts.empty() ? "" : ", ") + part; };
+  if (o.statistic) add("statistic " + alarm::StatisticName(*o.statistic, o.percentile));
+  if (o.period) add("period " + std::to_string(*o.period));
+  if (o.threshold) add("threshold " + JsonNumber(*o.threshold));
+  if (o.datapoints_to_alarm || o.evaluation_periods) {
+    add(std::to_string(o.datapoints_to_alarm.value_or(base.datapoints_to_alarm)) + " of " +
+        std::to_string(o.evaluation_periods.value_or(base.evaluation_periods)));
+  }
+  if (o.treat_missing_data) {
+    add("missing data " + std::string(alarm::MissingDataName(*o.treat_missing_data)));
+  }
+  return base.name + " (what-if: " + parts + ")";
+}
+
+AlarmSpec Apply(AlarmSpec spec, const Overrides& o) {
+  if (o.threshold) spec.threshold = *o.threshold;
+  if (o.evaluation_periods) {
+    spec.evaluation_periods = *o.evaluation_periods;
+    // Like PutMetricAlarm: DatapointsToAlarm defaults to EvaluationPeriods.
+    if (!o.datapoints_to_alarm) spec.datapoints_to_alarm = *o.evaluation_periods;
+  }
+  if (o.datapoints_to_alarm) spec.datapoints_to_alarm = *o.datapoints_to_alarm;
+  if (o.treat_missing_data) spec.treat_missing_data = *o.treat_missing_data;
+  if (o.statistic) {
+    spec.statistic = *o.statistic;
+    spec.percentile = o.percentile;
+  }
+  if (o.period) spec.period = *o.period;
+  return spec;
+}
+
+Result<void> Validate(const AlarmSpec& spec) {
+  auto bad = [&](const std::string& what) {
+    return MakeError(ErrorCode::kInvalidArgument, "alarm '" + spec.name + "': " + what);
+  };
+  if (spec.period < 60 || spec.period % 60 != 0) {
+    return bad("period " + std::to_string(spec.period) +
+               " s: replays need a multiple of 60 s (samples are stored per minute)");
+  }
+  if (spec.evaluation_periods < 1) return bad("evaluation periods must be at least 1");
+  if (spec.datapoints_to_alarm < 1 || spec.datapoints_to_alarm > spec.evaluation_periods) {
+    return bad("datapoints to alarm must be between 1 and the evaluation periods (" +
+               std::to_string(spec.evaluation_periods) + ")");
+  }
+  const std::int64_t span = spec.period * spec.evaluation_periods;
+  if (span > (spec.period < 3600 ? 86400 : 604800)) {
+    return bad("period x evaluation periods is " + std::to_string(span) +
+               " s, beyond CloudWatch's limit (1 day for periods under an hour, else 7 days)");
+  }
+  return {};
+}
+
+// The newest window's datapoint at evaluation time t: [t - period, t).
+std::optional<double> WindowValue(const AlarmSpec& spec, const std::vector<MinuteSample>& samples,
+                                  std::int64_t t) {
+  auto first = std::lower_bound(samples.begin(), samples.end(), t - spec.period,
+                                [](const MinuteSample& s, std::int64_t m) { return s.minute < m; });
+  std::uint64_t count = 0;
+  double sum = 0, minimum = 0, maximum = 0;
+  std::map<double, std::uint64_t> values;
+  for (auto it = first; it != samples.end() && it->minute < t; ++it) {
+    if (it->count == 0) continue;
+    minimum = count == 0 ? it->minimum : std::min(minimum, it->minimum);
+    maximum = count == 0 ? it->maximum : std::max(maximum, it->maximum);
+    count += it->count;
+    sum += it->sum;
+    for (const auto& [v, c] : it->values) values[v] += c;
+  }
+  if (count == 0) return std::nullopt;
+  switch (spec.statistic) {
+    case alarm::Statistic::kSampleCount: return static_cast<double>(count);
+    case alarm::Statistic::kSum: return sum;
+    case alarm::Statistic::kAverage: return sum / static_cast<double>(count);
+    case alarm::Statistic::kMinimum: return minimum;
+    case alarm::Statistic::kMaximum: return maximum;
+    case alarm::Statistic::kPercentile: {
+      // Nearest rank, as the engine computes it: the smallest value with at least p% of the
+      // samples at or below it.
+      const double rank = spec.percentile / 100.0 * static_cast<double>(count);
+      std::uint64_t seen = 0;
+      for (const auto& [v, c] : values) {
+        seen += c;
+        if (static_cast<double>(seen) >= rank) return v;
+      }
+      return maximum;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string NowText() {
+  return FormatIsoTime(std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count());
+}
+
+}  // namespace
+
+std::string AlarmJson(const AlarmSpec& spec) {
+  std::string out = "{\"AlarmName\":" + JsonString(spec.name) +
+                    ",\"Namespace\":" + JsonString(spec.metric_namespace) +
+                    ",\"MetricName\":" + JsonString(spec.metric_name) + ",\"Dimensions\":[";
+  for (std::size_t i = 0; i < spec.dimensions.size(); ++i) {
+    out += (i > 0 ? "," : "") + std::string("{\"Name\":") + JsonString(spec.dimensions[i].first) +
+           ",\"Value\":" + JsonString(spec.dimensions[i].second) + "}";
+  }
+  out += "],";
+  const std::string statistic = alarm::StatisticName(spec.statistic, spec.percentile);
+  out += spec.statistic == alarm::Statistic::kPercentile
+             ? "\"ExtendedStatistic\":" + JsonString(statistic)
+             : "\"Statistic\":" + JsonString(statistic);
+  out += ",\"Period\":" + std::to_string(spec.period) +
+         ",\"EvaluationPeriods\":" + std::to_string(spec.evaluation_periods) +
+         ",\"DatapointsToAlarm\":" + std::to_string(spec.datapoints_to_alarm) +
+         ",\"Threshold\":" + JsonNumber(spec.threshold) +
+         ",\"ComparisonOperator\":" + JsonString(alarm::ComparisonName(spec.comparison)) +
+         ",\"TreatMissingData\":" + JsonString(alarm::MissingDataName(spec.treat_missing_data));
+  if (spec.ignore_low_sample_percentile) {
+    out += ",\"EvaluateLowSampleCountPercentile\":\"ignore\"";
+  }
+  return out + "}";
+}
+
+Result<ReplayResult> RunReplay(const ReplayOptions& options) {
+  ReplayResult result;
+  result.not_replayable = options.rules.not_replayable;
+
+  // Which alarms.
+  std::vector<AlarmSpec> selected;
+  for (const std::string& name : options.alarm_names) {
+    const auto& alarms = options.rules.alarms;
+    if (std::none_of(alarms.begin(), alarms.end(), [&](const AlarmSpec& a) { return a.name == name; })) {
+      const auto& skipped = options.rules.not_replayable;
+      auto it = std::find_if(skipped.begin(), skipped.end(),
+                             [&](const rules::NotReplayable& n) { return n.alarm_name == name; });
+      return MakeError(ErrorCode::kInvalidArgument,
+                       it != skipped.end()
+                           ? "alarm '" + name + "' is not replayable, because " + it->reason
+                           : "no alarm named '" + name + "' in the rules");
+    }
+  }
+  for (const AlarmSpec& spec : options.rules.alarms) {
+    if (!options.alarm_names.empty() &&
+        std::find(options.alarm_names.begin(), options.alarm_names.end(), spec.name) ==
+            options.alarm_names.end()) {
+      continue;
+    }
+    AlarmSpec effective = Apply(spec, options.overrides);
+    if (auto ok = Validate(effective); !ok) return std::move(ok).error();
+    selected.push_back(std::move(effective));
+  }
+  if (selected.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "no replayable alarm in the rules");
+  }
+
+  if (::access(options.db_path.c_str(), F_OK) != 0) {
+    return MakeError(ErrorCode::kIo, "no database '" + options.db_path + "': run scan first");
+  }
+  auto db = store::Database::Open(options.db_path);
+  if (!db) return std::move(db).error();
+
+  // The data's extent.
+  auto extent = db->Prepare("SELECT min(minute), max(minute) FROM minute_totals");
+  if (!extent) return std::move(extent).error();
+  auto row = extent->Step();
+  if (!row) return std::move(row).error();
+  if (extent->ColumnIsNull(0) && (!options.from || !options.to)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "database '" + options.db_path +
+                         "' holds no events: scan something into it first (or give --from and "
+                         "--to)");
+  }
+  const std::int64_t first_minute = extent->ColumnInt(0);
+  const std::int64_t last_minute = extent->ColumnInt(1);
+  extent->Reset();
+  std::int64_t settle = 0;
+  for (const auto& spec : selected) {
+    const int range = options.evaluation_range > 0 ? options.evaluation_range
+                                                   : spec.evaluation_periods + 2;
+    settle = std::max(settle, range * spec.period + 3600);
+  }
+  result.from = options.from.value_or(first_minute);
+  result.to = options.to.value_or(last_minute + kMinuteSeconds + settle);
+  if (result.from >= result.to) {
+    return MakeError(ErrorCode::kInvalidArgument, "--from must be before --to");
+  }
+
+  auto find_series = db->Prepare(
+      "SELECT series_id, dimensions FROM series WHERE metric_namespace = ? AND metric_name = ?");
+  auto creation = db->Prepare(
+      "SELECT min(creation_time) FROM filters WHERE metric_namespace = ? AND metric_name = ?");
+  auto load_samples = db->Prepare(
+      "SELECT minute, sample_count, sum, minimum, maximum FROM samples "
+      "WHERE series_id = ? AND minute >= ? AND minute < ? ORDER BY minute");
+  auto load_values = db->Prepare(
+      "SELECT minute, value, count FROM sample_values "
+      "WHERE series_id = ? AND minute >= ? AND minute < ? ORDER BY minute, value");
+  auto count_events = db->Prepare(
+      "SELECT count(DISTINCT m.event_pk) FROM event_matches AS m JOIN events AS e USING "
+      "(event_pk) WHERE m.series_id = ? AND e.stamp >= ? AND e.stamp < ?");
+  for (auto* stmt : {&find_series, &creation, &load_samples, &load_values, &count_events}) {
+    if (!*stmt) return std::move(*stmt).error();
+  }
+
+  for (const AlarmSpec& spec : selected) {
+    AlarmReplay replay;
+    replay.spec = spec;
+    replay.stored_name = options.overrides.any() ? WhatIfName(spec, options.overrides) : spec.name;
+    replay.from = result.from;
+    replay.to = result.to;
+
+    // The series.
+    std::int64_t series_id = 0;
+    find_series->Bind(1, std::string_view(spec.metric_namespace))
+        .Bind(2, std::string_view(spec.metric_name));
+    const Dimensions wanted = Sorted(spec.dimensions);
+    for (;;) {
+      auto more = find_series->Step();
+      if (!more) return std::move(more).error();
+      if (!*more) break;
+      if (ParseDimensions(find_series->ColumnText(1)) == wanted) {
+        series_id = find_series->ColumnInt(0);
+      }
+    }
+    find_series->Reset();
+    replay.has_series = series_id != 0;
+
+    // The first evaluation looks back R periods.
+    const int range = options.evaluation_range > 0 ? options.evaluation_range
+                                                   : spec.evaluation_periods + 2;
+    std::int64_t lower = result.from - (range + 1) * spec.period;
+    if (!options.ignore_creation_time) {
+      creation->Bind(1, std::string_view(spec.metric_namespace))
+          .Bind(2, std::string_view(spec.metric_name));
+      auto has = creation->Step();
+      if (!has) return std::move(has).error();
+      if (*has && !creation->ColumnIsNull(0)) {
+        replay.creation_cutoff = FloorTo(creation->ColumnInt(0), kMinuteSeconds);
+        lower = std::max(lower, *replay.creation_cutoff);
+      }
+      creation->Reset();
+    }
+
+    std::vector<MinuteSample> samples;
+    if (series_id != 0) {
+      load_samples->Bind(1, series_id).Bind(2, lower).Bind(3, result.to);
+      for (;;) {
+        auto more = load_samples->Step();
+        if (!more) return std::move(more).error();
+        if (!*more) break;
+        MinuteSample s;
+        s.minute = load_samples->ColumnInt(0);
+        s.count = static_cast<std::uint64_t>(load_samples->ColumnInt(1));
+        s.sum = load_samples->ColumnDouble(2);
+        s.minimum = load_samples->ColumnDouble(3);
+        s.maximum = load_samples->ColumnDouble(4);
+        samples.push_back(std::move(s));
+      }
+      load_samples->Reset();
+      if (spec.statistic == alarm::Statistic::kPercentile) {
+        load_values->Bind(1, series_id).Bind(2, lower).Bind(3, result.to);
+        std::size_t at = 0;
+        for (;;) {
+          auto more = load_values->Step();
+          if (!more) return std::move(more).error();
+          if (!*more) break;
+          const std::int64_t minute = load_values->ColumnInt(0);
+          while (at < samples.size() && samples[at].minute < minute) ++at;
+          if (at < samples.size() && samples[at].minute == minute) {
+            samples[at].values.emplace_back(load_values->ColumnDouble(1),
+                                            static_cast<std::uint64_t>(load_values->ColumnInt(2)));
+          }
+        }
+        load_values->Reset();
+      }
+    }
+    replay.sample_minutes = samples.size();
+
+    alarm::EvaluateOptions evaluate;
+    evaluate.from = result.from;
+    evaluate.to = result.to;
+    evaluate.evaluation_range = options.evaluation_range;
+    replay.transitions = alarm::Evaluate(spec, samples, evaluate).transitions;
+
+    // Episodes.
+    const bool low = spec.comparison == alarm::Comparison::kLessThanThreshold ||
+                     spec.comparison == alarm::Comparison::kLessThanOrEqualToThreshold;
+    const std::int64_t step =
+        spec.period * spec.evaluation_periods > 86400 ? 3600 : kMinuteSeconds;
+    for (const auto& t : replay.transitions) {
+      if (t.new_state == alarm::State::kAlarm) {
+        replay.episodes.push_back(Episode{t.time, std::nullopt, std::nullopt, 0});
+      } else if (t.old_state == alarm::State::kAlarm && !replay.episodes.empty()) {
+        replay.episodes.back().end = t.time;
+      }
+    }
+    // An evaluation is decided by the newest N real datapoints within its range (older ones
+    // when the newest windows are empty: the alarm can re-trigger on them), so those are the
+    // datapoints and events an episode is made of.
+    for (Episode& e : replay.episodes) {
+      const std::int64_t end = e.end.value_or(result.to + step);
+      replay.seconds_in_alarm += end - e.start;
+      std::vector<std::pair<std::int64_t, std::int64_t>> windows;
+      for (std::int64_t t = e.start; t < end; t += step) {
+        int used = 0;
+        for (int k = 0; k < range && used < spec.evaluation_periods; ++k) {
+          const std::int64_t window_end = t - k * spec.period;
+          const auto value = WindowValue(spec, samples, window_end);
+          if (!value) continue;
+          ++used;
+          windows.emplace_back(window_end - spec.period, window_end);
+          if (!e.peak || (low ? *value < *e.peak : *value > *e.peak)) e.peak = value;
+        }
+      }
+      if (series_id == 0) continue;
+      std::sort(windows.begin(), windows.end());
+      std::vector<std::pair<std::int64_t, std::int64_t>> merged;
+      for (const auto& w : windows) {
+        if (!merged.empty() && w.first <= merged.back().second) {
+          merged.back().second = std::max(merged.back().second, w.second);
+        } else {
+          merged.push_back(w);
+        }
+      }
+      for (const auto& [lo, hi] : merged) {
+        count_events->Bind(1, series_id).Bind(2, lo).Bind(3, hi);
+        auto counted = count_events->Step();
+        if (!counted) return std::move(counted).error();
+        e.matched_events += static_cast<std::uint64_t>(count_events->ColumnInt(0));
+        count_events->Reset();
+      }
+    }
+    result.alarms.push_back(std::move(replay));
+  }
+
+  // Store: one transaction; a replayed alarm's earlier results are replaced.
+  if (auto ok = db->Exec("BEGIN IMMEDIATE"); !ok) return std::move(ok).error();
+  auto write = [&]() -> Result<void> {
+    auto insert_replay = db->Prepare(
+        "INSERT INTO replays (started_at, version, options, from_time, to_time) "
+        "VALUES (?, ?, ?, ?, ?)");
+    if (!insert_replay) return std::move(insert_replay).error();
+    insert_replay->Bind(1, std::string_view(NowText()))
+        .Bind(2, std::string_view(options.version))
+        .Bind(3, std::string_view(options.options_json))
+        .Bind(4, result.from)
+        .Bind(5, result.to);
+    if (auto ok = insert_replay->Run(); !ok) return ok;
+    result.replay_id = db->LastInsertRowId();
+    for (const char* sql : {"DELETE FROM alarm_transitions WHERE alarm_name = ?",
+                            "DELETE FROM alarm_episode_rows WHERE alarm_name = ?",
+                            "DELETE FROM replayed_alarms WHERE alarm_name = ?"}) {
+      auto stmt = db->Prepare(sql);
+      if (!stmt) return std::move(stmt).error();
+      for (const auto& a : result.alarms) {
+        stmt->Bind(1, std::string_view(a.stored_name));
+        if (auto ok = stmt->Run(); !ok) return ok;
+      }
+    }
+    auto insert_alarm = db->Prepare(
+        "INSERT INTO replayed_alarms (alarm_name, replay_id, definition, series_id) "
+        "VALUES (?, ?, ?, NULLIF(?, 0))");
+    auto insert_transition = db->Prepare(
+        "INSERT INTO alarm_transitions (alarm_name, time, old_state, new_state, reason) "
+        "VALUES (?, ?, ?, ?, ?)");
+    auto insert_episode = db->Prepare(
+        "INSERT INTO alarm_episode_rows (alarm_name, start_time, end_time, peak, "
+        "matched_events) VALUES (?, ?, ?, ?, ?)");
+    for (auto* stmt : {&insert_alarm, &insert_transition, &insert_episode}) {
+      if (!*stmt) return std::move(*stmt).error();
+    }
+    for (const auto& a : result.alarms) {
+      AlarmSpec stored = a.spec;
+      stored.name = a.stored_name;
+      std::int64_t series_id = 0;
+      // The series id again, for the row (0 when none).
+      find_series->Bind(1, std::string_view(a.spec.metric_namespace))
+          .Bind(2, std::string_view(a.spec.metric_name));
+      for (;;) {
+        auto more = find_series->Step();
+        if (!more) return std::move(more).error();
+        if (!*more) break;
+        if (ParseDimensions(find_series->ColumnText(1)) == Sorted(a.spec.dimensions)) {
+          series_id = find_series->ColumnInt(0);
+        }
+      }
+      find_series->Reset();
+      insert_alarm->Bind(1, std::string_view(a.stored_name))
+          .Bind(2, result.replay_id)
+          .Bind(3, std::string_view(AlarmJson(stored)))
+          .Bind(4, series_id);
+      if (auto ok = insert_alarm->Run(); !ok) return ok;
+      for (const auto& t : a.transitions) {
+        insert_transition->Bind(1, std::string_view(a.stored_name))
+            .Bind(2, t.time)
+            .Bind(3, alarm::StateName(t.old_state))
+            .Bind(4, alarm::StateName(t.new_state))
+            .Bind(5, std::string_view(t.reason));
+        if (auto ok = insert_transition->Run(); !ok) return ok;
+      }
+      for (const auto& e : a.episodes) {
+        insert_episode->Bind(1, std::string_view(a.stored_name)).Bind(2, e.start);
+        if (e.end) {
+          insert_episode->Bind(3, *e.end);
+        } else {
+          insert_episode->BindNull(3);
+        }
+        if (e.peak) {
+          insert_episode->Bind(4, *e.peak);
+        } else {
+          insert_episode->BindNull(4);
+        }
+        insert_episode->Bind(5, static_cast<std::int64_t>(e.matched_events));
+        if (auto ok = insert_episode->Run(); !ok) return ok;
+      }
+    }
+    return {};
+  };
+  if (auto ok = write(); !ok) {
+    (void)db->Exec("ROLLBACK");
+    return std::move(ok).error();
+  }
+  if (auto ok = db->Exec("COMMIT"); !ok) return std::move(ok).error();
+  return result;
+}
+
+}  // namespace trailreplay::replay

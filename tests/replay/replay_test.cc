@@ -1,0 +1,173 @@
+// Replays over a real scan of sample-data/: the built-in CIS alarms must go to ALARM at the
+// minutes CloudWatch's rules give, for the events that caused them.
+#include "replay/replay.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/time.h"
+#include "scan/scanner.h"
+#include "support/files.h"
+
+namespace trailreplay::replay {
+namespace {
+
+class ReplayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_ / "sample.db";
+    scan::ScanOptions options;
+    options.paths = {std::string(TRAILREPLAY_SOURCE_DIR) + "/sample-data/AWSLogs"};
+    options.db_path = db_;
+    options.filters = metric::BuiltinFilters();
+    options.threads = 2;
+    auto scanned = scan::RunScan(options, {});
+    ASSERT_TRUE(scanned.has_value()) << scanned.error().message;
+  }
+
+  std::vector<std::int64_t> Column(const std::string& sql) {
+    sqlite3* handle = nullptr;
+    std::vector<std::int64_t> out;
+    EXPECT_EQ(sqlite3_open_v2(db_.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(handle);
+    while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+      out.push_back(sqlite3_column_int64(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(handle);
+    return out;
+  }
+
+  ReplayResult Replay(ReplayOptions options) {
+    options.db_path = db_;
+    if (options.rules.alarms.empty()) options.rules = rules::BuiltinRules();
+    auto result = RunReplay(options);
+    EXPECT_TRUE(result.has_value()) << (result ? "" : result.error().message);
+    return result ? *result : ReplayResult{};
+  }
+
+  test::TempDir dir_;
+  std::string db_;
+};
+
+// For Sum >= 1 over 300 s, N = 1, missing data "missing" (R = 3), a sample in minute m is in
+// some window of every evaluation T with m < T <= m + 900, and every datapoint breaches: the
+// alarm is in ALARM exactly at the minutes within 15 minutes after a matching event's minute.
+std::vector<std::pair<std::int64_t, std::int64_t>> ExpectedEpisodes(
+    const std::vector<std::int64_t>& event_minutes) {
+  std::set<std::int64_t> alarm_minutes;
+  for (std::int64_t m : event_minutes) {
+    for (std::int64_t t = m + 60; t <= m + 900; t += 60) alarm_minutes.insert(t);
+  }
+  std::vector<std::pair<std::int64_t, std::int64_t>> episodes;
+  for (std::int64_t t : alarm_minutes) {
+    if (!episodes.empty() && episodes.back().second == t) {
+      episodes.back().second = t + 60;
+    } else {
+      episodes.emplace_back(t, t + 60);
+    }
+  }
+  return episodes;
+}
+
+TEST_F(ReplayTest, CisAlarmsFollowTheEventsMinuteByMinute) {
+  const ReplayResult result = Replay({});
+  ASSERT_EQ(result.alarms.size(), 2u);
+  for (const AlarmReplay& a : result.alarms) {
+    SCOPED_TRACE(a.stored_name);
+    const auto minutes = Column(
+        "SELECT DISTINCT e.stamp - e.stamp % 60 FROM events AS e JOIN event_matches USING "
+        "(event_pk) JOIN filters AS f USING (filter_id) WHERE f.name = '" +
+        a.spec.name + "' ORDER BY 1");
+    ASSERT_FALSE(minutes.empty());
+    const auto expected = ExpectedEpisodes(minutes);
+    ASSERT_EQ(a.episodes.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(a.episodes[i].start, expected[i].first) << FormatIsoTime(expected[i].first);
+      ASSERT_TRUE(a.episodes[i].end.has_value());
+      EXPECT_EQ(*a.episodes[i].end, expected[i].second) << FormatIsoTime(expected[i].second);
+      EXPECT_GE(a.episodes[i].matched_events, 1u);
+    }
+    // Every episode ends in INSUFFICIENT_DATA: without a defaultValue nothing is ever OK.
+    for (const auto& t : a.transitions) {
+      EXPECT_NE(t.new_state, alarm::State::kOk);
+    }
+  }
+}
+
+TEST_F(ReplayTest, TheIncidentBurstIsOneEpisodeThatPeaksAtItsBurst) {
+  ReplayOptions options;
+  options.alarm_names = {"unauthorized_api_calls"};
+  const ReplayResult result = Replay(options);
+  ASSERT_EQ(result.alarms.size(), 1u);
+  // svc-reporting's key, 2024-03-02 03:12:05 .. 03:16:12 (sample-data/EXPECTED.md).
+  const std::int64_t burst = *ParseIsoTime("2024-03-02T03:12:05Z");
+  const Episode* incident = nullptr;
+  for (const auto& e : result.alarms[0].episodes) {
+    if (e.start <= burst + 60 && e.end && *e.end > burst) incident = &e;
+  }
+  ASSERT_NE(incident, nullptr);
+  EXPECT_EQ(FormatIsoTime(incident->start), "2024-03-02T03:13:00Z");
+  // Windows slide by a minute, so the peak can exceed the 12 of the aligned 03:10 bucket.
+  ASSERT_TRUE(incident->peak.has_value());
+  EXPECT_GE(*incident->peak, 12.0);
+  EXPECT_GE(incident->matched_events, 12u);
+}
+
+TEST_F(ReplayTest, WhatIfThresholdIsStoredUnderItsOwnName) {
+  ReplayOptions options;
+  options.alarm_names = {"unauthorized_api_calls"};
+  options.overrides.threshold = 5;
+  const ReplayResult result = Replay(options);
+  ASSERT_EQ(result.alarms.size(), 1u);
+  EXPECT_EQ(result.alarms[0].stored_name, "unauthorized_api_calls (what-if: threshold 5)");
+  // Only the burst reaches 5 in a 300-second window (13 events in [03:12, 03:17)). Once its
+  // windows stop being the newest, a quieter datapoint (1 or 2 events) sends the alarm to OK;
+  // but when the newest window is empty, CloudWatch evaluates the newest real datapoint in the
+  // range, which is the burst again: the alarm re-triggers twice before the burst leaves the
+  // range (spec B.4.5).
+  const auto& episodes = result.alarms[0].episodes;
+  ASSERT_EQ(episodes.size(), 3u);
+  const char* starts[] = {"2024-03-02T03:13:00Z", "2024-03-02T03:22:00Z", "2024-03-02T03:27:00Z"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(FormatIsoTime(episodes[i].start), starts[i]);
+    ASSERT_TRUE(episodes[i].peak.has_value());
+    EXPECT_EQ(*episodes[i].peak, 13.0);
+    EXPECT_EQ(episodes[i].matched_events, 13u);
+  }
+  EXPECT_EQ(Column("SELECT count(*) FROM alarm_episodes WHERE alarm_name = "
+                   "'unauthorized_api_calls (what-if: threshold 5)'"),
+            std::vector<std::int64_t>{3});
+}
+
+TEST_F(ReplayTest, ReplayingAgainReplacesTheAlarmsHistory) {
+  Replay({});
+  const auto first = Column("SELECT count(*) FROM alarm_history");
+  Replay({});
+  EXPECT_EQ(Column("SELECT count(*) FROM alarm_history"), first);
+  EXPECT_EQ(Column("SELECT count(*) FROM replays"), (std::vector<std::int64_t>{2}));
+}
+
+TEST_F(ReplayTest, OverridesCloudWatchWouldRejectAreErrors) {
+  ReplayOptions options;
+  options.db_path = db_;
+  options.rules = rules::BuiltinRules();
+  options.overrides.period = 90;
+  auto result = RunReplay(options);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_NE(result.error().message.find("multiple of 60"), std::string::npos);
+  options.overrides = {};
+  options.overrides.datapoints_to_alarm = 3;
+  result = RunReplay(options);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_NE(result.error().message.find("datapoints to alarm"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trailreplay::replay
