@@ -73,6 +73,17 @@ def dump(db: Path) -> list[list[tuple]]:
         return [conn.execute(q).fetchall() for q in QUERIES]
 
 
+def scans(db: Path) -> int:
+    """Runs of scan recorded so far (0 before the database exists)."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM scans").fetchone()[0]
+    except sqlite3.Error:
+        return 0  # created, but its schema is not there yet
+
+
 def scan(binary: str, corpus: Path, db: Path) -> list[str]:
     return [binary, "scan", str(corpus), "--db", str(db), "--progress", "never", "--threads", "2"]
 
@@ -108,8 +119,17 @@ def main() -> int:
             stops = 0
             # Stop it up to three times at random points, then let it finish.
             for _ in range(3):
+                runs_before = scans(db)
                 proc = subprocess.Popen(scan(args.binary, corpus, db), stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True)
+                if sig == signal.SIGINT:
+                    # The handler is installed before the scan records itself in the run log;
+                    # a Ctrl-C while the process is still loading simply ends it, like any
+                    # program, so wait for the new run to appear.
+                    deadline = time.monotonic() + 30
+                    while (scans(db) <= runs_before and proc.poll() is None
+                           and time.monotonic() < deadline):
+                        time.sleep(0.005)
                 time.sleep(rng.uniform(0.02, max(0.05, duration * 0.8)))
                 proc.send_signal(sig)
                 out, err = proc.communicate()
