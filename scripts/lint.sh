@@ -5,7 +5,9 @@
 #   scripts/lint.sh --tidy           clang-tidy with .clang-tidy over src/ (needs build/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'perf/*.cc' 'fuzz/*.cc')
+# Untracked new files count too (not ignored ones), so a file is formatted before its first commit.
+mapfile -t files < <(git ls-files --cached --others --exclude-standard 'src/*.cc' 'src/*.h' \
+  'tests/*.cc' 'tests/*.h' 'perf/*.cc' 'fuzz/*.cc')
 case "${1:---check-format}" in
   --check-format)
     clang-format --dry-run --Werror "${files[@]}"

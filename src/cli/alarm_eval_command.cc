@@ -79,9 +79,9 @@ Result<alarm::AlarmSpec> LoadAlarm(const AlarmEvalOptions& o) {
                                     : "no alarm named '" + o.name + "' in " + o.alarm_file);
   }
   if (candidates.size() > 1) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     o.alarm_file + " holds " + std::to_string(candidates.size()) +
-                         " alarms: choose one with --name");
+    return MakeError(ErrorCode::kInvalidArgument, o.alarm_file + " holds " +
+                                                      std::to_string(candidates.size()) +
+                                                      " alarms: choose one with --name");
   }
   return candidates.front();
 }
@@ -149,9 +149,10 @@ int Run(const AlarmEvalOptions& o) {
   auto spec = LoadAlarm(o);
   if (!spec) return fail(spec.error());
   if (spec->period % 60 != 0) {
-    return fail(MakeError(ErrorCode::kInvalidArgument,
-                          "period " + std::to_string(spec->period) +
-                              " s: samples are per minute, so the period must be a multiple of 60"));
+    return fail(
+        MakeError(ErrorCode::kInvalidArgument,
+                  "period " + std::to_string(spec->period) +
+                      " s: samples are per minute, so the period must be a multiple of 60"));
   }
   auto samples = LoadSamples(o.samples);
   if (!samples) return fail(samples.error());
@@ -199,8 +200,7 @@ void RegisterAlarmEval(CLI::App& app, int& exit_code) {
                   "Evaluate at this minute, from --initial-state (repeatable)");
   cmd->add_option("--from", options->from, "Evaluate every minute from this time...");
   cmd->add_option("--to", options->to, "...to this time, carrying the state");
-  cmd->add_option("--initial-state", options->initial_state,
-                  "OK, ALARM or INSUFFICIENT_DATA")
+  cmd->add_option("--initial-state", options->initial_state, "OK, ALARM or INSUFFICIENT_DATA")
       ->capture_default_str();
   cmd->add_option("--evaluation-range", options->evaluation_range,
                   "Periods each evaluation looks back (default N + 2)");

@@ -57,10 +57,18 @@ std::string Pad(std::string text, std::size_t width, bool right = false) {
 std::string Describe(const alarm::AlarmSpec& a) {
   std::string op;
   switch (a.comparison) {
-    case alarm::Comparison::kGreaterThanOrEqualToThreshold: op = ">="; break;
-    case alarm::Comparison::kGreaterThanThreshold: op = ">"; break;
-    case alarm::Comparison::kLessThanThreshold: op = "<"; break;
-    case alarm::Comparison::kLessThanOrEqualToThreshold: op = "<="; break;
+    case alarm::Comparison::kGreaterThanOrEqualToThreshold:
+      op = ">=";
+      break;
+    case alarm::Comparison::kGreaterThanThreshold:
+      op = ">";
+      break;
+    case alarm::Comparison::kLessThanThreshold:
+      op = "<";
+      break;
+    case alarm::Comparison::kLessThanOrEqualToThreshold:
+      op = "<=";
+      break;
   }
   std::string metric = a.metric_namespace + "/" + a.metric_name;
   if (!a.dimensions.empty()) {
@@ -99,8 +107,7 @@ void PrintText(const replay::ReplayResult& r, const ReplayCliOptions& cli) {
     for (const auto& e : a.episodes) {
       if (shown++ == cli.max_episodes) {
         out += "  ... " + std::to_string(a.episodes.size() - cli.max_episodes) +
-               " more (SELECT * FROM alarm_episodes WHERE alarm_name = '" + a.stored_name +
-               "')\n";
+               " more (SELECT * FROM alarm_episodes WHERE alarm_name = '" + a.stored_name + "')\n";
         break;
       }
       const std::int64_t end = e.end.value_or(r.to);

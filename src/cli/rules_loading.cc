@@ -3,7 +3,6 @@
 #include <simdjson.h>
 #include <unistd.h>
 
-
 #include "common/json_escape.h"
 #include "store/database.h"
 

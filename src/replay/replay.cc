@@ -109,11 +109,16 @@ std::optional<double> WindowValue(const AlarmSpec& spec, const std::vector<Minut
   }
   if (count == 0) return std::nullopt;
   switch (spec.statistic) {
-    case alarm::Statistic::kSampleCount: return static_cast<double>(count);
-    case alarm::Statistic::kSum: return sum;
-    case alarm::Statistic::kAverage: return sum / static_cast<double>(count);
-    case alarm::Statistic::kMinimum: return minimum;
-    case alarm::Statistic::kMaximum: return maximum;
+    case alarm::Statistic::kSampleCount:
+      return static_cast<double>(count);
+    case alarm::Statistic::kSum:
+      return sum;
+    case alarm::Statistic::kAverage:
+      return sum / static_cast<double>(count);
+    case alarm::Statistic::kMinimum:
+      return minimum;
+    case alarm::Statistic::kMaximum:
+      return maximum;
     case alarm::Statistic::kPercentile: {
       // Nearest rank, as the engine computes it: the smallest value with at least p% of the
       // samples at or below it.
@@ -170,7 +175,8 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
   std::vector<AlarmSpec> selected;
   for (const std::string& name : options.alarm_names) {
     const auto& alarms = options.rules.alarms;
-    if (std::none_of(alarms.begin(), alarms.end(), [&](const AlarmSpec& a) { return a.name == name; })) {
+    if (std::none_of(alarms.begin(), alarms.end(),
+                     [&](const AlarmSpec& a) { return a.name == name; })) {
       const auto& skipped = options.rules.not_replayable;
       auto it = std::find_if(skipped.begin(), skipped.end(),
                              [&](const rules::NotReplayable& n) { return n.alarm_name == name; });
@@ -216,8 +222,8 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
   extent->Reset();
   std::int64_t settle = 0;
   for (const auto& spec : selected) {
-    const int range = options.evaluation_range > 0 ? options.evaluation_range
-                                                   : spec.evaluation_periods + 2;
+    const int range =
+        options.evaluation_range > 0 ? options.evaluation_range : spec.evaluation_periods + 2;
     settle = std::max(settle, range * spec.period + 3600);
   }
   result.from = options.from.value_or(first_minute);
@@ -267,8 +273,8 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
     replay.has_series = series_id != 0;
 
     // The first evaluation looks back R periods.
-    const int range = options.evaluation_range > 0 ? options.evaluation_range
-                                                   : spec.evaluation_periods + 2;
+    const int range =
+        options.evaluation_range > 0 ? options.evaluation_range : spec.evaluation_periods + 2;
     std::int64_t lower = result.from - (range + 1) * spec.period;
     if (!options.ignore_creation_time) {
       creation->Bind(1, std::string_view(spec.metric_namespace))
@@ -326,8 +332,7 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
     // Episodes.
     const bool low = spec.comparison == alarm::Comparison::kLessThanThreshold ||
                      spec.comparison == alarm::Comparison::kLessThanOrEqualToThreshold;
-    const std::int64_t step =
-        spec.period * spec.evaluation_periods > 86400 ? 3600 : kMinuteSeconds;
+    const std::int64_t step = spec.period * spec.evaluation_periods > 86400 ? 3600 : kMinuteSeconds;
     for (const auto& t : replay.transitions) {
       if (t.new_state == alarm::State::kAlarm) {
         replay.episodes.push_back(Episode{t.time, std::nullopt, std::nullopt, 0});

@@ -539,8 +539,8 @@ std::string RulesDocumentJson(const RuleSet& rules) {
     out += Indent(3) + "\"EvaluationPeriods\": " + std::to_string(a.evaluation_periods) + ",\n";
     out += Indent(3) + "\"DatapointsToAlarm\": " + std::to_string(a.datapoints_to_alarm) + ",\n";
     out += Indent(3) + "\"Threshold\": " + JsonNumber(a.threshold) + ",\n";
-    out += Indent(3) + "\"ComparisonOperator\": " + JsonString(alarm::ComparisonName(a.comparison)) +
-           ",\n";
+    out += Indent(3) +
+           "\"ComparisonOperator\": " + JsonString(alarm::ComparisonName(a.comparison)) + ",\n";
     out += Indent(3) +
            "\"TreatMissingData\": " + JsonString(alarm::MissingDataName(a.treat_missing_data));
     if (a.ignore_low_sample_percentile) {
