@@ -12,6 +12,7 @@
 #include "cli/rules_loading.h"
 #include "common/error_format.h"
 #include "common/json_escape.h"
+#include "common/text_format.h"
 #include "common/time.h"
 #include "replay/replay.h"
 
@@ -32,27 +33,6 @@ struct ReplayCliOptions {
   bool json = false;
   std::size_t max_episodes = 50;
 };
-
-std::string Duration(std::int64_t seconds) {
-  const std::int64_t minutes = seconds / 60;
-  char buffer[64];
-  if (minutes < 60) {
-    std::snprintf(buffer, sizeof buffer, "%lldm", static_cast<long long>(minutes));
-  } else if (minutes < 24 * 60) {
-    std::snprintf(buffer, sizeof buffer, "%lldh %02lldm", static_cast<long long>(minutes / 60),
-                  static_cast<long long>(minutes % 60));
-  } else {
-    std::snprintf(buffer, sizeof buffer, "%lldd %02lldh", static_cast<long long>(minutes / 1440),
-                  static_cast<long long>(minutes / 60 % 24));
-  }
-  return buffer;
-}
-
-std::string Pad(std::string text, std::size_t width, bool right = false) {
-  if (text.size() >= width) return text;
-  return right ? std::string(width - text.size(), ' ') + text
-               : text + std::string(width - text.size(), ' ');
-}
 
 std::string Describe(const alarm::AlarmSpec& a) {
   std::string op;

@@ -22,6 +22,7 @@
 #include "cli/rules_loading.h"
 #include "common/error_format.h"
 #include "common/json_escape.h"
+#include "common/text_format.h"
 #include "common/time.h"
 #include "rules/rules.h"
 #include "scan/scanner.h"
@@ -52,24 +53,9 @@ struct ScanCliOptions {
   std::uint64_t max_document_mb = 4096;
 };
 
-std::string Grouped(std::uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 // "1 input", "2 inputs".
 std::string Count(std::uint64_t n, const char* singular, const char* plural) {
   return Grouped(n) + " " + (n == 1 ? singular : plural);
-}
-
-std::string Fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
 }
 
 std::string OptionsJson(const ScanCliOptions& o) {
