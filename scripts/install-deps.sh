@@ -12,6 +12,11 @@ packages=(
   sqlite3 python3
 )
 
+# --with-browser: also Chromium, which the report's rendering test needs (scripts/test.sh).
+if [[ "${1:-}" == "--with-browser" ]]; then
+  packages+=(chromium)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: the sanitizer build's suite (ASan + UBSan), a libFuzzer smoke run of the
-# pattern parser, the format check, and last the developer build's suite (warnings as errors,
-# unit + golden). Installs dependencies and builds as needed. Exit status is non-zero if any
-# part fails.
+# Runs every test: the sanitizer build's suite (ASan + UBSan), the libFuzzer smoke runs, the
+# format check, and last the developer build's suite (warnings as errors; unit, golden, slow
+# and browser tiers). Installs dependencies (Chromium included, for the report's rendering
+# test) and builds as needed. Exit status is non-zero if any part fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TZ=UTC LC_ALL=C
+
+./scripts/install-deps.sh --with-browser
 
 echo "== sanitizer build (ASan + UBSan)"
 ./scripts/build.sh asan >/dev/null

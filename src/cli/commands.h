@@ -20,6 +20,11 @@ void RegisterTestPattern(CLI::App& app, int& exit_code);
 void RegisterScan(CLI::App& app, int& exit_code);
 void RegisterReplay(CLI::App& app, int& exit_code);
 void RegisterAlarmEval(CLI::App& app, int& exit_code);
+void RegisterReport(CLI::App& app, int& exit_code);
 void RegisterRules(CLI::App& app, int& exit_code);
+void RegisterTune(CLI::App& app, int& exit_code);
+void RegisterContributors(CLI::App& app, int& exit_code);
+void RegisterSql(CLI::App& app, int& exit_code);
+void RegisterLint(CLI::App& app, int& exit_code);
 
 }  // namespace trailreplay::cli

@@ -31,7 +31,12 @@ int main(int argc, char** argv) {
   trailreplay::cli::RegisterScan(app, exit_code);
   trailreplay::cli::RegisterReplay(app, exit_code);
   trailreplay::cli::RegisterAlarmEval(app, exit_code);
+  trailreplay::cli::RegisterReport(app, exit_code);
   trailreplay::cli::RegisterRules(app, exit_code);
+  trailreplay::cli::RegisterTune(app, exit_code);
+  trailreplay::cli::RegisterContributors(app, exit_code);
+  trailreplay::cli::RegisterSql(app, exit_code);
+  trailreplay::cli::RegisterLint(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -53,44 +53,6 @@ std::string WhatIfName(const AlarmSpec& base, const Overrides& o) {
   return base.name + " (what-if: " + parts + ")";
 }
 
-AlarmSpec Apply(AlarmSpec spec, const Overrides& o) {
-  if (o.threshold) spec.threshold = *o.threshold;
-  if (o.evaluation_periods) {
-    spec.evaluation_periods = *o.evaluation_periods;
-    // Like PutMetricAlarm: DatapointsToAlarm defaults to EvaluationPeriods.
-    if (!o.datapoints_to_alarm) spec.datapoints_to_alarm = *o.evaluation_periods;
-  }
-  if (o.datapoints_to_alarm) spec.datapoints_to_alarm = *o.datapoints_to_alarm;
-  if (o.treat_missing_data) spec.treat_missing_data = *o.treat_missing_data;
-  if (o.statistic) {
-    spec.statistic = *o.statistic;
-    spec.percentile = o.percentile;
-  }
-  if (o.period) spec.period = *o.period;
-  return spec;
-}
-
-Result<void> Validate(const AlarmSpec& spec) {
-  auto bad = [&](const std::string& what) {
-    return MakeError(ErrorCode::kInvalidArgument, "alarm '" + spec.name + "': " + what);
-  };
-  if (spec.period < 60 || spec.period % 60 != 0) {
-    return bad("period " + std::to_string(spec.period) +
-               " s: replays need a multiple of 60 s (samples are stored per minute)");
-  }
-  if (spec.evaluation_periods < 1) return bad("evaluation periods must be at least 1");
-  if (spec.datapoints_to_alarm < 1 || spec.datapoints_to_alarm > spec.evaluation_periods) {
-    return bad("datapoints to alarm must be between 1 and the evaluation periods (" +
-               std::to_string(spec.evaluation_periods) + ")");
-  }
-  const std::int64_t span = spec.period * spec.evaluation_periods;
-  if (span > (spec.period < 3600 ? 86400 : 604800)) {
-    return bad("period x evaluation periods is " + std::to_string(span) +
-               " s, beyond CloudWatch's limit (1 day for periods under an hour, else 7 days)");
-  }
-  return {};
-}
-
 // The newest window's datapoint at evaluation time t: [t - period, t).
 std::optional<double> WindowValue(const AlarmSpec& spec, const std::vector<MinuteSample>& samples,
                                   std::int64_t t) {
@@ -167,6 +129,265 @@ std::string AlarmJson(const AlarmSpec& spec) {
   return out + "}";
 }
 
+AlarmSpec ApplyOverrides(AlarmSpec spec, const Overrides& o) {
+  if (o.threshold) spec.threshold = *o.threshold;
+  if (o.evaluation_periods) {
+    spec.evaluation_periods = *o.evaluation_periods;
+    // Like PutMetricAlarm: DatapointsToAlarm defaults to EvaluationPeriods.
+    if (!o.datapoints_to_alarm) spec.datapoints_to_alarm = *o.evaluation_periods;
+  }
+  if (o.datapoints_to_alarm) spec.datapoints_to_alarm = *o.datapoints_to_alarm;
+  if (o.treat_missing_data) spec.treat_missing_data = *o.treat_missing_data;
+  if (o.statistic) {
+    spec.statistic = *o.statistic;
+    spec.percentile = o.percentile;
+  }
+  if (o.period) spec.period = *o.period;
+  return spec;
+}
+
+Result<void> ValidateAlarm(const AlarmSpec& spec) {
+  auto bad = [&](const std::string& what) {
+    return MakeError(ErrorCode::kInvalidArgument, "alarm '" + spec.name + "': " + what);
+  };
+  if (spec.period < 60 || spec.period % 60 != 0) {
+    return bad("period " + std::to_string(spec.period) +
+               " s: replays need a multiple of 60 s (samples are stored per minute)");
+  }
+  if (spec.evaluation_periods < 1) return bad("evaluation periods must be at least 1");
+  if (spec.datapoints_to_alarm < 1 || spec.datapoints_to_alarm > spec.evaluation_periods) {
+    return bad("datapoints to alarm must be between 1 and the evaluation periods (" +
+               std::to_string(spec.evaluation_periods) + ")");
+  }
+  const std::int64_t span = spec.period * spec.evaluation_periods;
+  if (span > (spec.period < 3600 ? 86400 : 604800)) {
+    return bad("period x evaluation periods is " + std::to_string(span) +
+               " s, beyond CloudWatch's limit (1 day for periods under an hour, else 7 days)");
+  }
+  return {};
+}
+
+Result<AlarmSpec> ResolveAlarm(const rules::RuleSet& rules, const std::string& name,
+                               store::Database& db) {
+  for (const AlarmSpec& spec : rules.alarms) {
+    if (spec.name == name) return spec;
+  }
+  auto stored = db.Prepare("SELECT definition FROM replayed_alarms WHERE alarm_name = ?");
+  if (!stored) return std::move(stored).error();
+  stored->Bind(1, std::string_view(name));
+  auto found = stored->Step();
+  if (!found) return std::move(found).error();
+  if (*found) {
+    auto parsed = rules::ParseRulesDocument("{\"MetricAlarms\":[" + stored->ColumnText(0) + "]}",
+                                            "the replayed alarm '" + name + "'");
+    if (!parsed) return std::move(parsed).error();
+    if (parsed->alarms.size() == 1) return parsed->alarms[0];
+  }
+  for (const auto& n : rules.not_replayable) {
+    if (n.alarm_name == name) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "alarm '" + name + "' is not replayable, because " + n.reason);
+    }
+  }
+  return MakeError(ErrorCode::kInvalidArgument, "no alarm named '" + name + "' in the rules");
+}
+
+int EvaluationRange(const AlarmSpec& spec, int evaluation_range) {
+  return evaluation_range > 0 ? evaluation_range : spec.evaluation_periods + 2;
+}
+
+std::int64_t EvaluationStep(const AlarmSpec& spec) {
+  return spec.period * spec.evaluation_periods > 86400 ? 3600 : kMinuteSeconds;
+}
+
+Result<Range> ReplayRange(store::Database& db, const std::vector<AlarmSpec>& specs,
+                          std::optional<std::int64_t> from, std::optional<std::int64_t> to,
+                          int evaluation_range) {
+  auto extent = db.Prepare("SELECT min(minute), max(minute) FROM minute_totals");
+  if (!extent) return std::move(extent).error();
+  auto row = extent->Step();
+  if (!row) return std::move(row).error();
+  if (extent->ColumnIsNull(0) && (!from || !to)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "database '" + db.path() +
+                         "' holds no events: scan something into it first (or give --from and "
+                         "--to)");
+  }
+  const std::int64_t first_minute = extent->ColumnInt(0);
+  const std::int64_t last_minute = extent->ColumnInt(1);
+  extent->Reset();
+  std::int64_t settle = 0;
+  for (const auto& spec : specs) {
+    settle = std::max(settle, EvaluationRange(spec, evaluation_range) * spec.period + 3600);
+  }
+  Range range;
+  range.from = from.value_or(first_minute);
+  range.to = to.value_or(last_minute + kMinuteSeconds + settle);
+  if (range.from >= range.to) {
+    return MakeError(ErrorCode::kInvalidArgument, "--from must be before --to");
+  }
+  return range;
+}
+
+namespace {
+
+Result<std::int64_t> FindSeries(store::Database& db, const AlarmSpec& spec) {
+  auto find_series = db.Prepare(
+      "SELECT series_id, dimensions FROM series WHERE metric_namespace = ? AND metric_name = ?");
+  if (!find_series) return std::move(find_series).error();
+  find_series->Bind(1, std::string_view(spec.metric_namespace))
+      .Bind(2, std::string_view(spec.metric_name));
+  const Dimensions wanted = Sorted(spec.dimensions);
+  std::int64_t series_id = 0;
+  for (;;) {
+    auto more = find_series->Step();
+    if (!more) return std::move(more).error();
+    if (!*more) break;
+    if (ParseDimensions(find_series->ColumnText(1)) == wanted) {
+      series_id = find_series->ColumnInt(0);
+    }
+  }
+  return series_id;
+}
+
+}  // namespace
+
+Result<Series> LoadSeries(store::Database& db, const AlarmSpec& spec, Range range,
+                          int lookback_periods, bool ignore_creation_time, bool with_values) {
+  Series series;
+  auto found = FindSeries(db, spec);
+  if (!found) return std::move(found).error();
+  series.series_id = *found;
+
+  // The first evaluation looks back R periods.
+  std::int64_t lower = range.from - (lookback_periods + 1) * spec.period;
+  if (!ignore_creation_time) {
+    auto creation = db.Prepare(
+        "SELECT min(creation_time) FROM filters WHERE metric_namespace = ? AND metric_name = ?");
+    if (!creation) return std::move(creation).error();
+    creation->Bind(1, std::string_view(spec.metric_namespace))
+        .Bind(2, std::string_view(spec.metric_name));
+    auto has = creation->Step();
+    if (!has) return std::move(has).error();
+    if (*has && !creation->ColumnIsNull(0)) {
+      series.creation_cutoff = FloorTo(creation->ColumnInt(0), kMinuteSeconds);
+      lower = std::max(lower, *series.creation_cutoff);
+    }
+  }
+  if (series.series_id == 0) return series;
+
+  auto load_samples = db.Prepare(
+      "SELECT minute, sample_count, sum, minimum, maximum FROM samples "
+      "WHERE series_id = ? AND minute >= ? AND minute < ? ORDER BY minute");
+  if (!load_samples) return std::move(load_samples).error();
+  load_samples->Bind(1, series.series_id).Bind(2, lower).Bind(3, range.to);
+  std::vector<MinuteSample>& samples = series.samples;
+  for (;;) {
+    auto more = load_samples->Step();
+    if (!more) return std::move(more).error();
+    if (!*more) break;
+    MinuteSample s;
+    s.minute = load_samples->ColumnInt(0);
+    s.count = static_cast<std::uint64_t>(load_samples->ColumnInt(1));
+    s.sum = load_samples->ColumnDouble(2);
+    s.minimum = load_samples->ColumnDouble(3);
+    s.maximum = load_samples->ColumnDouble(4);
+    samples.push_back(std::move(s));
+  }
+  if (with_values || spec.statistic == alarm::Statistic::kPercentile) {
+    auto load_values = db.Prepare(
+        "SELECT minute, value, count FROM sample_values "
+        "WHERE series_id = ? AND minute >= ? AND minute < ? ORDER BY minute, value");
+    if (!load_values) return std::move(load_values).error();
+    load_values->Bind(1, series.series_id).Bind(2, lower).Bind(3, range.to);
+    std::size_t at = 0;
+    for (;;) {
+      auto more = load_values->Step();
+      if (!more) return std::move(more).error();
+      if (!*more) break;
+      const std::int64_t minute = load_values->ColumnInt(0);
+      while (at < samples.size() && samples[at].minute < minute) ++at;
+      if (at < samples.size() && samples[at].minute == minute) {
+        samples[at].values.emplace_back(load_values->ColumnDouble(1),
+                                        static_cast<std::uint64_t>(load_values->ColumnInt(2)));
+      }
+    }
+  }
+  return series;
+}
+
+std::vector<Episode> EpisodesFrom(const std::vector<alarm::Transition>& transitions) {
+  std::vector<Episode> episodes;
+  for (const auto& t : transitions) {
+    if (t.new_state == alarm::State::kAlarm) {
+      episodes.emplace_back().start = t.time;
+    } else if (t.old_state == alarm::State::kAlarm && !episodes.empty()) {
+      episodes.back().end = t.time;
+    }
+  }
+  return episodes;
+}
+
+std::int64_t SecondsInAlarm(const std::vector<Episode>& episodes, const AlarmSpec& spec,
+                            std::int64_t to) {
+  std::int64_t seconds = 0;
+  for (const Episode& e : episodes) seconds += e.end.value_or(to + EvaluationStep(spec)) - e.start;
+  return seconds;
+}
+
+// An evaluation is decided by the newest N real datapoints within its range (older ones when
+// the newest windows are empty: the alarm can re-trigger on them), so those are the datapoints
+// and events an episode is made of.
+void DescribeEpisodes(const AlarmSpec& spec, const std::vector<MinuteSample>& samples,
+                      int evaluation_range, std::int64_t to, std::vector<Episode>& episodes) {
+  const bool low = spec.comparison == alarm::Comparison::kLessThanThreshold ||
+                   spec.comparison == alarm::Comparison::kLessThanOrEqualToThreshold;
+  const std::int64_t step = EvaluationStep(spec);
+  const int range = EvaluationRange(spec, evaluation_range);
+  for (Episode& e : episodes) {
+    const std::int64_t end = e.end.value_or(to + step);
+    std::vector<std::pair<std::int64_t, std::int64_t>> windows;
+    for (std::int64_t t = e.start; t < end; t += step) {
+      int used = 0;
+      for (int k = 0; k < range && used < spec.evaluation_periods; ++k) {
+        const std::int64_t window_end = t - k * spec.period;
+        const auto value = WindowValue(spec, samples, window_end);
+        if (!value) continue;
+        ++used;
+        windows.emplace_back(window_end - spec.period, window_end);
+        if (!e.peak || (low ? *value < *e.peak : *value > *e.peak)) e.peak = value;
+      }
+    }
+    std::sort(windows.begin(), windows.end());
+    e.windows.clear();
+    for (const auto& w : windows) {
+      if (!e.windows.empty() && w.first <= e.windows.back().second) {
+        e.windows.back().second = std::max(e.windows.back().second, w.second);
+      } else {
+        e.windows.push_back(w);
+      }
+    }
+  }
+}
+
+Result<std::uint64_t> CountSeriesEvents(
+    store::Database& db, std::int64_t series_id,
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& windows) {
+  auto count_events = db.Prepare(
+      "SELECT count(DISTINCT m.event_pk) FROM event_matches AS m JOIN events AS e USING "
+      "(event_pk) WHERE m.series_id = ? AND e.stamp >= ? AND e.stamp < ?");
+  if (!count_events) return std::move(count_events).error();
+  std::uint64_t total = 0;
+  for (const auto& [lo, hi] : windows) {
+    count_events->Bind(1, series_id).Bind(2, lo).Bind(3, hi);
+    auto counted = count_events->Step();
+    if (!counted) return std::move(counted).error();
+    total += static_cast<std::uint64_t>(count_events->ColumnInt(0));
+    count_events->Reset();
+  }
+  return total;
+}
+
 Result<ReplayResult> RunReplay(const ReplayOptions& options) {
   ReplayResult result;
   result.not_replayable = options.rules.not_replayable;
@@ -192,8 +413,8 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
             options.alarm_names.end()) {
       continue;
     }
-    AlarmSpec effective = Apply(spec, options.overrides);
-    if (auto ok = Validate(effective); !ok) return std::move(ok).error();
+    AlarmSpec effective = ApplyOverrides(spec, options.overrides);
+    if (auto ok = ValidateAlarm(effective); !ok) return std::move(ok).error();
     selected.push_back(std::move(effective));
   }
   if (selected.empty()) {
@@ -206,48 +427,10 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
   auto db = store::Database::Open(options.db_path);
   if (!db) return std::move(db).error();
 
-  // The data's extent.
-  auto extent = db->Prepare("SELECT min(minute), max(minute) FROM minute_totals");
-  if (!extent) return std::move(extent).error();
-  auto row = extent->Step();
-  if (!row) return std::move(row).error();
-  if (extent->ColumnIsNull(0) && (!options.from || !options.to)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "database '" + options.db_path +
-                         "' holds no events: scan something into it first (or give --from and "
-                         "--to)");
-  }
-  const std::int64_t first_minute = extent->ColumnInt(0);
-  const std::int64_t last_minute = extent->ColumnInt(1);
-  extent->Reset();
-  std::int64_t settle = 0;
-  for (const auto& spec : selected) {
-    const int range =
-        options.evaluation_range > 0 ? options.evaluation_range : spec.evaluation_periods + 2;
-    settle = std::max(settle, range * spec.period + 3600);
-  }
-  result.from = options.from.value_or(first_minute);
-  result.to = options.to.value_or(last_minute + kMinuteSeconds + settle);
-  if (result.from >= result.to) {
-    return MakeError(ErrorCode::kInvalidArgument, "--from must be before --to");
-  }
-
-  auto find_series = db->Prepare(
-      "SELECT series_id, dimensions FROM series WHERE metric_namespace = ? AND metric_name = ?");
-  auto creation = db->Prepare(
-      "SELECT min(creation_time) FROM filters WHERE metric_namespace = ? AND metric_name = ?");
-  auto load_samples = db->Prepare(
-      "SELECT minute, sample_count, sum, minimum, maximum FROM samples "
-      "WHERE series_id = ? AND minute >= ? AND minute < ? ORDER BY minute");
-  auto load_values = db->Prepare(
-      "SELECT minute, value, count FROM sample_values "
-      "WHERE series_id = ? AND minute >= ? AND minute < ? ORDER BY minute, value");
-  auto count_events = db->Prepare(
-      "SELECT count(DISTINCT m.event_pk) FROM event_matches AS m JOIN events AS e USING "
-      "(event_pk) WHERE m.series_id = ? AND e.stamp >= ? AND e.stamp < ?");
-  for (auto* stmt : {&find_series, &creation, &load_samples, &load_values, &count_events}) {
-    if (!*stmt) return std::move(*stmt).error();
-  }
+  auto range = ReplayRange(*db, selected, options.from, options.to, options.evaluation_range);
+  if (!range) return std::move(range).error();
+  result.from = range->from;
+  result.to = range->to;
 
   for (const AlarmSpec& spec : selected) {
     AlarmReplay replay;
@@ -256,124 +439,27 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
     replay.from = result.from;
     replay.to = result.to;
 
-    // The series.
-    std::int64_t series_id = 0;
-    find_series->Bind(1, std::string_view(spec.metric_namespace))
-        .Bind(2, std::string_view(spec.metric_name));
-    const Dimensions wanted = Sorted(spec.dimensions);
-    for (;;) {
-      auto more = find_series->Step();
-      if (!more) return std::move(more).error();
-      if (!*more) break;
-      if (ParseDimensions(find_series->ColumnText(1)) == wanted) {
-        series_id = find_series->ColumnInt(0);
-      }
-    }
-    find_series->Reset();
-    replay.has_series = series_id != 0;
-
-    // The first evaluation looks back R periods.
-    const int range =
-        options.evaluation_range > 0 ? options.evaluation_range : spec.evaluation_periods + 2;
-    std::int64_t lower = result.from - (range + 1) * spec.period;
-    if (!options.ignore_creation_time) {
-      creation->Bind(1, std::string_view(spec.metric_namespace))
-          .Bind(2, std::string_view(spec.metric_name));
-      auto has = creation->Step();
-      if (!has) return std::move(has).error();
-      if (*has && !creation->ColumnIsNull(0)) {
-        replay.creation_cutoff = FloorTo(creation->ColumnInt(0), kMinuteSeconds);
-        lower = std::max(lower, *replay.creation_cutoff);
-      }
-      creation->Reset();
-    }
-
-    std::vector<MinuteSample> samples;
-    if (series_id != 0) {
-      load_samples->Bind(1, series_id).Bind(2, lower).Bind(3, result.to);
-      for (;;) {
-        auto more = load_samples->Step();
-        if (!more) return std::move(more).error();
-        if (!*more) break;
-        MinuteSample s;
-        s.minute = load_samples->ColumnInt(0);
-        s.count = static_cast<std::uint64_t>(load_samples->ColumnInt(1));
-        s.sum = load_samples->ColumnDouble(2);
-        s.minimum = load_samples->ColumnDouble(3);
-        s.maximum = load_samples->ColumnDouble(4);
-        samples.push_back(std::move(s));
-      }
-      load_samples->Reset();
-      if (spec.statistic == alarm::Statistic::kPercentile) {
-        load_values->Bind(1, series_id).Bind(2, lower).Bind(3, result.to);
-        std::size_t at = 0;
-        for (;;) {
-          auto more = load_values->Step();
-          if (!more) return std::move(more).error();
-          if (!*more) break;
-          const std::int64_t minute = load_values->ColumnInt(0);
-          while (at < samples.size() && samples[at].minute < minute) ++at;
-          if (at < samples.size() && samples[at].minute == minute) {
-            samples[at].values.emplace_back(load_values->ColumnDouble(1),
-                                            static_cast<std::uint64_t>(load_values->ColumnInt(2)));
-          }
-        }
-        load_values->Reset();
-      }
-    }
-    replay.sample_minutes = samples.size();
+    auto series = LoadSeries(*db, spec, *range, EvaluationRange(spec, options.evaluation_range),
+                             options.ignore_creation_time);
+    if (!series) return std::move(series).error();
+    replay.has_series = series->series_id != 0;
+    replay.creation_cutoff = series->creation_cutoff;
+    replay.sample_minutes = series->samples.size();
 
     alarm::EvaluateOptions evaluate;
     evaluate.from = result.from;
     evaluate.to = result.to;
     evaluate.evaluation_range = options.evaluation_range;
-    replay.transitions = alarm::Evaluate(spec, samples, evaluate).transitions;
+    replay.transitions = alarm::Evaluate(spec, series->samples, evaluate).transitions;
 
-    // Episodes.
-    const bool low = spec.comparison == alarm::Comparison::kLessThanThreshold ||
-                     spec.comparison == alarm::Comparison::kLessThanOrEqualToThreshold;
-    const std::int64_t step = spec.period * spec.evaluation_periods > 86400 ? 3600 : kMinuteSeconds;
-    for (const auto& t : replay.transitions) {
-      if (t.new_state == alarm::State::kAlarm) {
-        replay.episodes.push_back(Episode{t.time, std::nullopt, std::nullopt, 0});
-      } else if (t.old_state == alarm::State::kAlarm && !replay.episodes.empty()) {
-        replay.episodes.back().end = t.time;
-      }
-    }
-    // An evaluation is decided by the newest N real datapoints within its range (older ones
-    // when the newest windows are empty: the alarm can re-trigger on them), so those are the
-    // datapoints and events an episode is made of.
-    for (Episode& e : replay.episodes) {
-      const std::int64_t end = e.end.value_or(result.to + step);
-      replay.seconds_in_alarm += end - e.start;
-      std::vector<std::pair<std::int64_t, std::int64_t>> windows;
-      for (std::int64_t t = e.start; t < end; t += step) {
-        int used = 0;
-        for (int k = 0; k < range && used < spec.evaluation_periods; ++k) {
-          const std::int64_t window_end = t - k * spec.period;
-          const auto value = WindowValue(spec, samples, window_end);
-          if (!value) continue;
-          ++used;
-          windows.emplace_back(window_end - spec.period, window_end);
-          if (!e.peak || (low ? *value < *e.peak : *value > *e.peak)) e.peak = value;
-        }
-      }
-      if (series_id == 0) continue;
-      std::sort(windows.begin(), windows.end());
-      std::vector<std::pair<std::int64_t, std::int64_t>> merged;
-      for (const auto& w : windows) {
-        if (!merged.empty() && w.first <= merged.back().second) {
-          merged.back().second = std::max(merged.back().second, w.second);
-        } else {
-          merged.push_back(w);
-        }
-      }
-      for (const auto& [lo, hi] : merged) {
-        count_events->Bind(1, series_id).Bind(2, lo).Bind(3, hi);
-        auto counted = count_events->Step();
+    replay.episodes = EpisodesFrom(replay.transitions);
+    replay.seconds_in_alarm = SecondsInAlarm(replay.episodes, spec, result.to);
+    DescribeEpisodes(spec, series->samples, options.evaluation_range, result.to, replay.episodes);
+    if (series->series_id != 0) {
+      for (Episode& e : replay.episodes) {
+        auto counted = CountSeriesEvents(*db, series->series_id, e.windows);
         if (!counted) return std::move(counted).error();
-        e.matched_events += static_cast<std::uint64_t>(count_events->ColumnInt(0));
-        count_events->Reset();
+        e.matched_events = *counted;
       }
     }
     result.alarms.push_back(std::move(replay));
@@ -418,23 +504,13 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
     for (const auto& a : result.alarms) {
       AlarmSpec stored = a.spec;
       stored.name = a.stored_name;
-      std::int64_t series_id = 0;
       // The series id again, for the row (0 when none).
-      find_series->Bind(1, std::string_view(a.spec.metric_namespace))
-          .Bind(2, std::string_view(a.spec.metric_name));
-      for (;;) {
-        auto more = find_series->Step();
-        if (!more) return std::move(more).error();
-        if (!*more) break;
-        if (ParseDimensions(find_series->ColumnText(1)) == Sorted(a.spec.dimensions)) {
-          series_id = find_series->ColumnInt(0);
-        }
-      }
-      find_series->Reset();
+      auto series_id = FindSeries(*db, a.spec);
+      if (!series_id) return std::move(series_id).error();
       insert_alarm->Bind(1, std::string_view(a.stored_name))
           .Bind(2, result.replay_id)
           .Bind(3, std::string_view(AlarmJson(stored)))
-          .Bind(4, series_id);
+          .Bind(4, *series_id);
       if (auto ok = insert_alarm->Run(); !ok) return ok;
       for (const auto& t : a.transitions) {
         insert_transition->Bind(1, std::string_view(a.stored_name))

@@ -28,6 +28,7 @@
 #include "alarm/alarm.h"
 #include "common/result.h"
 #include "rules/rules.h"
+#include "store/database.h"
 
 namespace trailreplay::replay {
 
@@ -62,6 +63,9 @@ struct Episode {
   std::optional<std::int64_t> end;  // nullopt: still in ALARM when the replay ended
   std::optional<double> peak;
   std::uint64_t matched_events = 0;
+  // The windows [start, end) of the datapoints that decided its evaluations, merged and
+  // sorted: where its events are (DescribeEpisodes fills them).
+  std::vector<std::pair<std::int64_t, std::int64_t>> windows;
 };
 
 struct AlarmReplay {
@@ -87,5 +91,63 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options);
 
 // The alarm as a describe-alarms MetricAlarm object (what replayed_alarms.definition holds).
 std::string AlarmJson(const alarm::AlarmSpec& spec);
+
+// The pieces RunReplay is made of, for the commands that replay in memory (tune,
+// contributors): they evaluate many variants of one alarm over one loaded series and never
+// write to the database.
+
+// The alarm named `name`: from `rules`, or else one a replay stored in the database
+// (replayed_alarms: what-if variants such as "x (what-if: threshold 5)"). An alarm the rules
+// hold but cannot replay is an error saying why.
+Result<alarm::AlarmSpec> ResolveAlarm(const rules::RuleSet& rules, const std::string& name,
+                                      store::Database& db);
+
+// `overrides` applied to `spec` (M follows a new N unless given, as PutMetricAlarm does), and
+// the checks CloudWatch makes on the result (period a multiple of 60 s, 1 <= M <= N,
+// N x Period within its limits).
+alarm::AlarmSpec ApplyOverrides(alarm::AlarmSpec spec, const Overrides& overrides);
+Result<void> ValidateAlarm(const alarm::AlarmSpec& spec);
+
+// R: the evaluation range in periods (`evaluation_range`, or N + 2 when it is 0).
+int EvaluationRange(const alarm::AlarmSpec& spec, int evaluation_range);
+// Seconds between evaluations: 60, or 3600 for multi-day alarms (N x Period > 1 day).
+std::int64_t EvaluationStep(const alarm::AlarmSpec& spec);
+
+// The replayed range: [from, to) as given, or from the database's first minute with events to
+// its last plus the time the slowest of `specs` needs to settle (R periods and an hour).
+struct Range {
+  std::int64_t from = 0, to = 0;
+};
+Result<Range> ReplayRange(store::Database& db, const std::vector<alarm::AlarmSpec>& specs,
+                          std::optional<std::int64_t> from, std::optional<std::int64_t> to,
+                          int evaluation_range);
+
+// An alarm's metric series as the scan stored it.
+struct Series {
+  std::int64_t series_id = 0;                   // 0: no event ever published to the metric
+  std::optional<std::int64_t> creation_cutoff;  // the publishing filter's creationTime minute
+  std::vector<alarm::MinuteSample> samples;     // sorted by minute
+};
+// The series `spec` watches (namespace, name and dimension values, in any order), with the
+// samples evaluations from `range.from` to `range.to` can reach when they look back
+// `lookback_periods` periods (R). Samples before the filter's creationTime are left out
+// unless ignore_creation_time. The published values of each minute are read for percentile
+// statistics, or always with `with_values`.
+Result<Series> LoadSeries(store::Database& db, const alarm::AlarmSpec& spec, Range range,
+                          int lookback_periods, bool ignore_creation_time,
+                          bool with_values = false);
+
+// Episodes (start and end only) from an evaluation's transitions.
+std::vector<Episode> EpisodesFrom(const std::vector<alarm::Transition>& transitions);
+// Time spent in ALARM; an episode still open at the end counts until `to` plus one step.
+std::int64_t SecondsInAlarm(const std::vector<Episode>& episodes, const alarm::AlarmSpec& spec,
+                            std::int64_t to);
+// Fills each episode's peak and windows from the samples it was evaluated on.
+void DescribeEpisodes(const alarm::AlarmSpec& spec, const std::vector<alarm::MinuteSample>& samples,
+                      int evaluation_range, std::int64_t to, std::vector<Episode>& episodes);
+// Distinct events published to the series inside the windows.
+Result<std::uint64_t> CountSeriesEvents(
+    store::Database& db, std::int64_t series_id,
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& windows);
 
 }  // namespace trailreplay::replay

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "replay/sample_db.h"
 #include "scan/scanner.h"
 #include "support/files.h"
 
@@ -20,13 +21,7 @@ class ReplayTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = dir_ / "sample.db";
-    scan::ScanOptions options;
-    options.paths = {std::string(TRAILREPLAY_SOURCE_DIR) + "/sample-data/AWSLogs"};
-    options.db_path = db_;
-    options.filters = metric::BuiltinFilters();
-    options.threads = 2;
-    auto scanned = scan::RunScan(options, {});
-    ASSERT_TRUE(scanned.has_value()) << scanned.error().message;
+    ASSERT_NO_FATAL_FAILURE(test::ScanSampleData(db_));
   }
 
   std::vector<std::int64_t> Column(const std::string& sql) {
