@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on sample-data/: installs what is missing, builds, scans the sample CloudTrail
 # archive (S3 layout, two accounts, two regions, two days, an incident) with the built-in CIS
-# filters into build/sample.db, replays their CloudWatch alarms over it, then asks the
-# database the questions a responder would.
+# filters into build/sample.db, replays their CloudWatch alarms over it, asks the database
+# the questions a responder would, tunes the threshold against the incident, names who is
+# behind it, and writes the HTML report to build/sample-report.html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh dev trailreplay >/dev/null
@@ -24,7 +25,7 @@ echo
 
 query() {
   echo "-- $1"
-  sqlite3 -header -column "$db" "$2"
+  "$tr" sql --db "$db" "$2"
   echo
 }
 query "the busiest 5-minute buckets of unauthorized API calls" \
@@ -43,6 +44,17 @@ query "who made the unauthorized calls" \
 query "every CloudTrail configuration change" \
   "SELECT event_time, account, region, event_name, error_code, principal_arn FROM matches
    WHERE filter_name = 'cloudtrail_cfg_changes' ORDER BY event_time"
+
+echo "\$ trailreplay tune --db $db --alarm unauthorized_api_calls --threshold 1..8 --incident 2024-03-02T03:00Z..2024-03-02T03:30Z"
+"$tr" tune --db "$db" --alarm unauthorized_api_calls --threshold 1..8 \
+  --incident 2024-03-02T03:00Z..2024-03-02T03:30Z
+echo
+echo "\$ trailreplay contributors --db $db --alarm unauthorized_api_calls --at 2024-03-02T03:13Z --top 3"
+"$tr" contributors --db "$db" --alarm unauthorized_api_calls --at 2024-03-02T03:13Z --top 3
+echo
+echo "\$ trailreplay report --db $db -o build/sample-report.html"
+"$tr" report --db "$db" -o build/sample-report.html
+echo
 
 echo "Scanning the same archive again adds nothing (every file is in the ledger):"
 "$tr" scan sample-data/AWSLogs --db "$db" --progress never --json
