@@ -223,9 +223,10 @@ int Run(const ScanCliOptions& cli) {
   };
 
   g_stop = false;
-  auto previous = std::signal(SIGINT, OnInterrupt);
+  // Installed until the process ends: a Ctrl-C after the scan finished must not kill the
+  // summary half-printed (the handler only sets a flag nobody reads any more).
+  std::signal(SIGINT, OnInterrupt);
   auto result = scan::RunScan(options, hooks);
-  std::signal(SIGINT, previous);
   if (progress_shown) std::cerr << "\n";
   if (!result) {
     std::cerr << FormatError(result.error(), "pattern");

@@ -224,7 +224,14 @@ class Worker {
       ++members;
       if (auto it = shared_.ledger->find(store::LedgerKey(file.path, member.name));
           it != shared_.ledger->end() && it->second.size == member.size) {
-        continue;  // counted by an earlier scan
+        // Counted by an earlier (interrupted) scan: the archive's row still sums it, so a
+        // resumed archive ends with the row an uninterrupted scan writes.
+        const store::LedgerEntry& done = it->second;
+        summary.records += done.records;
+        summary.out_of_scope += done.out_of_scope;
+        summary.bad_records += done.bad_records;
+        if (done.status == "error" || done.status == "partial") ++failed;
+        continue;
       }
       // A member named in the S3 layout speaks for itself; otherwise the archive's own name
       // is the best guess of where its records came from.
@@ -288,7 +295,8 @@ class Worker {
 
   void DecodeAndProcess(std::string& raw, const input::KeyInfo& key, InputResult& result) {
     std::string* doc = &raw;
-    if (input::IsGzip(raw)) {
+    was_gzip_ = input::IsGzip(raw);
+    if (was_gzip_) {
       auto inflated = input::GunzipAll(raw, decoded_, options_.max_document_bytes);
       if (!inflated) {
         const Error& error = inflated.error();
@@ -328,6 +336,7 @@ class Worker {
   const metric::FilterSet& filters_;
   pattern::EventContext context_;
   std::string raw_, decoded_;
+  bool was_gzip_ = false;  // the document being processed was decoded from gzip
   metric::Sample sample_;
 };
 
@@ -344,10 +353,14 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
         start += (c >= 0x20 && c < 0x7f) ? c : '.';
       }
       const bool named_gz = name.size() >= 3 && name.substr(name.size() - 3) == ".gz";
-      result.message = doc.empty() ? "empty file"
-                       : named_gz
-                           ? "named .gz, but neither gzip nor JSON (starts with '" + start + "')"
-                           : "not JSON (starts with '" + start + "')";
+      const bool tar = doc.size() > 262 && doc.substr(257, 5) == "ustar";
+      result.message =
+          doc.empty() ? "empty file"
+          : tar       ? "an archive inside an archive: nested archives are not opened (extract "
+                        "it and scan the result)"
+          : named_gz && !was_gzip_
+              ? "named .gz, but neither gzip nor JSON (starts with '" + start + "')"
+              : "not JSON (starts with '" + start + "')";
       AddError(result, {0, std::nullopt, "format", result.message});
       return;
     }

@@ -167,7 +167,9 @@ std::string LedgerKey(std::string_view path, std::string_view member) {
 }
 
 Result<Ledger> LoadLedger(Database& db, std::string_view scope) {
-  auto stmt = db.Prepare("SELECT path, member, size, mtime_ns, kind FROM inputs WHERE scope = ?");
+  auto stmt = db.Prepare(
+      "SELECT path, member, size, mtime_ns, kind, status, records, out_of_scope, bad_records "
+      "FROM inputs WHERE scope = ?");
   if (!stmt) return std::move(stmt).error();
   stmt->Bind(1, scope);
   Ledger ledger;
@@ -175,8 +177,10 @@ Result<Ledger> LoadLedger(Database& db, std::string_view scope) {
     auto row = stmt->Step();
     if (!row) return std::move(row).error();
     if (!*row) break;
+    auto count = [&](int column) { return static_cast<std::uint64_t>(stmt->ColumnInt(column)); };
     ledger[LedgerKey(stmt->ColumnText(0), stmt->ColumnText(1))] = {
-        static_cast<std::uint64_t>(stmt->ColumnInt(2)), stmt->ColumnInt(3), stmt->ColumnText(4)};
+        count(2), stmt->ColumnInt(3), stmt->ColumnText(4), stmt->ColumnText(5), count(6), count(7),
+        count(8)};
   }
   return ledger;
 }

@@ -37,11 +37,14 @@ struct StoreSettings {
 Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::FilterSet& filters,
                                                   const StoreSettings& settings);
 
-// The inputs already recorded under `scope`: "path\0member" -> (size, mtime_ns, status).
+// The inputs already recorded under `scope`, by "path\0member": enough to skip them, and
+// for an archive resumed part-way, to count the members read before into its own row.
 struct LedgerEntry {
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;
   std::string kind;
+  std::string status;
+  std::uint64_t records = 0, out_of_scope = 0, bad_records = 0;
 };
 using Ledger = std::unordered_map<std::string, LedgerEntry>;
 std::string LedgerKey(std::string_view path, std::string_view member);

@@ -1,6 +1,8 @@
 // The scan pipeline end to end through the library: inputs written to a temporary directory,
 // RunScan, then the database read back with SQL. The CLI's own behaviour (summary text, exit
 // codes, warnings) is pinned by the golden cases in tests/golden/scan-*.case.
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -472,6 +474,58 @@ TEST_F(ScanTest, InvalidPatternInRulesNamesTheFilterAndTheSpot) {
   EXPECT_NE(result.error().message.find("rules.json: filter 'bad one': "), std::string::npos)
       << result.error().message;
   EXPECT_TRUE(result.error().has_offset());
+}
+
+// A tar bundle of three log files, written with libarchive.
+std::string Tar(const std::vector<std::pair<std::string, std::string>>& members) {
+  std::string out(1 << 20, '\0');
+  std::size_t used = 0;
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  archive_write_open_memory(a, out.data(), out.size(), &used);
+  for (const auto& [name, body] : members) {
+    archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, name.c_str());
+    archive_entry_set_size(entry, static_cast<la_int64_t>(body.size()));
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_entry_set_perm(entry, 0644);
+    archive_write_header(a, entry);
+    archive_write_data(a, body.data(), body.size());
+    archive_entry_free(entry);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  out.resize(used);
+  return out;
+}
+
+// Regression (found by tests/slow/kill_resume.py under ASan): an archive interrupted after
+// some members were committed ended, after the resume, with an archive row counting only the
+// members read by the second scan.
+TEST_F(ScanTest, ResumedArchiveRowCountsTheMembersReadBefore) {
+  Write("in/bundle.tar",
+        Tar({{"a.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied"),
+                                 Record(Guid(2), "2024-03-01T10:00:00Z", "A")})},
+             {"b.json", R"({"Records":[5,)" + Record(Guid(3), "2024-03-01T10:00:00Z", "B") + "]}"},
+             {"c.json", Records({Record(Guid(4), "2024-03-01T10:00:00Z", "C")})}}));
+  Scan(Options({dir_ + "/in"}, "clean.db"));
+  const std::string archive_row =
+      "SELECT member, kind, status, records, events, out_of_scope, bad_records, message FROM "
+      "inputs WHERE member = '' ORDER BY 1";
+  const auto expected = Query(archive_row, "clean.db");
+  ASSERT_EQ(expected.size(), 1u);
+  EXPECT_EQ(expected[0], "|archive|ok|5|0|0|1|3 members, 1 with errors");
+
+  // Interrupted after the members were committed, before the archive's own row.
+  Scan(Options({dir_ + "/in"}, "resumed.db"));
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ + "/resumed.db").c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, "DELETE FROM inputs WHERE member = ''", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(handle);
+  const ScanSummary resumed = Scan(Options({dir_ + "/in"}, "resumed.db"));
+  EXPECT_EQ(resumed.events, 0u);
+  EXPECT_EQ(Query(archive_row, "resumed.db"), expected);
 }
 
 TEST_F(ScanTest, InterruptedScanResumesToTheSameDatabase) {
