@@ -190,13 +190,10 @@ int Run(const ContributorsCliOptions& cli) {
   options.top = cli.top;
   options.evaluation_range = cli.evaluation_range;
   options.ignore_creation_time = cli.ignore_creation_time;
-  for (const auto& [text, target] :
-       {std::pair{&cli.at, &options.at}, std::pair{&cli.from, &options.from},
-        std::pair{&cli.to, &options.to}}) {
-    if (text->empty()) continue;
-    auto t = ParseTimeArgument(*text);
-    if (!t) return fail(t.error());
-    *target = *t;
+  if (auto ok = ParseTimeOptions(
+          {{&cli.at, &options.at}, {&cli.from, &options.from}, {&cli.to, &options.to}});
+      !ok) {
+    return fail(ok.error());
   }
   for (const auto& text : cli.incidents) {
     auto incident = replay::ParseIncident(text);

@@ -147,15 +147,9 @@ int Run(const ReplayCliOptions& cli) {
   options.ignore_creation_time = cli.ignore_creation_time;
   options.version = TRAILREPLAY_VERSION;
   options.options_json = "{}";
-  for (const auto& [text, target] :
-       {std::pair{&cli.from, &options.from}, std::pair{&cli.to, &options.to}}) {
-    if (text->empty()) continue;
-    auto t = ParseTimeArgument(*text);
-    if (!t) {
-      std::cerr << FormatError(t.error());
-      return kExitFailure;
-    }
-    *target = *t;
+  if (auto ok = ParseTimeOptions({{&cli.from, &options.from}, {&cli.to, &options.to}}); !ok) {
+    std::cerr << FormatError(ok.error());
+    return kExitFailure;
   }
   replay::Overrides& o = options.overrides;
   o.threshold = cli.threshold;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "common/json_escape.h"
+#include "common/time.h"
 #include "store/database.h"
 
 namespace trailreplay::cli {
@@ -62,6 +63,16 @@ Result<alarm::State> ParseState(const std::string& text) {
   if (auto state = alarm::ParseStateName(text)) return *state;
   return MakeError(ErrorCode::kInvalidArgument,
                    "unknown state '" + text + "': expected OK, ALARM or INSUFFICIENT_DATA");
+}
+
+Result<void> ParseTimeOptions(std::initializer_list<TimeOption> options) {
+  for (const TimeOption& option : options) {
+    if (option.text->empty()) continue;
+    auto t = ParseTimeArgument(*option.text);
+    if (!t) return std::move(t).error();
+    *option.target = *t;
+  }
+  return {};
 }
 
 }  // namespace trailreplay::cli

@@ -3,6 +3,9 @@
 // vocabulary users type on the command line.
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,5 +29,13 @@ Result<alarm::MissingData> ParseMissingData(const std::string& text);
 Result<alarm::Statistic> ParseStatistic(const std::string& text, double& percentile);
 // "OK", "ALARM", "INSUFFICIENT_DATA".
 Result<alarm::State> ParseState(const std::string& text);
+
+// Time options (--from, --to, --at): each non-empty text is read with ParseTimeArgument into
+// its target; the first bad one is the error.
+struct TimeOption {
+  const std::string* text;
+  std::optional<std::int64_t>* target;
+};
+Result<void> ParseTimeOptions(std::initializer_list<TimeOption> options);
 
 }  // namespace trailreplay::cli

@@ -140,15 +140,9 @@ int Run(const ScanCliOptions& cli) {
   options.max_document_bytes = cli.max_document_mb << 20;
   options.version = TRAILREPLAY_VERSION;
   options.options_json = OptionsJson(cli);
-  for (const auto& [text, target] :
-       {std::pair{&cli.from, &options.from}, std::pair{&cli.to, &options.to}}) {
-    if (text->empty()) continue;
-    auto t = ParseTimeArgument(*text);
-    if (!t) {
-      std::cerr << FormatError(t.error());
-      return kExitFailure;
-    }
-    *target = *t;
+  if (auto ok = ParseTimeOptions({{&cli.from, &options.from}, {&cli.to, &options.to}}); !ok) {
+    std::cerr << FormatError(ok.error());
+    return kExitFailure;
   }
   if (options.from && options.to && *options.from >= *options.to) {
     std::cerr << "error: --from (" << cli.from << ") must be before --to (" << cli.to << ")\n";
