@@ -37,13 +37,6 @@ constexpr std::int64_t kDeliverySkew = 15 * 60;
 // Extra readable bytes after a decoded document, so records parse in place.
 constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The fields stored with each matching event, and the ones the scan itself needs.
 struct FieldIds {
   std::uint32_t event_time, timestamp, event_id, recipient_account, identity_account, region,
@@ -110,7 +103,7 @@ struct Shared {
 };
 
 std::uint64_t ResultBytes(const InputResult& r) {
-  std::uint64_t bytes = sizeof r + r.events.size() * sizeof(store::CountedEvent) + r.keys.size() +
+  std::uint64_t bytes = sizeof r + r.events.size() * sizeof(store::CountedEvent) +
                         r.hits.size() * sizeof(store::FilterHit);
   for (const auto& d : r.details) bytes += sizeof d + d.raw.size();
   return bytes;
@@ -439,11 +432,11 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
 
     store::CountedEvent counted;
     counted.stamp = stamp;
+    counted.event_time = *event_time;
     const std::optional<std::string_view> event_id = Text(f.event_id);
     if (event_id && !event_id->empty()) {
-      counted.key_offset = static_cast<std::uint32_t>(result.keys.size());
-      AppendEventKey(*event_id, result.keys);
-      counted.key_size = static_cast<std::uint32_t>(result.keys.size() - counted.key_offset);
+      counted.key = store::KeyOfEventId(*event_id);
+      counted.has_key = true;
     }
     counted.first_hit = static_cast<std::uint32_t>(result.hits.size());
     for (std::size_t i = 0; i < filters_.size(); ++i) {
@@ -504,36 +497,6 @@ std::string NowText() {
 }
 
 }  // namespace
-
-void AppendEventKey(std::string_view id, std::string& out) {
-  // 8-4-4-4-12 hex digits: store the 16 bytes (case-insensitive, as GUIDs are).
-  if (id.size() == 36 && id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-') {
-    std::uint8_t bytes[16];
-    std::size_t n = 0;
-    bool ok = true;
-    for (std::size_t i = 0; i < 36 && ok; ++i) {
-      if (i == 8 || i == 13 || i == 18 || i == 23) continue;
-      const int hi = HexValue(id[i]);
-      const int lo = i + 1 < 36 ? HexValue(id[i + 1]) : -1;
-      if (hi < 0 || lo < 0) {
-        ok = false;
-        break;
-      }
-      bytes[n++] = static_cast<std::uint8_t>(hi * 16 + lo);
-      ++i;
-    }
-    if (ok && n == 16) {
-      out.append(reinterpret_cast<const char*>(bytes), 16);
-      return;
-    }
-  }
-  // Anything else: the text between 0xff markers, never 16 bytes long, so it cannot equal a
-  // GUID's bytes.
-  out += '\xff';
-  out += id;
-  out += '\xff';
-  if (id.size() + 2 == 16) out += '\xff';
-}
 
 Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) {
   const auto started = std::chrono::steady_clock::now();

@@ -98,7 +98,4 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks);
 // The summary as one JSON object (what `scan --json` prints and the run log keeps).
 std::string SummaryJson(const ScanSummary& summary);
 
-// The dedup key of an eventID: 16 bytes for a canonical GUID, else the text itself.
-void AppendEventKey(std::string_view event_id, std::string& out);
-
 }  // namespace trailreplay::scan

@@ -116,6 +116,12 @@ double Statement::ColumnDouble(int column) const { return sqlite3_column_double(
 bool Statement::ColumnIsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
+std::string_view Statement::ColumnBlob(int column) const {
+  const void* blob = sqlite3_column_blob(stmt_, column);
+  if (blob == nullptr) return {};
+  return std::string_view(static_cast<const char*>(blob),
+                          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+}
 std::string Statement::ColumnText(int column) const {
   const auto* text = sqlite3_column_text(stmt_, column);
   if (text == nullptr) return {};

@@ -47,6 +47,8 @@ class Statement {
   std::int64_t ColumnInt(int column) const;
   double ColumnDouble(int column) const;
   std::string ColumnText(int column) const;
+  // A view of a BLOB column, valid until the next Step(), Reset() or destruction.
+  std::string_view ColumnBlob(int column) const;
   bool ColumnIsNull(int column) const;
 
  private:

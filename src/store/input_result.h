@@ -11,14 +11,17 @@
 #include <string>
 #include <vector>
 
+#include "store/seen_ids.h"
+
 namespace trailreplay::store {
 
 // One record that passed parsing and the scan's time/account/region scope.
 struct CountedEvent {
-  std::int64_t stamp = 0;        // epoch second it is counted at (eventTime or delivery)
-  std::uint32_t key_offset = 0;  // its dedup key in InputResult::keys
-  std::uint32_t key_size = 0;    // 0: no eventID, never treated as a duplicate
-  std::uint32_t first_hit = 0;   // its hits in InputResult::hits
+  std::int64_t stamp = 0;       // epoch second it is counted at (eventTime or delivery)
+  std::int64_t event_time = 0;  // its eventTime (the duplicate check's partition)
+  EventKey key;                 // its eventID's dedup key (seen_ids.h)
+  bool has_key = false;         // false: no eventID, never treated as a duplicate
+  std::uint32_t first_hit = 0;  // its hits in InputResult::hits
   std::uint32_t hit_count = 0;
   std::int32_t detail = -1;  // index in InputResult::details when it matched a filter
 };
@@ -75,7 +78,6 @@ struct InputResult {
   std::uint64_t bytes = 0;  // decoded bytes, for throughput
 
   std::vector<CountedEvent> events;
-  std::string keys;
   std::vector<FilterHit> hits;
   std::vector<EventDetail> details;
   std::vector<InputError> errors;

@@ -218,7 +218,6 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
     const char* sql;
   };
   const Prepared statements[] = {
-      {&writer.seen_, "INSERT OR IGNORE INTO seen_events (key) VALUES (?)"},
       {&writer.insert_input_,
        "INSERT INTO inputs (path, member, scope, size, mtime_ns, kind, status, records, events, "
        "duplicates, out_of_scope, bad_records, message, account, region, delivery_time, "
@@ -264,6 +263,11 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
     auto stmt = db.Prepare(sql);
     if (!stmt) return std::move(stmt).error();
     *target = std::move(*stmt);
+  }
+  if (!keep_duplicates) {
+    auto seen = SeenIds::Open(db);
+    if (!seen) return std::move(seen).error();
+    writer.seen_.emplace(std::move(*seen));
   }
   return writer;
 }
@@ -322,10 +326,10 @@ Result<void> Writer::Add(InputResult& input) {
   };
   for (std::size_t e = 0; e < input.events.size(); ++e) {
     const CountedEvent& event = input.events[e];
-    if (event.key_size > 0 && !keep_duplicates_) {
-      seen_.BindBlob(1, std::string_view(input.keys).substr(event.key_offset, event.key_size));
-      if (auto ok = seen_.Run(); !ok) return ok;
-      if (db_->Changes() == 0) {
+    if (event.has_key && seen_) {
+      auto fresh = seen_->Insert(event.event_time, event.key);
+      if (!fresh) return std::move(fresh).error();
+      if (!*fresh) {
         ++duplicates;
         continue;
       }
@@ -333,7 +337,11 @@ Result<void> Writer::Add(InputResult& input) {
     keep[e] = 1;
     ++counted;
     const std::int64_t minute = FloorTo(event.stamp, kMinuteSeconds);
-    ++minute_totals_[minute];
+    if (last_minute_total_ == nullptr || minute != last_minute_) {
+      last_minute_ = minute;
+      last_minute_total_ = &minute_totals_[minute];
+    }
+    ++*last_minute_total_;
     std::size_t hit = event.first_hit;
     const std::size_t hit_end = event.first_hit + event.hit_count;
     for (std::size_t f = 0; f < filters_.size(); ++f) {
@@ -474,10 +482,15 @@ Result<void> Writer::Commit() {
         .Bind(4, count);
     if (auto ok = upsert_value_.Run(); !ok) return ok;
   }
+  if (seen_) {
+    if (auto ok = seen_->Flush(); !ok) return ok;
+  }
   if (auto ok = db_->Exec("COMMIT"); !ok) return ok;
   in_transaction_ = false;
+  if (seen_) seen_->Trim();
   values_.clear();
   minute_totals_.clear();
+  last_minute_total_ = nullptr;
   buckets_.clear();
   samples_.clear();
   pending_inputs_ = 0;

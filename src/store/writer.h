@@ -1,7 +1,7 @@
 // The single writer of a scan: takes InputResults in input order and turns them into rows.
 //
 // For each counted event it decides, against the whole database, whether its eventID was seen
-// before (seen_events; skipped with --keep-duplicates); for each new one it adds to the minute
+// before (seen_ids.h; skipped with --keep-duplicates); for each new one it adds to the minute
 // totals, the filters' 300-second buckets and the metric series' per-minute samples (a
 // matching event publishes its value, a non-matching one the filter's defaultValue, if any),
 // and stores matching events with their raw record. Aggregates are summed in memory and
@@ -22,6 +22,7 @@
 #include "metric/filter_set.h"
 #include "store/database.h"
 #include "store/input_result.h"
+#include "store/seen_ids.h"
 
 namespace trailreplay::store {
 
@@ -103,7 +104,7 @@ class Writer {
   std::uint64_t pending_events_ = 0;
   Totals totals_;
 
-  Statement seen_;
+  std::optional<SeenIds> seen_;
   Statement insert_input_;
   Statement insert_event_;
   Statement insert_match_;
@@ -125,6 +126,8 @@ class Writer {
     double value_sum = 0;
   };
   std::map<std::int64_t, std::int64_t> minute_totals_;
+  std::int64_t last_minute_ = 0;
+  std::int64_t* last_minute_total_ = nullptr;  // minute_totals_[last_minute_], the usual case
   std::map<std::pair<std::size_t, std::int64_t>, BucketAgg> buckets_;
   std::map<std::pair<std::int64_t, std::int64_t>, SampleAgg> samples_;
   std::map<std::tuple<std::int64_t, std::int64_t, double>, std::int64_t> values_;
