@@ -1,14 +1,23 @@
-// One zlib inflater (gzip wrapper only: 16 + MAX_WBITS) decodes straight into `out`, which
-// starts near 4x the compressed size and at most doubles at each step (buffer_growth.h). The
-// buffer never grows past max_output + 1 bytes: the extra byte is how a stream that is exactly
-// at the limit is told from one that crosses it, and inflation stops at the first byte over. At the
-// end of each member the rest of the input decides: another gzip magic starts the next member
+// Two decoders. The fast one is libdeflate, whole-buffer: each member is decoded in one call
+// into a buffer sized from the gzip trailer's ISIZE (exact for the usual single-member file),
+// grown and retried when a member turns out larger. libdeflate reports only success or
+// failure, so as soon as a member fails in any way (corrupt, truncated, over the limit, or
+// followed by something that is neither a member nor zero padding) the member is decoded
+// again with zlib, which keeps what decodes before the damage and says where it is.
+//
+// The zlib decoder (gzip wrapper only: 16 + MAX_WBITS) decodes straight into `out`, which
+// grows by at most doubling at each step (buffer_growth.h). The buffer never grows past
+// max_output + 1 bytes: the extra byte is how a stream that is exactly at the limit is told
+// from one that crosses it, and inflation stops at the first byte over. At the end of each
+// member the rest of the input decides: another gzip magic starts the next member
 // (inflateReset), zero padding ends the data, anything else is trailing garbage.
 #include "input/gzip.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "input/buffer_growth.h"
 
@@ -48,6 +57,29 @@ std::string ZlibMessage(const z_stream& stream, int rc) {
   return rc == Z_MEM_ERROR ? "out of memory" : "invalid data";
 }
 
+// One libdeflate decompressor per thread, made on first use.
+libdeflate_decompressor* ThreadDecompressor() {
+  struct Free {
+    void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+  };
+  thread_local std::unique_ptr<libdeflate_decompressor, Free> decompressor(
+      libdeflate_alloc_decompressor());
+  return decompressor.get();
+}
+
+// The last member's uncompressed size modulo 2^32, from the trailer (the final 4 bytes).
+std::size_t TrailerSize(std::string_view compressed) {
+  if (compressed.size() < 18) return 0;
+  const auto* end = reinterpret_cast<const unsigned char*>(compressed.data() + compressed.size());
+  return static_cast<std::size_t>(end[-4]) | static_cast<std::size_t>(end[-3]) << 8 |
+         static_cast<std::size_t>(end[-2]) << 16 | static_cast<std::size_t>(end[-1]) << 24;
+}
+
+// The zlib decoder, from the member starting at `in_pos`, appending after `produced` bytes of
+// `out`. `cap` is the ceiling of out's size (max_output + 1, or what a string can hold).
+Result<void> InflateWithZlib(std::string_view compressed, std::size_t in_pos, std::string& out,
+                             std::size_t produced, std::uint64_t max_output, std::size_t cap);
+
 }  // namespace
 
 bool IsGzip(std::string_view bytes) {
@@ -55,26 +87,22 @@ bool IsGzip(std::string_view bytes) {
          static_cast<unsigned char>(bytes[1]) == 0x8b;
 }
 
-Result<void> GunzipAll(std::string_view compressed, std::string& out, std::uint64_t max_output) {
-  out.clear();
-  if (!IsGzip(compressed)) {
-    return MakeError(ErrorCode::kInvalidInput, "not gzip data (no 1f 8b magic at the start)", 0);
-  }
-  Inflater inflater;
-  if (!inflater.Init()) return MakeError(ErrorCode::kIo, "cannot initialise zlib", 0);
-  z_stream& zs = inflater.stream();
+namespace {
 
-  // The output buffer's ceiling: one byte past the limit, and what a string can hold.
-  const std::uint64_t max_size = std::min<std::uint64_t>(out.max_size(), kMaxZlibChunk * 1024);
-  const auto cap = static_cast<std::size_t>(max_output >= max_size ? max_size : max_output + 1);
-  const std::size_t guess =
-      compressed.size() > cap / 4 ? cap : std::max(compressed.size() * 4, kMinInitialOutput);
-  out.resize(FirstBufferSize(cap, guess));
+Result<void> InflateWithZlib(std::string_view compressed, std::size_t in_pos, std::string& out,
+                             std::size_t produced, std::uint64_t max_output, std::size_t cap) {
+  Inflater inflater;
+  if (!inflater.Init()) return MakeError(ErrorCode::kIo, "cannot initialise zlib", in_pos);
+  z_stream& zs = inflater.stream();
+  if (out.size() <= produced) {
+    const std::size_t rest = compressed.size() - in_pos;
+    const std::size_t guess =
+        rest > cap / 4 ? cap : produced + std::max(rest * 4, kMinInitialOutput);
+    out.resize(FirstBufferSize(cap, std::min(guess, cap)));
+  }
 
   const auto* base = reinterpret_cast<const Bytef*>(compressed.data());
-  std::size_t in_pos = 0;
-  std::size_t produced = 0;
-  std::size_t member_start = 0;
+  std::size_t member_start = in_pos;
   auto fail = [&](ErrorCode code, std::string message, std::size_t offset) -> Result<void> {
     out.resize(produced);
     return MakeError(code, std::move(message), offset);
@@ -151,6 +179,66 @@ Result<void> GunzipAll(std::string_view compressed, std::string& out, std::uint6
                     " (member starting at byte " + std::to_string(member_start) +
                     "): " + ZlibMessage(zs, rc),
                 in_pos);
+  }
+  out.resize(produced);
+  return {};
+}
+
+}  // namespace
+
+Result<void> GunzipAll(std::string_view compressed, std::string& out, std::uint64_t max_output) {
+  if (!IsGzip(compressed)) {
+    out.clear();
+    return MakeError(ErrorCode::kInvalidInput, "not gzip data (no 1f 8b magic at the start)", 0);
+  }
+  // The output buffer's ceiling: one byte past the limit, and what a string can hold.
+  const std::uint64_t max_size = std::min<std::uint64_t>(out.max_size(), kMaxZlibChunk * 1024);
+  const auto cap = static_cast<std::size_t>(max_output >= max_size ? max_size : max_output + 1);
+
+  libdeflate_decompressor* decompressor = ThreadDecompressor();
+  if (decompressor == nullptr) {
+    out.clear();
+    return InflateWithZlib(compressed, 0, out, 0, max_output, cap);
+  }
+  // `out` keeps its old size as a head start: growing a string zero-fills only the growth.
+  std::size_t in_pos = 0, produced = 0;
+  const std::size_t trailer = TrailerSize(compressed);
+  for (;;) {
+    const std::string_view member = compressed.substr(in_pos);
+    // The trailer's size is exact when this is the last member of a sound file. It is only
+    // trusted within a plausible ratio (CloudTrail JSON compresses about 10:1), so that the
+    // last four bytes of a damaged file do not allocate gigabytes; otherwise the guess is 4x.
+    const std::size_t guess = trailer >= member.size() && trailer / 64 <= member.size()
+                                  ? trailer
+                                  : std::max(member.size() * 4, kMinInitialOutput);
+    // Capacity follows the ceiling's halving chain, so growth never reserves past the
+    // ceiling; the size is just the guess, so only the guess is zero-filled.
+    const std::size_t want = std::min(cap, produced + std::max<std::size_t>(guess, 1));
+    if (out.size() < want) {
+      if (out.capacity() < want) out.reserve(FirstBufferSize(cap, want));
+      out.resize(want);
+    }
+    libdeflate_result rc;
+    std::size_t in_used = 0, out_used = 0;
+    for (;;) {
+      rc = libdeflate_gzip_decompress_ex(decompressor, member.data(), member.size(),
+                                         out.data() + produced, out.size() - produced, &in_used,
+                                         &out_used);
+      if (rc != LIBDEFLATE_INSUFFICIENT_SPACE || out.size() >= cap) break;
+      out.resize(NextBufferSize(out.size(), cap));
+    }
+    if (rc != LIBDEFLATE_SUCCESS || produced + out_used > max_output) {
+      return InflateWithZlib(compressed, in_pos, out, produced, max_output, cap);
+    }
+    const std::size_t member_start = in_pos;
+    produced += out_used;
+    in_pos += in_used;
+    const std::string_view rest = compressed.substr(in_pos);
+    if (rest.empty() || AllZero(rest)) break;
+    if (!IsGzip(rest) || rest.size() < 18) {
+      // Trailing garbage or a cut-off member: zlib tells which, from the member before.
+      return InflateWithZlib(compressed, member_start, out, produced - out_used, max_output, cap);
+    }
   }
   out.resize(produced);
   return {};

@@ -73,6 +73,30 @@ TEST(GzipTest, ConcatenatedMembersAreAllDecoded) {
   EXPECT_EQ(out, a + b + c);
 }
 
+TEST(GzipTest, FirstMemberLargerThanTheTrailerSays) {
+  // The buffer is first sized from the trailer, which speaks for the last member only: the
+  // large first member must grow it and be decoded again, whole.
+  const std::string big = Json(5000), small = "{}";
+  std::string out;
+  ASSERT_TRUE(GunzipAll(Gzip(big) + Gzip(small), out, 1 << 30));
+  EXPECT_EQ(out, big + small);
+  // A member of incompressible bytes sits outside the trailer's trusted ratio.
+  const std::string noise = RandomBytes(300000, 5);
+  ASSERT_TRUE(GunzipAll(Gzip(noise) + Gzip(big), out, 1 << 30));
+  EXPECT_EQ(out, noise + big);
+}
+
+TEST(GzipTest, ReusedOutputHoldsOnlyTheNewDocument) {
+  std::string out;
+  ASSERT_TRUE(GunzipAll(Gzip(Json(3000)), out, 1 << 30));
+  ASSERT_TRUE(GunzipAll(Gzip("[1]"), out, 1 << 30));
+  EXPECT_EQ(out, "[1]");
+  // A failure after a larger document leaves only what this one decoded.
+  const std::string doc = Gzip(Json(10));
+  EXPECT_FALSE(GunzipAll(doc.substr(0, doc.size() - 10), out, 1 << 30));
+  EXPECT_EQ(out, Json(10).substr(0, out.size()));
+}
+
 TEST(GzipTest, TrailingZerosAreAccepted) {
   const std::string data = Json(20);
   for (std::size_t zeros : {1u, 2u, 7u, 512u, 10000u}) {
