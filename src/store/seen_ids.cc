@@ -1,6 +1,7 @@
 #include "store/seen_ids.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 
 #include "common/time.h"
@@ -13,12 +14,20 @@ namespace {
 constexpr std::int64_t kMaxChunks = 16;
 constexpr std::int64_t kHourSeconds = 3600;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit values, -1 for any other byte.
+constexpr auto kHex = [] {
+  std::array<std::int8_t, 256> table{};
+  for (auto& v : table) v = -1;
+  for (int c = '0'; c <= '9'; ++c)
+    table[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) {
+    table[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'a' + 10);
+    table[static_cast<std::size_t>(c - 'a' + 'A')] = static_cast<std::int8_t>(c - 'a' + 10);
+  }
+  return table;
+}();
+
+int HexValue(char c) { return kHex[static_cast<unsigned char>(c)]; }
 
 std::uint64_t Load64(const std::uint8_t* p) {
   std::uint64_t v;
