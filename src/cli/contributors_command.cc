@@ -234,7 +234,8 @@ void RegisterContributors(CLI::App& app, int& exit_code) {
       "its replayed effect.");
   cmd->add_option("--db", options->db, "A database made by 'trailreplay scan'")->required();
   cmd->add_option("--rules", options->rules,
-                  "Filters and alarms (default: those the database was scanned with)");
+                  "Filters and alarms (default: those the database was scanned with)")
+      ->allow_extra_args(false);
   cmd->add_option("--alarm", options->alarm, "The alarm whose events to examine");
   cmd->add_option("--filter", options->filter, "Or: the filter whose matches to examine");
   cmd->add_option("--episode", options->episode,
@@ -244,7 +245,8 @@ void RegisterContributors(CLI::App& app, int& exit_code) {
   cmd->add_option("--to", options->to, "Events before this time");
   cmd->add_option("--incident", options->incidents,
                   "A window the alarm must keep catching, FROM..TO (default with --episode or "
-                  "--at: that episode); repeatable");
+                  "--at: that episode); repeatable")
+      ->allow_extra_args(false);
   cmd->add_option("--top", options->top, "Values listed per field")->capture_default_str();
   cmd->add_option("--evaluation-range", options->evaluation_range,
                   "Periods each evaluation looks back (default N + 2)");

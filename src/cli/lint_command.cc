@@ -338,7 +338,8 @@ void RegisterLint(CLI::App& app, int& exit_code) {
   cmd->add_option("--rules", options->rules,
                   "Metric filters: a pack ('cis') or a file of 'aws logs describe-metric-filters' "
                   "output (repeatable; default: the filters the --db database was scanned with, "
-                  "else the built-in filters)");
+                  "else the built-in filters)")
+      ->allow_extra_args(false);
   cmd->add_option("--db", options->db, "A database made by 'trailreplay scan': the history");
   cmd->add_option("--format", options->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))

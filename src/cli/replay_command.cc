@@ -203,7 +203,8 @@ void RegisterReplay(CLI::App& app, int& exit_code) {
   cmd->add_option("--rules", options->rules,
                   "Filters and alarms: 'cis', or files of 'aws logs describe-metric-filters' "
                   "and 'aws cloudwatch describe-alarms' output (default: those the database "
-                  "was scanned with)");
+                  "was scanned with)")
+      ->allow_extra_args(false);
   cmd->add_option("--alarm", options->alarms, "Replay only these alarms (repeatable)");
   cmd->add_option("--from", options->from, "First evaluation (default: the first event)");
   cmd->add_option("--to", options->to,

@@ -259,7 +259,8 @@ void RegisterScan(CLI::App& app, int& exit_code) {
                   "Metric filters: a pack ('cis'; see 'trailreplay rules'), or files of 'aws "
                   "logs describe-metric-filters' output, which may also hold 'aws cloudwatch "
                   "describe-alarms' output for replay (repeatable; default: the built-in CIS "
-                  "filters unauthorized_api_calls and cloudtrail_cfg_changes)");
+                  "filters unauthorized_api_calls and cloudtrail_cfg_changes)")
+      ->allow_extra_args(false);
   cmd->add_option("--threads", options->threads, "Worker threads (default: one per core)");
   cmd->add_option("--from", options->from, "Count events at or after this UTC time");
   cmd->add_option("--to", options->to, "Count events before this UTC time");
@@ -267,8 +268,10 @@ void RegisterScan(CLI::App& app, int& exit_code) {
                   "With --to: also read files delivered up to this long after it (late "
                   "delivery)")
       ->capture_default_str();
-  cmd->add_option("--account", options->accounts, "Only these accounts (repeatable)");
-  cmd->add_option("--region", options->regions, "Only these regions (repeatable)");
+  cmd->add_option("--account", options->accounts, "Only these accounts (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--region", options->regions, "Only these regions (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--time-basis", options->time_basis,
                   "Count events at their eventTime, or at their file's delivery minute "
                   "(closer to what CloudWatch saw)")

@@ -241,7 +241,8 @@ void RegisterTune(CLI::App& app, int& exit_code) {
   cmd->add_option("--alarm", options->alarm, "The alarm to tune")->required();
   cmd->add_option("--rules", options->rules,
                   "Filters and alarms: 'cis', or describe-metric-filters / describe-alarms "
-                  "files (default: those the database was scanned with)");
+                  "files (default: those the database was scanned with)")
+      ->allow_extra_args(false);
   cmd->add_option("--threshold", options->thresholds,
                   "Candidate thresholds: FROM..TO[:STEP] (1..50, 1..50:5) or a list (1,2,5)");
   cmd->add_option("--datapoints-to-alarm", options->datapoints,
@@ -250,7 +251,8 @@ void RegisterTune(CLI::App& app, int& exit_code) {
                   "Candidate treatments: missing, ignore, breaching, notBreaching (comma list)");
   cmd->add_option("--incident", options->incidents,
                   "A window the alarm must catch, FROM..TO in UTC "
-                  "(2024-03-02T03:00Z..2024-03-02T04:00Z); repeatable");
+                  "(2024-03-02T03:00Z..2024-03-02T04:00Z); repeatable")
+      ->allow_extra_args(false);
   cmd->add_option("--from", options->from, "First evaluation (default: the first event)");
   cmd->add_option("--to", options->to, "Last evaluation (default: after the last event)");
   cmd->add_option("--evaluation-range", options->evaluation_range,
