@@ -8,6 +8,10 @@ time, until the corpus holds --size-mb of uncompressed JSON; each repetition mov
 eventTime and delivery time forward and gives every record a fresh eventID, so all events are
 distinct except the duplicates this script adds on purpose (--duplicate-rate of the records are
 delivered a second time in the next file, as CloudTrail's at-least-once delivery does).
+--activity scales how busy the accounts are: each file carries the records of that many sample
+files of its stream, moved into its delivery window, with fresh eventIDs, so files hold about 90 KB of JSON each by default,
+as a moderately busy account's five-minute deliveries do; --activity 1 gives the sample's own
+small files (about 22 KB, 49,000 files per GB).
 
 The output is deterministic for a given size and seed. A manifest, corpus.json, records what was
 written (files, records, unique events, bytes before and after gzip, the two CIS filter counts),
@@ -80,12 +84,29 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--duplicate-rate", type=float, default=0.001,
                         help="share of records delivered twice (default 0.001)")
+    parser.add_argument("--activity", type=int, default=4,
+                        help="how many times busier than the sample accounts: each delivered "
+                             "file holds the records of this many sample files (default 4: "
+                             "about 90 KB of JSON per file)")
     parser.add_argument("--level", type=int, default=6, help="gzip level (default 6)")
     args = parser.parse_args()
 
     started = time.time()
     gen = load_generator(args.seed)
     pool, span = templates(gen)
+    # A busier account: each file also carries the records of the next activity-1 files of
+    # its stream, moved into its own delivery window (different records, so gzip sees as
+    # little repetition as in real files).
+    streams: dict[tuple, list] = {}
+    for f in pool:
+        streams.setdefault((f["acct"], f["region"], f["org"]), []).append(f)
+    for files in streams.values():
+        for i, f in enumerate(files):
+            f["busy"] = []
+            for j in range(args.activity):
+                other = files[(i + j) % len(files)]
+                move = f["delivery"] - other["delivery"]
+                f["busy"] += [(t + move, *rest) for t, *rest in other["records"]]
     rng = random.Random(args.seed)
     target = int(args.size_mb * (1 << 20))
 
@@ -104,7 +125,7 @@ def main() -> None:
             if totals["uncompressed_bytes"] >= target:
                 break
             texts = []
-            for t, head, middle, tail, unauth, change in f["records"]:
+            for t, head, middle, tail, unauth, change in f["busy"]:
                 event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
                 text = f'{head}"{iso(t + shift)}"{middle}"{event_id}"{tail}'
                 texts.append(text)
@@ -135,7 +156,8 @@ def main() -> None:
         copy += 1
 
     manifest = {"generator": "perf/make-corpus.py", "size_mb": args.size_mb, "seed": args.seed,
-                "duplicate_rate": args.duplicate_rate, "level": args.level, **totals}
+                "duplicate_rate": args.duplicate_rate, "activity": args.activity,
+                "level": args.level, **totals}
     (args.out / "corpus.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"{args.out}: {totals['files']} files, {totals['records']} records "
           f"({totals['duplicates']} duplicates), {totals['uncompressed_bytes'] / 1e6:.0f} MB "

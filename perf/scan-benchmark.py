@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""End-to-end scan throughput, against the floors and the tools users would otherwise reach for.
+
+In one go and on the same files (a corpus from perf/make-corpus.py, about 1 GB of uncompressed
+CloudTrail JSON by default, generated once and cached under build/perf-corpus/):
+
+  trailreplay scan, 1 thread and N threads (default rules: the two CIS filters; a new database
+  each run), N threads with the whole CIS pack, and N threads over one tar bundle of the files;
+  the floors (perf/scan_floor.cc): read + inflate only, and inflate + a simdjson On Demand pass
+  over every field of every record;
+  zcat | jq, the Python gzip+json loop (perf/python_scan.py) and DuckDB's read_json
+  (perf/duckdb_scan.mjs, through the @duckdb/node-api npm package; skipped with a note when
+  npm cannot install it), each counting the unauthorized-calls matches;
+  and trailreplay scan over a larger corpus (--large-mb, default 4096), for peak RSS.
+
+Each trailreplay and floor figure is the median of --repeat runs (default 3); baselines run
+once. Every run's counts are checked against the corpus manifest. Prints a table of MB/s
+(decimal MB of uncompressed JSON per wall-clock second), records/s, peak RSS and ratios, and
+writes it with the machine's description to perf/results/scan-<date>.md and .json.
+
+Usage: perf/scan-benchmark.py [--size-mb N] [--seed S] [--threads N] [--large-mb N]
+                              [--repeat N] [--no-baselines]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+BINARY = BUILD / "trailreplay"
+FLOOR = BUILD / "perf" / "scan_floor"
+NODE_DIR = BUILD / "perf-node"
+
+
+def run(cmd, *, shell=False, env=None) -> tuple[float, int, str]:
+    """Runs cmd under /usr/bin/time; returns (wall seconds, peak RSS in KiB, stdout)."""
+    with tempfile.NamedTemporaryFile("r") as timing:
+        argv = ["/usr/bin/time", "-f", "%e %M", "-o", timing.name]
+        argv += ["bash", "-o", "pipefail", "-c", cmd] if shell else cmd
+        out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=env)
+        if out.returncode != 0:
+            raise SystemExit(f"failed ({out.returncode}): {cmd}\n{out.stderr[-2000:]}")
+        wall, rss = timing.read().split()[-2:]
+        return float(wall), int(rss), out.stdout
+
+
+def corpus(size_mb: float, seed: int, activity: int) -> tuple[pathlib.Path, dict]:
+    path = BUILD / "perf-corpus" / f"{size_mb:g}mb-seed{seed}-activity{activity}"
+    manifest = path / "corpus.json"
+    if not manifest.exists():
+        print(f"generating {path} ...", file=sys.stderr)
+        subprocess.run([sys.executable, str(ROOT / "perf" / "make-corpus.py"), str(path),
+                        "--size-mb", str(size_mb), "--seed", str(seed),
+                        "--activity", str(activity)], check=True)
+    return path, json.loads(manifest.read_text())
+
+
+def scan(inputs: list[str], threads: int, rules: list[str], manifest: dict,
+         repeat: int) -> dict:
+    runs = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(dir=BUILD) as tmp:
+            cmd = [str(BINARY), "scan", "--db", f"{tmp}/scan.db", "--threads", str(threads),
+                   "--json", "--progress", "never", *rules, *inputs]
+            wall, rss, out = run(cmd)
+        summary = json.loads(out)
+        matches = {f["name"]: f["matches"] for f in summary["filters"]}
+        unauthorized = next(v for k, v in matches.items() if "unauthorized" in k)
+        if summary["events"] != manifest["unique_events"] or (
+                "cis_" not in next(iter(matches)) and
+                unauthorized != manifest["unauthorized_api_calls"]):
+            raise SystemExit(f"scan counts differ from the manifest: {summary}")
+        runs.append((wall, rss, summary))
+    wall = statistics.median(r[0] for r in runs)
+    return {"seconds": wall, "rss_kib": max(r[1] for r in runs),
+            "records": runs[0][2]["records"], "all_seconds": [r[0] for r in runs]}
+
+
+def floor(mode: str, inputs: list[str], threads: int, repeat: int) -> dict:
+    runs = []
+    for _ in range(repeat):
+        wall, rss, out = run([str(FLOOR), mode, "--threads", str(threads), *inputs])
+        runs.append((wall, rss, json.loads(out)))
+    return {"seconds": statistics.median(r[0] for r in runs),
+            "rss_kib": max(r[1] for r in runs), "records": runs[0][2]["records"],
+            "all_seconds": [r[0] for r in runs]}
+
+
+def baseline(cmd, manifest: dict, *, shell=False, env=None, field="unauthorized") -> dict:
+    wall, rss, out = run(cmd, shell=shell, env=env)
+    lines = out.strip().splitlines()
+    result = json.loads(lines[-1]) if lines[-1].startswith("{") else {field: int(lines[-1])}
+    # Baselines count records, so a duplicated match may count twice.
+    expected = manifest["unauthorized_api_calls"]
+    if not expected <= int(result[field]) <= expected + manifest["duplicates"]:
+        raise SystemExit(f"baseline counted {result[field]} unauthorized calls: {cmd}")
+    return {"seconds": wall, "rss_kib": rss}
+
+
+def duckdb_available() -> str | None:
+    """Installs @duckdb/node-api under build/perf-node when npm can; returns a reason if not."""
+    if (NODE_DIR / "node_modules" / "@duckdb" / "node-api").exists():
+        return None
+    if not shutil.which("node") or not shutil.which("npm"):
+        return "node/npm not installed"
+    NODE_DIR.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["npm", "install", "--silent", "--prefix", str(NODE_DIR),
+                           "@duckdb/node-api"], capture_output=True, text=True)
+    if done.returncode != 0:
+        return "npm could not install @duckdb/node-api: " + done.stderr.strip()[-200:]
+    return None
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor())
+    mem = next((line.split()[1] for line in open("/proc/meminfo")
+                if line.startswith("MemTotal")), "0")
+
+    def version(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "absent"
+
+    def package(name):
+        return version(["dpkg-query", "-W", "-f=${Version}", name])
+
+    duck = NODE_DIR / "node_modules" / "@duckdb" / "node-api" / "package.json"
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1),
+            "kernel": platform.release(), "compiler": version(["c++", "--version"]),
+            "libdeflate": package("libdeflate-dev"), "simdjson": package("libsimdjson-dev"),
+            "sqlite": package("libsqlite3-dev"), "jq": version(["jq", "--version"]),
+            "python": platform.python_version(), "node": version(["node", "--version"]),
+            "duckdb_node_api": json.loads(duck.read_text())["version"] if duck.exists() else "absent",
+            "commit": version(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-mb", type=float, default=1024)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--activity", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--large-mb", type=float, default=4096,
+                        help="also scan a corpus this large for peak RSS (0: skip)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-baselines", action="store_true")
+    args = parser.parse_args()
+
+    subprocess.run([str(ROOT / "scripts" / "build.sh"), "dev", "trailreplay", "scan_floor"],
+                   check=True, stdout=subprocess.DEVNULL)
+    path, manifest = corpus(args.size_mb, args.seed, args.activity)
+    logs = str(path / "AWSLogs")
+    bundle = path.with_suffix(".tar")
+    if not bundle.exists():
+        subprocess.run(["tar", "cf", str(bundle), "-C", str(path), "AWSLogs"], check=True)
+    n = args.threads
+    rows: dict[str, dict] = {}
+    rows["inflate floor"] = floor("inflate", [logs], n, args.repeat)
+    rows["inflate + On Demand walk floor"] = floor("walk", [logs], n, args.repeat)
+    rows["scan, 1 thread"] = scan([logs], 1, [], manifest, args.repeat)
+    rows[f"scan, {n} threads"] = scan([logs], n, [], manifest, args.repeat)
+    rows[f"scan, {n} threads, CIS pack"] = scan([logs], n, ["--rules", "cis"], manifest,
+                                                args.repeat)
+    rows[f"scan, {n} threads, one tar"] = scan([str(bundle)], n, [], manifest, args.repeat)
+    notes = []
+    if not args.no_baselines:
+        jq = ("find " + logs + " -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | "
+              "jq -c '[.Records[] | select((.errorCode // \"\") | (endswith(\"UnauthorizedOperation\")"
+              " or startswith(\"AccessDenied\")))] | length' | awk '{s += $1} END {print s}'")
+        rows["zcat | jq"] = baseline(jq, manifest, shell=True)
+        rows["Python gzip+json loop"] = baseline(
+            [sys.executable, str(ROOT / "perf" / "python_scan.py"), logs], manifest)
+        reason = duckdb_available()
+        if reason is None:
+            env = dict(os.environ, NODE_PATH=str(NODE_DIR / "node_modules"))
+            script = NODE_DIR / "duckdb_scan.mjs"
+            shutil.copy(ROOT / "perf" / "duckdb_scan.mjs", script)  # resolves its imports there
+            rows[f"DuckDB read_json, {n} threads"] = baseline(["node", str(script), logs, str(n)],
+                                                              manifest, env=env)
+        else:
+            notes.append(f"DuckDB skipped: {reason}")
+    large = None
+    if args.large_mb > 0:
+        large_path, large_manifest = corpus(args.large_mb, args.seed, args.activity)
+        large = scan([str(large_path / "AWSLogs")], n, [], large_manifest, 1)
+        large["bytes"] = large_manifest["uncompressed_bytes"]
+
+    mb = manifest["uncompressed_bytes"] / 1e6
+    for row in rows.values():
+        row["mb_per_s"] = mb / row["seconds"]
+        row["records_per_s"] = manifest["records"] / row["seconds"]
+    main_row = rows[f"scan, {n} threads"]
+
+    def ratio(name):
+        return main_row["mb_per_s"] / rows[name]["mb_per_s"] if name in rows else None
+
+    checks = [
+        (f"scan, {n} threads >= 1000 MB/s", main_row["mb_per_s"] >= 1000,
+         f"{main_row['mb_per_s']:.0f} MB/s"),
+        ("CIS pack >= 800 MB/s", rows[f"scan, {n} threads, CIS pack"]["mb_per_s"] >= 800,
+         f"{rows[f'scan, {n} threads, CIS pack']['mb_per_s']:.0f} MB/s"),
+        (f"{n} threads >= 1.8x 1 thread", ratio("scan, 1 thread") >= 1.8,
+         f"{ratio('scan, 1 thread'):.2f}x"),
+        ("peak RSS <= 256 MiB", main_row["rss_kib"] <= 256 * 1024,
+         f"{main_row['rss_kib'] / 1024:.0f} MiB"),
+        ("one tar as fast as the directory (within 10%)",
+         rows[f"scan, {n} threads, one tar"]["mb_per_s"] >= 0.9 * main_row["mb_per_s"],
+         f"{rows[f'scan, {n} threads, one tar']['mb_per_s']:.0f} MB/s"),
+    ]
+    if large:
+        checks.append((f"peak RSS <= 256 MiB at {large['bytes'] / 1e9:.1f} GB",
+                       large["rss_kib"] <= 256 * 1024, f"{large['rss_kib'] / 1024:.0f} MiB, "
+                       f"{large['bytes'] / 1e6 / large['seconds']:.0f} MB/s"))
+    duck = f"DuckDB read_json, {n} threads"
+    if duck in rows:
+        checks.append((">= 4x DuckDB", ratio(duck) >= 4, f"{ratio(duck):.1f}x"))
+    if "Python gzip+json loop" in rows:
+        checks.append((">= 15x Python", ratio("Python gzip+json loop") >= 15,
+                       f"{ratio('Python gzip+json loop'):.1f}x"))
+
+    info = machine()
+    today = datetime.date.today().isoformat()
+    lines = [f"# Scan throughput, {today}", "",
+             f"Corpus: {manifest['files']:,} files, {manifest['records']:,} records, "
+             f"{mb:,.0f} MB of JSON ({manifest['compressed_bytes'] / 1e6:,.0f} MB gzip), "
+             f"perf/make-corpus.py --size-mb {args.size_mb:g} --seed {args.seed} "
+             f"--activity {args.activity}. Commit {info['commit']}.", "",
+             f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB, "
+             f"Linux {info['kernel']}; {info['compiler']}; libdeflate {info['libdeflate']}, "
+             f"simdjson {info['simdjson']}, SQLite {info['sqlite']}; {info['jq']}, Python "
+             f"{info['python']}, node {info['node']}, @duckdb/node-api "
+             f"{info['duckdb_node_api']}.", "",
+             "| run | seconds | MB/s | records/s | peak RSS | scan N threads is |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, row in rows.items():
+        r = main_row["mb_per_s"] / row["mb_per_s"]
+        lines.append(f"| {name} | {row['seconds']:.2f} | {row['mb_per_s']:,.0f} | "
+                     f"{row['records_per_s']:,.0f} | {row['rss_kib'] / 1024:.0f} MiB | "
+                     f"{r:.2f}x |")
+    if large:
+        lines.append(f"| scan, {n} threads, {large['bytes'] / 1e6:,.0f} MB corpus | "
+                     f"{large['seconds']:.2f} | {large['bytes'] / 1e6 / large['seconds']:,.0f} | "
+                     f"{large['records'] / large['seconds']:,.0f} | "
+                     f"{large['rss_kib'] / 1024:.0f} MiB | |")
+    lines += ["", "| target | met | measured |", "|---|---|---|"]
+    lines += [f"| {name} | {'yes' if ok else '**no**'} | {value} |" for name, ok, value in checks]
+    lines += [""] + [f"Note: {n}" for n in notes]
+    text = "\n".join(lines).rstrip() + "\n"
+    print(text)
+    out = ROOT / "perf" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"scan-{today}.md").write_text(text)
+    (out / f"scan-{today}.json").write_text(json.dumps(
+        {"date": today, "machine": info, "manifest": manifest, "rows": rows, "large": large,
+         "checks": [{"target": c[0], "met": c[1], "measured": c[2]} for c in checks],
+         "notes": notes}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
