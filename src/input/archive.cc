@@ -1,7 +1,8 @@
-// Sniffing reads at most 64 KiB of the file. gzip, the common case (every CloudTrail log), is
-// decided without libarchive: the first 512 inflated bytes either are a valid tar header
-// (ustar magic and checksum) or the file is one gzip document. Other compressions (bzip2, xz,
-// zstd, lz4, compress) are handed to libarchive with only the tar format enabled: a header that
+// Sniffing reads at most 64 KiB of the file (SniffContainerBytes looks at the same head of a
+// buffer). gzip, the common case (every CloudTrail log), is decided without libarchive: the
+// first 512 inflated bytes either are a valid tar header (ustar magic and checksum) or the file
+// is one gzip document. Other compressions (bzip2, xz, zstd, lz4, compress) are handed to
+// libarchive with only the tar format enabled, over the whole file (or buffer): a header that
 // reads means a compressed tar, anything else a single compressed document. Zip and 7z are
 // archives by their magic alone.
 //
@@ -136,20 +137,42 @@ void EnableFormats(archive* a) {
   archive_read_support_format_7zip(a);
 }
 
-// Whether libarchive reads a first tar header out of `path` (a compressed tar).
-bool IsCompressedTar(const std::string& path) {
+// Whether libarchive reads a first tar header out of what `open` opens (a compressed tar).
+template <typename OpenFn>
+bool IsCompressedTar(OpenFn open) {
   archive* a = archive_read_new();
   if (a == nullptr) return false;
   archive_read_support_filter_all(a);
   archive_read_support_format_tar(a);
   bool is_tar = false;
-  if (archive_read_open_filename(a, path.c_str(), kArchiveBlockSize) == ARCHIVE_OK) {
+  if (open(a) == ARCHIVE_OK) {
     archive_entry* entry = nullptr;
     const int rc = archive_read_next_header(a, &entry);
     is_tar = rc == ARCHIVE_OK || rc == ARCHIVE_WARN;
   }
   archive_read_free(a);
   return is_tar;
+}
+
+// The decision over the first bytes; `is_compressed_tar` asks libarchive about the whole
+// content when those bytes start a compression other than gzip.
+template <typename CompressedTarFn>
+ContainerKind Classify(std::string_view bytes, CompressedTarFn is_compressed_tar) {
+  using namespace std::string_view_literals;
+  if (StartsWith(bytes, "PK\x03\x04"sv) || StartsWith(bytes, "PK\x05\x06"sv)) {
+    return ContainerKind::kArchive;
+  }
+  if (StartsWith(bytes, "7z\xbc\xaf\x27\x1c"sv)) return ContainerKind::kArchive;
+  if (IsGzip(bytes)) {
+    return IsTarHeader(InflateHead(bytes.substr(0, kSniffBytes))) ? ContainerKind::kArchive
+                                                                  : ContainerKind::kSingle;
+  }
+  if (StartsWith(bytes, "BZh"sv) || StartsWith(bytes, "\xfd\x37\x7a\x58\x5a\x00"sv) ||
+      StartsWith(bytes, "\x28\xb5\x2f\xfd"sv) || StartsWith(bytes, "\x04\x22\x4d\x18"sv) ||
+      StartsWith(bytes, "\x1f\x9d"sv)) {
+    return is_compressed_tar() ? ContainerKind::kArchive : ContainerKind::kSingle;
+  }
+  return IsTarHeader(bytes) ? ContainerKind::kArchive : ContainerKind::kSingle;
 }
 
 std::uint64_t RawPosition(archive* a) {
@@ -190,22 +213,19 @@ Result<ContainerKind> SniffContainer(const std::string& path) {
   const ssize_t n = ReadFully(fd.get(), head.data(), head.size());
   if (n < 0) return MakeError(ErrorCode::kIo, "read error: " + ErrnoMessage(errno), 0);
   head.resize(static_cast<std::size_t>(n));
+  // A compressed tar's first header can lie past the head (a bzip2 block holds up to 900 KB):
+  // libarchive reads the file itself.
+  return Classify(head, [&] {
+    return IsCompressedTar(
+        [&](archive* a) { return archive_read_open_filename(a, path.c_str(), kArchiveBlockSize); });
+  });
+}
 
-  using namespace std::string_view_literals;
-  const std::string_view bytes = head;
-  if (StartsWith(bytes, "PK\x03\x04"sv) || StartsWith(bytes, "PK\x05\x06"sv)) {
-    return ContainerKind::kArchive;
-  }
-  if (StartsWith(bytes, "7z\xbc\xaf\x27\x1c"sv)) return ContainerKind::kArchive;
-  if (IsGzip(bytes)) {
-    return IsTarHeader(InflateHead(bytes)) ? ContainerKind::kArchive : ContainerKind::kSingle;
-  }
-  if (StartsWith(bytes, "BZh"sv) || StartsWith(bytes, "\xfd\x37\x7a\x58\x5a\x00"sv) ||
-      StartsWith(bytes, "\x28\xb5\x2f\xfd"sv) || StartsWith(bytes, "\x04\x22\x4d\x18"sv) ||
-      StartsWith(bytes, "\x1f\x9d"sv)) {
-    return IsCompressedTar(path) ? ContainerKind::kArchive : ContainerKind::kSingle;
-  }
-  return IsTarHeader(bytes) ? ContainerKind::kArchive : ContainerKind::kSingle;
+ContainerKind SniffContainerBytes(std::string_view bytes) {
+  return Classify(bytes, [&] {
+    return IsCompressedTar(
+        [&](archive* a) { return archive_read_open_memory(a, bytes.data(), bytes.size()); });
+  });
 }
 
 // Fills `out` from `read` (bytes read, 0 at the end, or an Error) up to `max_bytes`. The first
@@ -302,6 +322,17 @@ Result<ArchiveReader> ArchiveReader::Open(const std::string& path) {
   if (impl->a == nullptr) return MakeError(ErrorCode::kIo, "cannot allocate an archive reader");
   EnableFormats(impl->a);
   if (archive_read_open_filename(impl->a, path.c_str(), kArchiveBlockSize) != ARCHIVE_OK) {
+    return ArchiveError(impl->a, RawPosition(impl->a));
+  }
+  return ArchiveReader(std::move(impl));
+}
+
+Result<ArchiveReader> ArchiveReader::OpenMemory(std::string_view bytes) {
+  auto impl = std::make_unique<Impl>();
+  impl->a = archive_read_new();
+  if (impl->a == nullptr) return MakeError(ErrorCode::kIo, "cannot allocate an archive reader");
+  EnableFormats(impl->a);
+  if (archive_read_open_memory(impl->a, bytes.data(), bytes.size()) != ARCHIVE_OK) {
     return ArchiveError(impl->a, RawPosition(impl->a));
   }
   return ArchiveReader(std::move(impl));

@@ -27,6 +27,10 @@ enum class ContainerKind : std::uint8_t {
 // Looks at the first bytes of `path` (and, for gzip, at its first inflated block).
 Result<ContainerKind> SniffContainer(const std::string& path);
 
+// The same decision over content held in memory: `bytes` is the whole content, or at least its
+// first 64 KiB (a compressed tar whose first header lies beyond `bytes` then reads as kSingle).
+ContainerKind SniffContainerBytes(std::string_view bytes);
+
 // Reads a whole file into `out` (replacing its content). Fails with kIo naming the system
 // error, or kLimit when the file is larger than `max_bytes`.
 Result<void> ReadWholeFile(const std::string& path, std::string& out, std::uint64_t max_bytes);
@@ -46,6 +50,8 @@ class ArchiveReader {
   ArchiveReader& operator=(ArchiveReader&&) noexcept;
 
   static Result<ArchiveReader> Open(const std::string& path);
+  // Reads an archive held in memory; `bytes` must outlive the reader.
+  static Result<ArchiveReader> OpenMemory(std::string_view bytes);
 
   // Advances to the next entry. Returns false at the end of the archive; an Error when the
   // archive itself is broken (no further entries can be read). Damaged data that libarchive

@@ -36,6 +36,21 @@ constexpr std::uint64_t kMaxBufferedBytes = std::uint64_t{64} << 20;
 constexpr std::int64_t kDeliverySkew = 15 * 60;
 // Extra readable bytes after a decoded document, so records parse in place.
 constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
+// Files up to this size are read whole before looking at what they are.
+constexpr std::uint64_t kReadWholeBytes = std::uint64_t{64} << 20;
+// gzip files up to this size are inflated before checking whether they hold a tar.
+constexpr std::size_t kInflateBeforeSniffBytes = std::size_t{1} << 20;
+
+// True when the first byte after a UTF-8 BOM and whitespace opens a JSON object or array
+// (then the bytes are no archive, and need no sniffing).
+bool StartsLikeJson(std::string_view doc) {
+  if (doc.substr(0, 3) == "\xef\xbb\xbf") doc.remove_prefix(3);
+  for (char c : doc.substr(0, 4096)) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    return c == '{' || c == '[';
+  }
+  return false;
+}
 
 // The fields stored with each matching event, and the ones the scan itself needs.
 struct FieldIds {
@@ -95,6 +110,7 @@ struct Shared {
   std::map<std::size_t, Slot> slots;
   std::size_t writer_index = 0;
   std::uint64_t buffered = 0;
+  unsigned waiting_workers = 0;  // in Push, waiting for the buffer to drain
 
   bool Stopping() const {
     return abort.load(std::memory_order_relaxed) ||
@@ -125,7 +141,8 @@ class Worker {
       ProcessFile(index);
       std::lock_guard lock(shared_.mu);
       shared_.slots[index].done = true;
-      shared_.writer_cv.notify_all();
+      // The writer only ever waits for the file at writer_index.
+      if (index == shared_.writer_index) shared_.writer_cv.notify_all();
     }
   }
 
@@ -133,13 +150,15 @@ class Worker {
   void Push(std::size_t index, InputResult&& result) {
     const std::uint64_t bytes = ResultBytes(result);
     std::unique_lock lock(shared_.mu);
+    ++shared_.waiting_workers;
     shared_.worker_cv.wait(lock, [&] {
       return index == shared_.writer_index || shared_.buffered < kMaxBufferedBytes ||
              shared_.abort.load();
     });
+    --shared_.waiting_workers;
     shared_.buffered += bytes;
     shared_.slots[index].ready.push_back(std::move(result));
-    shared_.writer_cv.notify_all();
+    if (index == shared_.writer_index) shared_.writer_cv.notify_all();
   }
 
   void AddError(InputResult& result, InputError error) {
@@ -154,27 +173,52 @@ class Worker {
   void ProcessFile(std::size_t index) {
     const input::InputFile& file = shared_.files[index];
     const input::KeyInfo key = input::ParseKey(file.path);
-    auto container = input::SniffContainer(file.path);
-    if (!container) {
-      InputResult result = NewResult(file, "", key);
-      Fail(result, InputStatus::kRetry, "io", container.error().message);
-      Push(index, std::move(result));
-      return;
-    }
-    if (*container == input::ContainerKind::kSingle) {
-      InputResult result = NewResult(file, "", key);
-      auto read = input::ReadWholeFile(file.path, raw_, options_.max_document_bytes);
-      if (!read) {
-        const bool limit = read.error().code == ErrorCode::kLimit;
-        Fail(result, limit ? InputStatus::kError : InputStatus::kRetry, limit ? "limit" : "io",
-             read.error().message);
-      } else {
-        DecodeAndProcess(raw_, key, result);
+    if (file.size > kReadWholeBytes) {
+      // A large file is sniffed from its head first, so that a big archive is streamed
+      // member by member rather than read whole.
+      auto container = input::SniffContainer(file.path);
+      if (!container) {
+        InputResult result = NewResult(file, "", key);
+        Fail(result, InputStatus::kRetry, "io", container.error().message);
+        Push(index, std::move(result));
+        return;
       }
+      if (*container == input::ContainerKind::kArchive) {
+        ProcessArchive(index, file, key);
+        return;
+      }
+    }
+    // The usual input, a CloudTrail .json.gz of kilobytes, is opened and read once; what it
+    // holds is told from the bytes in memory (and for gzip, from what they inflate to).
+    InputResult result = NewResult(file, "", key);
+    auto read = input::ReadWholeFile(file.path, raw_, options_.max_document_bytes);
+    if (!read) {
+      const bool limit = read.error().code == ErrorCode::kLimit;
+      Fail(result, limit ? InputStatus::kError : InputStatus::kRetry, limit ? "limit" : "io",
+           read.error().message);
       Push(index, std::move(result));
       return;
     }
-    ProcessArchive(index, file, key);
+    // Plain bytes and large gzip files are sniffed now (for gzip that inflates one block);
+    // a small gzip file is inflated whole first, since its content is needed anyway and only
+    // content that is not JSON could be a tar.
+    const bool gzip = input::IsGzip(raw_);
+    const bool inflate_first = gzip && raw_.size() <= kInflateBeforeSniffBytes;
+    auto is_archive = [&] {
+      return input::SniffContainerBytes(raw_) == input::ContainerKind::kArchive;
+    };
+    if (file.size <= kReadWholeBytes && !inflate_first && (gzip || !StartsLikeJson(raw_)) &&
+        is_archive()) {
+      ProcessArchive(index, file, key);
+      return;
+    }
+    std::string& doc = Decode(raw_, result);
+    if (inflate_first && file.size <= kReadWholeBytes && !StartsLikeJson(doc) && is_archive()) {
+      ProcessArchive(index, file, key);
+      return;
+    }
+    ProcessPadded(doc, key, result);
+    Push(index, std::move(result));
   }
 
   void ProcessArchive(std::size_t index, const input::InputFile& file, const input::KeyInfo& key) {
@@ -286,27 +330,33 @@ class Worker {
     AddError(result, {std::nullopt, std::nullopt, std::move(kind), std::move(message)});
   }
 
-  void DecodeAndProcess(std::string& raw, const input::KeyInfo& key, InputResult& result) {
-    std::string* doc = &raw;
+  // The document `raw` holds: itself, or when it is gzip, what it inflates to (decoded_).
+  std::string& Decode(std::string& raw, InputResult& result) {
     was_gzip_ = input::IsGzip(raw);
-    if (was_gzip_) {
-      auto inflated = input::GunzipAll(raw, decoded_, options_.max_document_bytes);
-      if (!inflated) {
-        const Error& error = inflated.error();
-        result.status = InputStatus::kPartial;
-        result.message = error.message;
-        AddError(result,
-                 {error.has_offset() ? std::optional<std::uint64_t>(error.offset) : std::nullopt,
-                  std::nullopt, error.code == ErrorCode::kLimit ? "limit" : "gzip",
-                  error.message + " (offset is in the compressed file; records decoded "
-                                  "before it are counted)"});
-      }
-      doc = &decoded_;
+    if (!was_gzip_) return raw;
+    auto inflated = input::GunzipAll(raw, decoded_, options_.max_document_bytes);
+    if (!inflated) {
+      const Error& error = inflated.error();
+      result.status = InputStatus::kPartial;
+      result.message = error.message;
+      AddError(result,
+               {error.has_offset() ? std::optional<std::uint64_t>(error.offset) : std::nullopt,
+                std::nullopt, error.code == ErrorCode::kLimit ? "limit" : "gzip",
+                error.message + " (offset is in the compressed file; records decoded "
+                                "before it are counted)"});
     }
-    const std::size_t size = doc->size();
-    doc->append(kPadding, '\0');
-    ProcessDocument(std::string_view(doc->data(), size), key, result);
-    doc->resize(size);
+    return decoded_;
+  }
+
+  void ProcessPadded(std::string& doc, const input::KeyInfo& key, InputResult& result) {
+    const std::size_t size = doc.size();
+    doc.append(kPadding, '\0');
+    ProcessDocument(std::string_view(doc.data(), size), key, result);
+    doc.resize(size);
+  }
+
+  void DecodeAndProcess(std::string& raw, const input::KeyInfo& key, InputResult& result) {
+    ProcessPadded(Decode(raw, result), key, result);
   }
 
   void ProcessDocument(std::string_view doc, const input::KeyInfo& key, InputResult& result);
@@ -365,6 +415,7 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
     return;
   }
   event::Record record;
+  result.events.reserve(result.events.size() + doc.size() / 1024 + 1);  // records are ~1.5 KB
   for (;;) {
     const auto step = stream.Next(record);
     if (step == event::RecordStream::Step::kEnd) break;
@@ -645,7 +696,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
           result = std::move(slot.ready.front());
           slot.ready.pop_front();
           shared.buffered -= std::min(shared.buffered, ResultBytes(result));
-          shared.worker_cv.notify_all();
+          if (shared.waiting_workers > 0) shared.worker_cv.notify_all();
           have = true;
           break;
         }
@@ -653,7 +704,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
           shared.slots.erase(shared.writer_index);
           ++shared.writer_index;
           finished_file = true;
-          shared.worker_cv.notify_all();
+          if (shared.waiting_workers > 0) shared.worker_cv.notify_all();
           break;
         }
         // Stopping: no worker will take this file.

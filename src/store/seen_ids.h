@@ -67,7 +67,7 @@ class KeySet {
 
 class SeenIds {
  public:
-  static constexpr std::size_t kDefaultBudgetKeys = std::size_t{2} << 20;
+  static constexpr std::size_t kDefaultBudgetKeys = std::size_t{1} << 19;
 
   // Prepares the statements and loads the keys of databases written before schema 4 (table
   // seen_events, which had no time): those stay resident and are checked for every hour.

@@ -139,9 +139,8 @@ struct Seen {
   std::vector<std::string> errors;
 };
 
-Seen ReadAll(const std::string& path, std::uint64_t max_bytes = 1 << 30) {
+Seen ReadAllFrom(Result<ArchiveReader> reader, std::uint64_t max_bytes = 1 << 30) {
   Seen seen;
-  Result<ArchiveReader> reader = ArchiveReader::Open(path);
   if (!reader) {
     seen.errors.push_back("open: " + reader.error().message);
     return seen;
@@ -170,6 +169,20 @@ Seen ReadAll(const std::string& path, std::uint64_t max_bytes = 1 << 30) {
   }
   ADD_FAILURE() << "reader does not end";
   return seen;
+}
+
+Seen ReadAll(const std::string& path, std::uint64_t max_bytes = 1 << 30) {
+  return ReadAllFrom(ArchiveReader::Open(path), max_bytes);
+}
+
+// The file's content, sniffed and read from memory, gives what reading the file gave.
+void ExpectSameFromMemory(const std::string& path, const Seen& from_file) {
+  const std::string bytes = ReadFile(path);
+  EXPECT_EQ(SniffContainerBytes(bytes), ContainerKind::kArchive);
+  const Seen seen = ReadAllFrom(ArchiveReader::OpenMemory(bytes));
+  EXPECT_EQ(seen.lines, from_file.lines);
+  EXPECT_EQ(seen.data, from_file.data);
+  EXPECT_EQ(seen.errors, from_file.errors);
 }
 
 using Strings = std::vector<std::string>;
@@ -217,6 +230,7 @@ TEST(ArchiveReaderTest, MixedMembersInEveryTarFlavour) {
     EXPECT_EQ(*kind, ContainerKind::kArchive);
 
     const Seen seen = ReadAll(path);
+    ExpectSameFromMemory(path, seen);
     EXPECT_EQ(seen.errors, Strings{});
     EXPECT_EQ(seen.lines, (Strings{
                               "0 AWSLogs/ skipped: directory",
@@ -258,6 +272,7 @@ TEST(ArchiveReaderTest, ZipAndSevenZip) {
     EXPECT_EQ(*kind, ContainerKind::kArchive);
 
     const Seen seen = ReadAll(path);
+    ExpectSameFromMemory(path, seen);
     EXPECT_EQ(seen.errors, Strings{});
     const std::string sizes[] = {std::to_string(Records(3).size()),
                                  std::to_string(nested_gz.size())};
@@ -458,6 +473,7 @@ TEST(ArchiveReaderTest, EncryptedZipMembers) {
     ++tested;
     EXPECT_EQ(SniffContainer(path).value(), ContainerKind::kArchive);
     const Seen seen = ReadAll(path);
+    ExpectSameFromMemory(path, seen);
     EXPECT_EQ(seen.lines, (Strings{"0 secret1.json (" + std::to_string(Records(2).size()) + ")",
                                    "1 secret2.json (" + std::to_string(Records(3).size()) + ")"}));
     EXPECT_EQ(seen.errors,
@@ -638,6 +654,7 @@ TEST(SniffContainerTest, ByContent) {
     const Result<ContainerKind> kind = SniffContainer(c.path);
     ASSERT_TRUE(kind) << c.path << ": " << kind.error().message;
     EXPECT_EQ(*kind, c.kind) << c.path;
+    EXPECT_EQ(SniffContainerBytes(ReadFile(c.path)), c.kind) << c.path;
   }
 
   const Result<ContainerKind> missing = SniffContainer(t / "missing");
