@@ -48,6 +48,7 @@ struct ScanCliOptions {
   std::string time_basis = "event";
   bool keep_duplicates = false;
   bool strict = false;
+  bool wait = false;
   std::string progress = "auto";
   bool json = false;
   std::uint64_t max_document_mb = 4096;
@@ -137,6 +138,7 @@ int Run(const ScanCliOptions& cli) {
   options.delivery_basis = cli.time_basis == "delivery";
   options.keep_duplicates = cli.keep_duplicates;
   options.strict = cli.strict;
+  options.wait_for_other_scan = cli.wait;
   options.max_document_bytes = cli.max_document_mb << 20;
   options.version = TRAILREPLAY_VERSION;
   options.options_json = OptionsJson(cli);
@@ -280,6 +282,9 @@ void RegisterScan(CLI::App& app, int& exit_code) {
   cmd->add_flag("--keep-duplicates", options->keep_duplicates,
                 "Count every copy of an event (default: once per eventID across the database)");
   cmd->add_flag("--strict", options->strict, "Stop at the first bad input (exit 1)");
+  cmd->add_flag("--wait", options->wait,
+                "If another scan is writing the database, wait for it to finish (default: "
+                "fail at once, exit 1)");
   cmd->add_option("--progress", options->progress, "Progress line on stderr")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();

@@ -1,6 +1,9 @@
 #include "scan/scanner.h"
 
+#include <fcntl.h>
 #include <simdjson.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "common/json_escape.h"
@@ -529,6 +533,55 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
   }
 }
 
+// One scan writes a database at a time: an exclusive flock(2) on the database file, held
+// until after the scan's database handle is closed. SQLite's own locks are POSIX record locks,
+// which a process loses when it closes any descriptor of the file; flock locks are separate
+// from them, and this descriptor outlives SQLite's, so neither disturbs the other. Readers
+// (sql, replay, report) never take it.
+class ScanLock {
+ public:
+  ScanLock() = default;
+  ScanLock(const ScanLock&) = delete;
+  ScanLock& operator=(const ScanLock&) = delete;
+  ~ScanLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+
+  Result<void> Acquire(const std::string& path, bool wait, const ScanHooks& hooks) {
+    fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      return MakeError(ErrorCode::kIo, "cannot lock database '" + path +
+                                           "': " + std::generic_category().message(errno));
+    }
+    bool told = false;
+    for (;;) {
+      if (flock(fd_, LOCK_EX | LOCK_NB) == 0) return {};
+      if (errno != EWOULDBLOCK && errno != EINTR) {
+        return MakeError(ErrorCode::kIo, "cannot lock database '" + path +
+                                             "': " + std::generic_category().message(errno));
+      }
+      if (!wait) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "database '" + path +
+                             "' is being written by another scan; wait for it to finish, or "
+                             "run with --wait");
+      }
+      if (hooks.stop != nullptr && hooks.stop->load()) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "interrupted while waiting for another scan of '" + path + "'");
+      }
+      if (!told && hooks.warning) {
+        hooks.warning("waiting for another scan of '" + path + "' to finish");
+        told = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 std::string ScopeText(const ScanOptions& options) {
   std::string scope;
   if (options.from) scope += "from=" + FormatIsoTime(*options.from) + ";";
@@ -577,8 +630,12 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
       filters.AddSelector("$.userAgent"),
   };
 
+  ScanLock scan_lock;  // declared before the database: released after it is closed
   auto db = store::Database::Open(options.db_path);
   if (!db) return std::move(db).error();
+  if (auto ok = scan_lock.Acquire(options.db_path, options.wait_for_other_scan, hooks); !ok) {
+    return std::move(ok).error();
+  }
   store::StoreSettings settings;
   settings.time_basis = options.delivery_basis ? "delivery" : "event";
   settings.keep_duplicates = options.keep_duplicates;

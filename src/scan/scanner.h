@@ -41,6 +41,8 @@ struct ScanOptions {
   bool delivery_basis = false;
   bool keep_duplicates = false;
   bool strict = false;
+  // Another scan is writing the database: wait for it (true) or fail at once (false).
+  bool wait_for_other_scan = false;
   std::uint64_t max_document_bytes = std::uint64_t{4} << 30;  // decoded size cap per document
   std::string version;
   std::string options_json;  // how the scan was invoked, for the run log

@@ -3,8 +3,10 @@
 // codes, warnings) is pinned by the golden cases in tests/golden/scan-*.case.
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,6 +185,43 @@ TEST_F(ScanTest, CountsBucketsSamplesAndStoresMatchingEvents) {
   // The raw record is stored byte for byte.
   EXPECT_EQ(Query("SELECT raw FROM matches WHERE event_name = 'StopLogging' ORDER BY 1"),
             (std::vector<std::string>{Record(Guid(3), "2024-03-01T10:05:00Z", "StopLogging")}));
+}
+
+TEST_F(ScanTest, ASecondScanOfTheSameDatabaseFailsAtOnceOrWaits) {
+  Write("in/1.json",
+        Records({Record(Guid(1), "2024-03-01T10:00:00Z", "GetObject", "AccessDenied")}));
+  Scan(Options({dir_ + "/in"}));  // creates the database
+  // Another scan holds the database (the lock a running scan takes).
+  const int holder = open((dir_ + "/t.db").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(holder, 0);
+  ASSERT_EQ(flock(holder, LOCK_EX | LOCK_NB), 0);
+  Write("in/2.json",
+        Records({Record(Guid(2), "2024-03-01T10:01:00Z", "GetObject", "AccessDenied")}));
+  ScanHooks hooks;
+  auto refused = RunScan(Options({dir_ + "/in"}), hooks);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("is being written by another scan"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(Query("SELECT count(*) FROM inputs"), std::vector<std::string>{"1"});
+  // Readers are not blocked by it.
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals"), std::vector<std::string>{"1"});
+
+  // With --wait the scan starts once the other one ends.
+  ScanOptions waiting = Options({dir_ + "/in"});
+  waiting.wait_for_other_scan = true;
+  std::vector<std::string> warnings;
+  hooks.warning = [&](const std::string& line) { warnings.push_back(line); };
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    close(holder);
+  });
+  auto waited = RunScan(waiting, hooks);
+  release.join();
+  ASSERT_TRUE(waited) << waited.error().message;
+  EXPECT_EQ(waited->events, 1u);
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_NE(warnings[0].find("waiting for another scan"), std::string::npos);
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals"), std::vector<std::string>{"2"});
 }
 
 TEST_F(ScanTest, DuplicateEventIdsCountOnceAcrossFilesAndScans) {
