@@ -176,7 +176,7 @@ bool KeySet::Contains(const EventKey& key) const {
 // ---- SeenIds --------------------------------------------------------------------------------
 
 Result<SeenIds> SeenIds::Open(Database& db, std::size_t budget_keys) {
-  SeenIds seen(db);
+  SeenIds seen;
   seen.budget_ = budget_keys;
   struct Prepared {
     Statement* target;
@@ -264,7 +264,9 @@ Result<bool> SeenIds::Insert(std::int64_t event_time, const EventKey& key) {
 
 Result<void> SeenIds::Flush() {
   std::string blob;
-  for (auto& [hour, h] : hours_) {
+  for (auto& entry : hours_) {
+    const std::int64_t hour = entry.first;
+    Hour& h = entry.second;  // a named reference: clang 14 cannot capture a structured binding
     if (h.pending.empty()) continue;
     if (h.chunks >= kMaxChunks) {
       // Many small rows for one hour (files delivered out of order, or many short scans):

@@ -94,10 +94,9 @@ class SeenIds {
     std::uint64_t last_use = 0;
   };
 
-  explicit SeenIds(Database& db) : db_(&db) {}
+  SeenIds() = default;
   Result<Hour*> Load(std::int64_t hour);
 
-  Database* db_;
   std::size_t budget_ = kDefaultBudgetKeys;
   std::size_t resident_ = 0;  // keys in loaded hours
   std::uint64_t clock_ = 0;
