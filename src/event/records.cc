@@ -16,8 +16,8 @@
 //   '['                     kArray.
 //   '{'                     the top-level object's keys are read in order, with their values
 //                           skipped by ScanValue and the `"key": value ,` syntax checked:
-//                             "Records" with an array value -> kRecords at once (the rest of
-//                               the document after that array is never examined);
+//                             "Records" with an array value -> kRecords at once (what
+//                               follows the array is read when the array ends, below);
 //                             "digestStartTime", "digestEndTime", "digestS3Bucket" or
 //                               "digestS3Object" -> kDigest at once;
 //                           and if the object closes: another '{' after whitespace -> kLines;
@@ -35,6 +35,13 @@
 //   <timestamp> '{'         kExport, when the first non-blank bytes are an ISO-8601 UTC
 //                           timestamp, one space and '{'.
 //   anything else, or blank kNotJson.
+//
+// kArray and kRecords documents may follow one another (`cat a.json b.json`, or gzip members
+// each holding a whole log): after the array closes, the rest of a kRecords object is read
+// (another "Records" array in it, a duplicate key, is yielded too; other keys are skipped),
+// and then another document of the same shape starts over. An object after a kRecords log
+// that has no "Records" array is one kBadRecord; anything else that is not whitespace is a
+// kStop ("unexpected data after the JSON array|object").
 //
 // kSingle yields its object; anything but whitespace after it is a kStop ("unexpected data
 // after the JSON object"). kExport reads lines: each non-blank line must be
@@ -474,6 +481,8 @@ void RecordStream::ClassifyObject(std::size_t start) {
     }
     if (key == "Records" && data_[p] == '[') {
       kind_ = DocumentKind::kRecords;
+      object_start_ = start;
+      object_has_records_ = true;
       array_start_ = p;
       pos_ = p + 1;
       return;
@@ -620,6 +629,10 @@ RecordStream::Step RecordStream::End() {
 }
 
 RecordStream::Step RecordStream::NextInArray(Record& out) {
+  if (between_documents_) {
+    between_documents_ = false;
+    return AfterArray(out, pos_, true);
+  }
   const std::size_t n = data_.size();
   std::size_t p = SkipSpace(data_, pos_);
   const auto unterminated_array = [&] {
@@ -627,14 +640,14 @@ RecordStream::Step RecordStream::NextInArray(Record& out) {
   };
   if (p >= n) return unterminated_array();
   if (expect_ == Expect::kSeparator) {
-    if (data_[p] == ']') return End();
+    if (data_[p] == ']') return AfterArray(out, p + 1, false);
     if (data_[p] != ',') {
       return Stop(out, p, Malformed(p, "expected ',' or ']' after " + RecordLabel(index_ - 1)));
     }
     p = SkipSpace(data_, p + 1);
     if (p >= n) return unterminated_array();
   } else if (data_[p] == ']') {
-    return End();
+    return AfterArray(out, p + 1, false);
   }
   const Scan value = ScanValue(data_, p, n, deep_brackets_);
   if (value.status == ScanStatus::kTruncated) {
@@ -646,6 +659,85 @@ RecordStream::Step RecordStream::NextInArray(Record& out) {
   if (data_[p] == '{') return Emit(out, p, value.end);
   return Bad(out, p, value.end,
              RecordLabel(index_) + " is not a JSON object (" + TypeName(data_, p) + ")");
+}
+
+RecordStream::Step RecordStream::StartArray(Record& out, std::size_t bracket) {
+  array_start_ = bracket;
+  pos_ = bracket + 1;
+  expect_ = Expect::kFirst;
+  return NextInArray(out);
+}
+
+RecordStream::Step RecordStream::AfterArray(Record& out, std::size_t p, bool between) {
+  const std::size_t n = data_.size();
+  // Where `p` is: between documents, or inside a kRecords object after a value (the array that
+  // just closed, or another key's) or before a key.
+  enum class At : std::uint8_t {
+    kBetween,
+    kAfterValue,
+    kKey
+  } at = between || kind_ == DocumentKind::kArray ? At::kBetween : At::kAfterValue;
+  const auto truncated_object = [&] {
+    return Stop(out, object_start_, "truncated document: " + Unterminated(data_, object_start_));
+  };
+  for (;;) {
+    p = SkipSpace(data_, p);
+    if (at == At::kBetween) {
+      if (p >= n) return End();
+      if (kind_ == DocumentKind::kArray && data_[p] == '[') return StartArray(out, p);
+      if (kind_ == DocumentKind::kRecords && data_[p] == '{') {
+        object_start_ = p;
+        object_has_records_ = false;
+        p = SkipSpace(data_, p + 1);
+        at = p < n && data_[p] == '}' ? At::kAfterValue : At::kKey;
+        continue;
+      }
+      return Stop(
+          out, p,
+          Malformed(p, kind_ == DocumentKind::kArray ? "unexpected data after the JSON array"
+                                                     : "unexpected data after the JSON object"));
+    }
+    if (p >= n) return truncated_object();
+    if (at == At::kAfterValue) {
+      if (data_[p] == ',') {
+        at = At::kKey;
+        ++p;
+        continue;
+      }
+      if (data_[p] != '}') return Stop(out, p, Malformed(p, "expected ',' or '}' after a value"));
+      at = At::kBetween;
+      ++p;
+      if (!object_has_records_) {
+        // Another JSON object, but not a log: reported as one bad record, and reading goes on
+        // after it.
+        pos_ = p;
+        between_documents_ = true;
+        return Bad(out, object_start_, p,
+                   "JSON object without a \"Records\" array after a CloudTrail log");
+      }
+      continue;
+    }
+    if (data_[p] != '"') return Stop(out, p, Malformed(p, "expected a key string"));
+    const std::size_t quote = FindStringEnd(data_, p + 1, n);
+    if (quote == kNone) return truncated_object();
+    const std::string_view key = data_.substr(p + 1, quote - p - 1);
+    p = SkipSpace(data_, quote + 1);
+    if (p >= n) return truncated_object();
+    if (data_[p] != ':') return Stop(out, p, Malformed(p, "expected ':' after a key"));
+    p = SkipSpace(data_, p + 1);
+    if (p >= n) return truncated_object();
+    if (key == "Records" && data_[p] == '[') {
+      // A second log in the same object (a duplicate key): its records count too.
+      object_has_records_ = true;
+      return StartArray(out, p);
+    }
+    const Scan value = ScanValue(data_, p, n, deep_brackets_);
+    if (value.status == ScanStatus::kTruncated) return truncated_object();
+    if (value.status == ScanStatus::kMalformed)
+      return Stop(out, value.at, Describe(data_, p, value));
+    p = value.end;
+    at = At::kAfterValue;
+  }
 }
 
 RecordStream::Step RecordStream::NextSingle(Record& out) {

@@ -9,6 +9,9 @@
 //   kOtherJson    any other JSON (AWS Config snapshots, policies, ...): skipped
 //   kNotJson      not JSON at all (or empty): the caller decides whether that is an error
 //
+// kRecords and kArray documents may be concatenated (`cat`, multi-member gzip): each one's
+// records are yielded in turn.
+//
 // The classifier reads only the start of the document (the first value's keys, or the first
 // line). The splitter then walks the document with a small structural scanner (strings,
 // escapes, bracket depth: no recursion, so nesting depth costs nothing) and yields each
@@ -82,6 +85,8 @@ class RecordStream {
   void ClassifyObject(std::size_t start);
   void SetRecordsNotArray(std::size_t value);
   Step NextInArray(Record& out);
+  Step StartArray(Record& out, std::size_t bracket);
+  Step AfterArray(Record& out, std::size_t p, bool between);
   Step NextSingle(Record& out);
   Step NextLine(Record& out);
   Step NextValue(Record& out);
@@ -98,11 +103,14 @@ class RecordStream {
   bool done_ = false;
 
   Expect expect_ = Expect::kFirst;
-  std::size_t array_start_ = 0;  // kArray / kRecords: offset of the '[' (for truncation stops)
-  bool line_mode_ = false;       // kLines: one line holds whole values (see records.cc)
-  std::size_t line_end_ = 0;     // kLines line mode: end of the current line, or npos
-  std::size_t single_end_ = 0;   // kSingle: one past the object
-  std::size_t trailing_ = 0;     // kSingle: offset of data after the object, or npos
+  std::size_t array_start_ = 0;      // kArray / kRecords: offset of the '[' (for truncation stops)
+  std::size_t object_start_ = 0;     // kRecords: offset of the '{' of the current log
+  bool object_has_records_ = false;  // kRecords: that object held a "Records" array
+  bool between_documents_ = false;   // kRecords: pos_ is after a whole object, not in one
+  bool line_mode_ = false;           // kLines: one line holds whole values (see records.cc)
+  std::size_t line_end_ = 0;         // kLines line mode: end of the current line, or npos
+  std::size_t single_end_ = 0;       // kSingle: one past the object
+  std::size_t trailing_ = 0;         // kSingle: offset of data after the object, or npos
   bool single_done_ = false;
   // A stop found while classifying ("Records" not an array, a broken kSingle object), returned
   // by the first Next().
