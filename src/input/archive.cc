@@ -259,7 +259,17 @@ Result<void> ReadCapped(std::string& out, std::uint64_t max_bytes, std::uint64_t
   return {};
 }
 
-Result<void> ReadWholeFile(const std::string& path, std::string& out, std::uint64_t max_bytes) {
+namespace {
+
+FileStamp StampOf(const struct stat& st) {
+  return {static_cast<std::uint64_t>(std::max<off_t>(st.st_size, 0)),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+}  // namespace
+
+Result<ReadStamp> ReadWholeFile(const std::string& path, std::string& out,
+                                std::uint64_t max_bytes) {
   out.clear();
   const FileDescriptor fd(OpenForReading(path));
   if (fd.get() < 0) return MakeError(ErrorCode::kIo, ErrnoMessage(errno));
@@ -271,13 +281,13 @@ Result<void> ReadWholeFile(const std::string& path, std::string& out, std::uint6
                      "file exceeds the limit of " + std::to_string(max_bytes) + " bytes",
                      static_cast<std::size_t>(std::min<std::uint64_t>(max_bytes, SIZE_MAX)));
   };
-  const auto declared = static_cast<std::uint64_t>(std::max<off_t>(st.st_size, 0));
-  if (declared > max_bytes) return limit_error();
+  const FileStamp opened = StampOf(st);
+  if (opened.size > max_bytes) return limit_error();
 
   // Read past the declared size: a file that grew, or one whose size stat does not know (a
   // pipe, /proc), is still caught at the limit.
-  return ReadCapped(
-      out, max_bytes, S_ISREG(st.st_mode) ? declared : 0,
+  auto read_all = ReadCapped(
+      out, max_bytes, S_ISREG(st.st_mode) ? opened.size : 0,
       [&](char* buffer, std::size_t size, std::size_t produced) -> Result<std::size_t> {
         for (;;) {
           const ssize_t n = read(fd.get(), buffer, size);
@@ -287,6 +297,15 @@ Result<void> ReadWholeFile(const std::string& path, std::string& out, std::uint6
         }
       },
       limit_error);
+  if (!read_all) return std::move(read_all).error();
+  ReadStamp result;
+  result.stamp = opened;
+  if (fstat(fd.get(), &st) != 0) return MakeError(ErrorCode::kIo, ErrnoMessage(errno));
+  const FileStamp after = StampOf(st);
+  // A file stat gives no size (proc files: 0) is stable when its mtime did not move.
+  result.stable = after == opened && (after.size == out.size() || after.size == 0);
+  if (result.stable) result.stamp = after;
+  return result;
 }
 
 struct ArchiveReader::Impl {

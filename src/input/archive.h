@@ -31,9 +31,24 @@ Result<ContainerKind> SniffContainer(const std::string& path);
 // first 64 KiB (a compressed tar whose first header lies beyond `bytes` then reads as kSingle).
 ContainerKind SniffContainerBytes(std::string_view bytes);
 
+// A file's size and modification time, as the ledger keeps them.
+struct FileStamp {
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;  // nanoseconds since the epoch
+  bool operator==(const FileStamp&) const = default;
+};
+
+// What ReadWholeFile saw of the file it read.
+struct ReadStamp {
+  FileStamp stamp;      // the file as it was read (when `stable`), else as it was opened
+  bool stable = false;  // the file did not change while it was read: `out` is all of `stamp`
+};
+
 // Reads a whole file into `out` (replacing its content). Fails with kIo naming the system
-// error, or kLimit when the file is larger than `max_bytes`.
-Result<void> ReadWholeFile(const std::string& path, std::string& out, std::uint64_t max_bytes);
+// error, or kLimit when the file is larger than `max_bytes`. The file is stat'ed when opened
+// and again after the last read, so a caller can tell whether what it holds is the file that
+// was listed, and whether the file changed while it was read.
+Result<ReadStamp> ReadWholeFile(const std::string& path, std::string& out, std::uint64_t max_bytes);
 
 struct Member {
   std::string name;         // as stored in the archive

@@ -42,8 +42,12 @@ constexpr std::int64_t kDeliverySkew = 15 * 60;
 constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
 // Files up to this size are read whole before looking at what they are.
 constexpr std::uint64_t kReadWholeBytes = std::uint64_t{64} << 20;
-// gzip files up to this size are inflated before checking whether they hold a tar.
+// gzip files up to this size are inflated before checking whether they hold a tar...
 constexpr std::size_t kInflateBeforeSniffBytes = std::size_t{1} << 20;
+// ...at first only up to this many bytes (a log file of 1 MiB inflates to about 10 MiB), so
+// that a small tar.gz whose member inflates to gigabytes is known for an archive, and its
+// member refused by its declared size, before anything inflates it to the document limit.
+constexpr std::uint64_t kFirstInflateBytes = std::uint64_t{16} << 20;
 
 // True when the first byte after a UTF-8 BOM and whitespace opens a JSON object or array
 // (then the bytes are no archive, and need no sniffing).
@@ -203,6 +207,7 @@ class Worker {
       Push(index, std::move(result));
       return;
     }
+    NoteChange(*read, result);
     // Plain bytes and large gzip files are sniffed now (for gzip that inflates one block);
     // a small gzip file is inflated whole first, since its content is needed anyway and only
     // content that is not JSON could be a tar.
@@ -216,12 +221,24 @@ class Worker {
       ProcessArchive(index, file, key);
       return;
     }
-    std::string& doc = Decode(raw_, result);
-    if (inflate_first && file.size <= kReadWholeBytes && !StartsLikeJson(doc) && is_archive()) {
+    if (!inflate_first) {
+      DecodeAndProcess(raw_, key, result);
+      Push(index, std::move(result));
+      return;
+    }
+    was_gzip_ = true;
+    const std::uint64_t first_limit = std::min(options_.max_document_bytes, kFirstInflateBytes);
+    auto inflated = input::GunzipAll(raw_, decoded_, first_limit);
+    if (!StartsLikeJson(decoded_) && is_archive()) {
       ProcessArchive(index, file, key);
       return;
     }
-    ProcessPadded(doc, key, result);
+    if (!inflated && inflated.error().code == ErrorCode::kLimit &&
+        first_limit < options_.max_document_bytes) {
+      inflated = input::GunzipAll(raw_, decoded_, options_.max_document_bytes);
+    }
+    if (!inflated) ReportGzipError(inflated.error(), result);
+    ProcessPadded(decoded_, key, result);
     Push(index, std::move(result));
   }
 
@@ -319,6 +336,22 @@ class Worker {
     return result;
   }
 
+  // The ledger keeps the file as it was read, so that the next scan reads it again exactly
+  // when it differs from what was counted. A file that changed since discovery listed it, or
+  // while it was read, is reported: what was counted is what the read saw.
+  void NoteChange(const input::ReadStamp& read, InputResult& result) {
+    const input::FileStamp listed{result.size, result.mtime_ns};
+    result.size = read.stamp.size;
+    result.mtime_ns = read.stamp.mtime_ns;
+    if (read.stable && read.stamp == listed) return;
+    std::string message = "changed during the scan (listed at " + std::to_string(listed.size) +
+                          " bytes, read at " + std::to_string(raw_.size()) + " bytes)";
+    message += read.stable ? ": its content as read is counted"
+                           : ": it changed while it was read; what was read is counted, and "
+                             "the next scan reads it again";
+    AddError(result, {std::nullopt, std::nullopt, "changed", std::move(message)});
+  }
+
   // A record that cannot be counted: the input is then only partly counted.
   void BadRecord(InputResult& result, InputError error) {
     ++result.bad_records;
@@ -339,17 +372,18 @@ class Worker {
     was_gzip_ = input::IsGzip(raw);
     if (!was_gzip_) return raw;
     auto inflated = input::GunzipAll(raw, decoded_, options_.max_document_bytes);
-    if (!inflated) {
-      const Error& error = inflated.error();
-      result.status = InputStatus::kPartial;
-      result.message = error.message;
-      AddError(result,
-               {error.has_offset() ? std::optional<std::uint64_t>(error.offset) : std::nullopt,
-                std::nullopt, error.code == ErrorCode::kLimit ? "limit" : "gzip",
-                error.message + " (offset is in the compressed file; records decoded "
-                                "before it are counted)"});
-    }
+    if (!inflated) ReportGzipError(inflated.error(), result);
     return decoded_;
+  }
+
+  void ReportGzipError(const Error& error, InputResult& result) {
+    result.status = InputStatus::kPartial;
+    result.message = error.message;
+    AddError(result,
+             {error.has_offset() ? std::optional<std::uint64_t>(error.offset) : std::nullopt,
+              std::nullopt, error.code == ErrorCode::kLimit ? "limit" : "gzip",
+              error.message + " (offset is in the compressed file; records decoded "
+                              "before it are counted)"});
   }
 
   void ProcessPadded(std::string& doc, const input::KeyInfo& key, InputResult& result) {

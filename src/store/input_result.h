@@ -48,7 +48,7 @@ struct EventDetail {
 struct InputError {
   std::optional<std::uint64_t> offset;
   std::optional<std::uint64_t> record_index;
-  std::string kind;  // "io", "gzip", "limit", "json", "record", "time", "archive"
+  std::string kind;  // "io", "gzip", "limit", "json", "record", "time", "archive", "changed"
   std::string message;
 };
 

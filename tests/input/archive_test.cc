@@ -3,6 +3,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -673,13 +674,30 @@ TEST(ReadWholeFileTest, Reads) {
   }
 }
 
+TEST(ReadWholeFileTest, StampIsTheFileAsRead) {
+  TempDir t;
+  const std::string path = t.Write("f", std::string(1000, 'x'));
+  struct timespec times[2] = {{1700000000, 123456789}, {1700000000, 123456789}};
+  ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  std::string out;
+  const Result<ReadStamp> r = ReadWholeFile(path, out, 1 << 20);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->stable);
+  EXPECT_EQ(r->stamp.size, 1000u);
+  EXPECT_EQ(r->stamp.mtime_ns, 1'700'000'000'123'456'789);
+  // Proc files have no size in stat: read to the end, and stable.
+  const Result<ReadStamp> proc = ReadWholeFile("/proc/self/status", out, 1 << 20);
+  ASSERT_TRUE(proc);
+  EXPECT_TRUE(proc->stable);
+}
+
 TEST(ReadWholeFileTest, Limit) {
   TempDir t;
   const std::string path = t.Write("f", std::string(1000, 'x'));
   std::string out;
   ASSERT_TRUE(ReadWholeFile(path, out, 1000));
   EXPECT_EQ(out.size(), 1000u);
-  const Result<void> r = ReadWholeFile(path, out, 999);
+  const Result<ReadStamp> r = ReadWholeFile(path, out, 999);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kLimit);
   EXPECT_EQ(r.error().message, "file exceeds the limit of 999 bytes");
@@ -689,7 +707,7 @@ TEST(ReadWholeFileTest, Limit) {
 TEST(ReadWholeFileTest, SystemErrors) {
   TempDir t;
   std::string out;
-  Result<void> r = ReadWholeFile(t / "missing", out, 100);
+  Result<ReadStamp> r = ReadWholeFile(t / "missing", out, 100);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kIo);
   EXPECT_EQ(r.error().message, "no such file or directory");
@@ -714,7 +732,7 @@ TEST(ReadWholeFileTest, PermissionDenied) {
   const std::string path = t.Write("secret.json", "{}");
   ASSERT_EQ(chmod(path.c_str(), 0), 0);
   std::string out;
-  const Result<void> r = ReadWholeFile(path, out, 100);
+  const Result<ReadStamp> r = ReadWholeFile(path, out, 100);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kIo);
   EXPECT_EQ(r.error().message, "permission denied");
