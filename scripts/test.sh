@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test: the sanitizer build's suite (ASan + UBSan), the libFuzzer smoke runs, the
-# format check, and last the developer build's suite (warnings as errors; unit, golden, slow
-# and browser tiers). Installs dependencies (Chromium included, for the report's rendering
-# test) and builds as needed. Exit status is non-zero if any part fails.
+# Runs every test: the sanitizer build's suite (ASan + UBSan), the libFuzzer smoke runs and a
+# minute of fuzzing per target (their slow tier), the format check, and last the developer
+# build's suite (warnings as errors; unit, golden, slow and browser tiers). Installs
+# dependencies (Chromium included, for the report's rendering test) and builds as needed. Exit
+# status is non-zero if any part fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TZ=UTC LC_ALL=C
@@ -13,9 +14,9 @@ echo "== sanitizer build (ASan + UBSan)"
 ./scripts/build.sh asan >/dev/null
 ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)" | tail -n 3
 
-echo "== fuzz smoke (libFuzzer, clang)"
+echo "== fuzz smoke and campaigns (libFuzzer, clang)"
 ./scripts/build.sh fuzz >/dev/null
-ctest --test-dir build-fuzz --output-on-failure | tail -n 3
+ctest --test-dir build-fuzz --output-on-failure --parallel "$(nproc)" | tail -n 3
 
 echo "== format check"
 ./scripts/lint.sh --check-format
