@@ -10,7 +10,9 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -36,6 +38,9 @@ using store::InputStatus;
 constexpr std::size_t kMaxErrorsPerInput = 100;
 // Results buffered ahead of the writer before workers wait.
 constexpr std::uint64_t kMaxBufferedBytes = std::uint64_t{64} << 20;
+// Archive members one reader may have queued for other workers.
+constexpr std::uint64_t kMaxQueuedMembers = 8;
+constexpr std::uint64_t kMaxQueuedBytes = std::uint64_t{32} << 20;
 // An event's time can trail its file's delivery stamp by a little clock skew.
 constexpr std::int64_t kDeliverySkew = 15 * 60;
 // Extra readable bytes after a decoded document, so records parse in place.
@@ -111,14 +116,37 @@ struct Shared {
   std::atomic<std::size_t> next{0};
   std::mutex mu;
   std::condition_variable writer_cv, worker_cv;
+  // What one input file yields, in order: each result carries its sequence number within the
+  // file, since an archive's members may be processed by several workers at once.
   struct Slot {
-    std::deque<InputResult> ready;
-    bool done = false;
+    std::map<std::uint64_t, InputResult> ready;
+    std::uint64_t next = 0;  // the sequence number the writer takes next
+    bool done = false;       // nothing more will arrive
   };
   std::map<std::size_t, Slot> slots;
   std::size_t writer_index = 0;
   std::uint64_t buffered = 0;
   unsigned waiting_workers = 0;  // in Push, waiting for the buffer to drain
+
+  // Archive members read by one worker and handed to any idle one (one tar bundle of a month
+  // of logs would otherwise keep a single core busy). The reader queues each member it reads;
+  // other workers take them between files, and when there are no files left.
+  struct Archive {
+    std::uint64_t outstanding = 0;  // members queued or being processed
+    std::uint64_t queued = 0, queued_bytes = 0;
+    std::uint64_t records = 0, out_of_scope = 0, bad_records = 0, bytes = 0, failed = 0;
+  };
+  struct MemberJob {
+    std::size_t index = 0;  // the archive's file
+    std::uint64_t seq = 0;  // the member's result's place in the file's slot
+    std::string raw;
+    input::KeyInfo key;
+    InputResult result;
+    std::shared_ptr<Archive> archive;
+  };
+  std::deque<MemberJob> members;
+  std::condition_variable member_cv;      // a member was queued or finished, or a file ended
+  std::atomic<unsigned> active_files{0};  // files being processed (each may turn out an archive)
 
   bool Stopping() const {
     return abort.load(std::memory_order_relaxed) ||
@@ -144,18 +172,34 @@ class Worker {
   void Run() {
     for (;;) {
       if (shared_.Stopping()) return;
+      if (auto job = TakeMember(nullptr)) {
+        RunMember(*job);
+        continue;
+      }
+      // Counted as active before taking an index, so that a worker that finds none left
+      // knows whether another may still queue archive members.
+      shared_.active_files.fetch_add(1);
       const std::size_t index = shared_.next.fetch_add(1);
-      if (index >= shared_.files.size()) return;
+      if (index >= shared_.files.size()) {
+        shared_.active_files.fetch_sub(1);
+        if (WaitForMember()) continue;
+        return;
+      }
+      seq_ = 0;
       ProcessFile(index);
       std::lock_guard lock(shared_.mu);
       shared_.slots[index].done = true;
       // The writer only ever waits for the file at writer_index.
       if (index == shared_.writer_index) shared_.writer_cv.notify_all();
+      if (shared_.active_files.fetch_sub(1) == 1) shared_.member_cv.notify_all();
     }
   }
 
  private:
-  void Push(std::size_t index, InputResult&& result) {
+  // The next result of the current file.
+  void Push(std::size_t index, InputResult&& result) { Push(index, seq_++, std::move(result)); }
+
+  void Push(std::size_t index, std::uint64_t seq, InputResult&& result) {
     const std::uint64_t bytes = ResultBytes(result);
     std::unique_lock lock(shared_.mu);
     ++shared_.waiting_workers;
@@ -165,8 +209,54 @@ class Worker {
     });
     --shared_.waiting_workers;
     shared_.buffered += bytes;
-    shared_.slots[index].ready.push_back(std::move(result));
+    shared_.slots[index].ready.emplace(seq, std::move(result));
     if (index == shared_.writer_index) shared_.writer_cv.notify_all();
+  }
+
+  // The oldest queued member: of `archive` only, or of any archive when null. A reader takes
+  // only its own: another archive's result could wait for buffer space that only the
+  // reader's own archive, the writer's current file, can free.
+  std::optional<Shared::MemberJob> TakeMember(const Shared::Archive* archive) {
+    std::lock_guard lock(shared_.mu);
+    auto it = shared_.members.begin();
+    while (it != shared_.members.end() && archive != nullptr && it->archive.get() != archive) {
+      ++it;
+    }
+    if (it == shared_.members.end()) return std::nullopt;
+    Shared::MemberJob job = std::move(*it);
+    shared_.members.erase(it);
+    --job.archive->queued;
+    job.archive->queued_bytes -= job.raw.size();
+    return job;
+  }
+
+  // With no file left to take: waits for a member to help with, while another worker's file
+  // may still turn out an archive. False when there is nothing more to do.
+  bool WaitForMember() {
+    std::unique_lock lock(shared_.mu);
+    for (;;) {
+      if (!shared_.members.empty()) return true;
+      if (shared_.active_files.load() == 0 || shared_.Stopping()) return false;
+      shared_.member_cv.wait_for(lock, std::chrono::milliseconds(50));
+    }
+  }
+
+  void RunMember(Shared::MemberJob& job) {
+    DecodeAndProcess(job.raw, job.key, job.result);
+    const InputResult& r = job.result;
+    const bool failed = r.status == InputStatus::kError || r.status == InputStatus::kPartial;
+    const std::uint64_t records = r.records, out_of_scope = r.out_of_scope,
+                        bad_records = r.bad_records, bytes = r.bytes;
+    job.raw = std::string();
+    Push(job.index, job.seq, std::move(job.result));
+    std::lock_guard lock(shared_.mu);
+    Shared::Archive& archive = *job.archive;
+    archive.records += records;
+    archive.out_of_scope += out_of_scope;
+    archive.bad_records += bad_records;
+    archive.bytes += bytes;
+    archive.failed += failed ? 1 : 0;
+    if (--archive.outstanding == 0) shared_.member_cv.notify_all();
   }
 
   void AddError(InputResult& result, InputError error) {
@@ -255,6 +345,14 @@ class Worker {
       return;
     }
     std::uint64_t members = 0, failed = 0;
+    auto archive = std::make_shared<Shared::Archive>();
+    // Every member queued is processed (or withdrawn) before the archive's row is pushed or
+    // the reader returns: nothing for this file may arrive after the slot is done.
+    struct Drain {
+      Worker& worker;
+      Shared::Archive* archive;
+      ~Drain() { worker.FinishMembers(*archive); }
+    } drain{*this, archive.get()};
     for (;;) {
       if (shared_.Stopping()) return;  // no archive row: the next scan resumes it
       input::Member member;
@@ -303,22 +401,66 @@ class Worker {
       if (!read) {
         Fail(result, InputStatus::kError,
              read.error().code == ErrorCode::kLimit ? "limit" : "archive", read.error().message);
-      } else {
-        result.size = raw_.size();
-        DecodeAndProcess(raw_, effective, result);
+        ++failed;
+        Push(index, std::move(result));
+        continue;
       }
-      if (result.status == InputStatus::kError || result.status == InputStatus::kPartial) ++failed;
-      summary.records += result.records;
-      summary.out_of_scope += result.out_of_scope;
-      summary.bad_records += result.bad_records;
-      summary.bytes += result.bytes;
-      Push(index, std::move(result));
+      result.size = raw_.size();
+      QueueMember(index, effective, std::move(result), archive);
     }
+    FinishMembers(*archive);
+    summary.records += archive->records;
+    summary.out_of_scope += archive->out_of_scope;
+    summary.bad_records += archive->bad_records;
+    summary.bytes += archive->bytes;
+    failed += archive->failed;
     if (summary.message.empty()) {
       summary.message = std::to_string(members) + (members == 1 ? " member" : " members");
       if (failed > 0) summary.message += ", " + std::to_string(failed) + " with errors";
     }
     Push(index, std::move(summary));
+  }
+
+  // Queues the member in raw_ for any worker; when this archive has more queued than
+  // workers could soon take, processes its oldest queued member here instead.
+  void QueueMember(std::size_t index, const input::KeyInfo& key, InputResult&& result,
+                   const std::shared_ptr<Shared::Archive>& archive) {
+    bool run_one = false;
+    {
+      std::lock_guard lock(shared_.mu);
+      Shared::MemberJob job;
+      job.index = index;
+      job.seq = seq_++;
+      job.raw = std::move(raw_);
+      job.key = key;
+      job.result = std::move(result);
+      job.archive = archive;
+      ++archive->outstanding;
+      ++archive->queued;
+      archive->queued_bytes += job.raw.size();
+      shared_.members.push_back(std::move(job));
+      run_one = archive->queued > kMaxQueuedMembers || archive->queued_bytes > kMaxQueuedBytes;
+    }
+    raw_ = std::string();
+    shared_.member_cv.notify_one();
+    if (run_one) {
+      if (auto job = TakeMember(archive.get())) RunMember(*job);
+    }
+  }
+
+  // Processes this archive's members still queued (or, when the scan is stopping, withdraws
+  // them), then waits for the ones other workers hold.
+  void FinishMembers(Shared::Archive& archive) {
+    while (auto job = TakeMember(&archive)) {
+      if (shared_.Stopping()) {
+        std::lock_guard lock(shared_.mu);
+        --archive.outstanding;
+        continue;
+      }
+      RunMember(*job);
+    }
+    std::unique_lock lock(shared_.mu);
+    shared_.member_cv.wait(lock, [&] { return archive.outstanding == 0; });
   }
 
   InputResult NewResult(const input::InputFile& file, std::string member,
@@ -417,6 +559,7 @@ class Worker {
   const metric::FilterSet& filters_;
   pattern::EventContext context_;
   std::string raw_, decoded_;
+  std::uint64_t seq_ = 0;  // results pushed (or queued) for the current file
   bool was_gzip_ = false;  // the document being processed was decoded from gzip
   metric::Sample sample_;
 };
@@ -736,8 +879,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
 
   unsigned threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(
-      std::min<std::size_t>(threads, std::max<std::size_t>(1, shared.files.size())));
+  // Not fewer threads than files: one file may be an archive whose members all workers share.
   std::vector<std::thread> pool;
   for (unsigned i = 0; i < threads; ++i) {
     pool.emplace_back([&shared] {
@@ -783,9 +925,12 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
       for (;;) {
         if (shared.writer_index >= shared.files.size()) break;
         auto& slot = shared.slots[shared.writer_index];
-        if (!slot.ready.empty()) {
-          result = std::move(slot.ready.front());
-          slot.ready.pop_front();
+        // In sequence order; once the file is done, whatever is left (a stopped archive's
+        // members may leave gaps) in order.
+        if (!slot.ready.empty() && (slot.ready.begin()->first == slot.next || slot.done)) {
+          slot.next = slot.ready.begin()->first + 1;
+          result = std::move(slot.ready.begin()->second);
+          slot.ready.erase(slot.ready.begin());
           shared.buffered -= std::min(shared.buffered, ResultBytes(result));
           if (shared.waiting_workers > 0) shared.worker_cv.notify_all();
           have = true;

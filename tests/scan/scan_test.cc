@@ -567,6 +567,69 @@ TEST_F(ScanTest, ResumedArchiveRowCountsTheMembersReadBefore) {
   EXPECT_EQ(Query(archive_row, "resumed.db"), expected);
 }
 
+// The members of one archive are shared among the workers (its reader queues them), but
+// their results are written in member order: the same copy of a duplicate is kept, and the
+// ledger lists members as they stand in the archive, whatever the thread count.
+std::string ManyMemberTar() {
+  std::vector<std::pair<std::string, std::string>> members;
+  for (int m = 0; m < 300; ++m) {
+    // Each eventID appears in two neighbouring members, once matching and once not.
+    const std::string minute =
+        "2024-03-01T10:" + std::string(m % 60 < 10 ? "0" : "") + std::to_string(m % 60) + ":00Z";
+    std::string body = Records({Record(Guid(m), minute, "A", m % 2 == 0 ? "AccessDenied" : ""),
+                                Record(Guid(m + 1), minute, m % 3 == 0 ? "StopLogging" : "B")});
+    if (m % 37 == 5) body = R"({"Records":[7,)" + body.substr(12);  // one bad record
+    if (m % 53 == 7) body = body.substr(0, body.size() / 2);        // cut short
+    members.emplace_back("AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/m" +
+                             std::to_string(1000 + m) + ".json",
+                         body);
+  }
+  return Tar(members);
+}
+
+TEST_F(ScanTest, ArchiveMembersSharedByWorkersAreWrittenInOrder) {
+  Write("in/bundle.tar", ManyMemberTar());
+  ScanOptions one = Options({dir_ + "/in"}, "one.db");
+  one.threads = 1;
+  const ScanSummary single = Scan(one);
+  EXPECT_EQ(single.inputs_read, 300u);
+  const std::string ledger_order = "SELECT member, records, events FROM inputs ORDER BY input_id";
+  for (unsigned threads : {2u, 4u}) {
+    const std::string db = "threads" + std::to_string(threads) + ".db";
+    ScanOptions options = Options({dir_ + "/in"}, db);
+    options.threads = threads;
+    const ScanSummary summary = Scan(options);
+    EXPECT_EQ(summary.events, single.events);
+    EXPECT_EQ(summary.duplicates, single.duplicates);
+    EXPECT_EQ(Contents(db), Contents("one.db")) << threads << " threads";
+    EXPECT_EQ(Query(ledger_order, db), Query(ledger_order, "one.db")) << threads << " threads";
+  }
+  const auto archive_row =
+      Query("SELECT status, records, message FROM inputs WHERE member = ''", "one.db");
+  ASSERT_EQ(archive_row.size(), 1u);
+  EXPECT_EQ(archive_row[0],
+            "ok|" + std::to_string(single.records) + "|300 members, 14 with errors");
+}
+
+TEST_F(ScanTest, ArchiveStoppedWhileItsMembersAreSharedResumesToTheSameDatabase) {
+  Write("in/bundle.tar", ManyMemberTar());
+  Scan(Options({dir_ + "/in"}, "clean.db"));
+  for (int delay_us : {500, 3000, 15000}) {
+    const std::string db = "resumed" + std::to_string(delay_us) + ".db";
+    std::atomic<bool> stop{false};
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+      stop = true;
+    });
+    ScanOptions options = Options({dir_ + "/in"}, db);
+    options.threads = 3;
+    Scan(options, &stop);
+    stopper.join();
+    EXPECT_EQ(Scan(options).status, "complete");
+    EXPECT_EQ(Contents(db), Contents("clean.db")) << "stopped after " << delay_us << " us";
+  }
+}
+
 TEST_F(ScanTest, InterruptedScanResumesToTheSameDatabase) {
   const std::string sample = std::string(TRAILREPLAY_SOURCE_DIR) + "/sample-data/AWSLogs";
   Scan(Options({sample}, "clean.db"));
