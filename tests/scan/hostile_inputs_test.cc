@@ -18,10 +18,8 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <linux/capability.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -42,6 +40,7 @@
 
 #include "input/gzip.h"
 #include "scan/scanner.h"
+#include "support/dac_override.h"
 #include "support/files.h"
 
 namespace trailreplay::scan {
@@ -49,6 +48,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using test::DacOverrideDropped;
 using test::Gzip;
 using test::TempDir;
 
@@ -261,34 +261,6 @@ void WriteFile(const std::string& path, std::string_view bytes) {
 
 // ---------------------------------------------------------------------------------------------
 // Process state the scans need.
-
-// While alive, this thread and the threads it starts lack CAP_DAC_OVERRIDE and
-// CAP_DAC_READ_SEARCH (capabilities are per thread; new threads inherit them), so even root is
-// refused a file without read permission.
-class DacOverrideDropped {
- public:
-  DacOverrideDropped() {
-    header_.version = _LINUX_CAPABILITY_VERSION_3;
-    header_.pid = 0;
-    if (syscall(SYS_capget, &header_, saved_) != 0) return;
-    __user_cap_data_struct reduced[2];
-    std::memcpy(reduced, saved_, sizeof reduced);
-    reduced[0].effective &= ~((1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH));
-    active_ = syscall(SYS_capset, &header_, reduced) == 0;
-  }
-  DacOverrideDropped(const DacOverrideDropped&) = delete;
-  DacOverrideDropped& operator=(const DacOverrideDropped&) = delete;
-  ~DacOverrideDropped() {
-    if (active_) {
-      EXPECT_EQ(syscall(SYS_capset, &header_, saved_), 0) << std::strerror(errno);
-    }
-  }
-
- private:
-  __user_cap_header_struct header_{};
-  __user_cap_data_struct saved_[2]{};
-  bool active_ = false;
-};
 
 // Runs in `dir` while alive (relative archive names would land there if they were ever used
 // as paths).
