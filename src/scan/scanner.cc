@@ -442,7 +442,8 @@ class Worker {
       run_one = archive->queued > kMaxQueuedMembers || archive->queued_bytes > kMaxQueuedBytes;
     }
     raw_ = std::string();
-    shared_.member_cv.notify_one();
+    // All: a reader waiting for its own members to finish shares this condition variable.
+    shared_.member_cv.notify_all();
     if (run_one) {
       if (auto job = TakeMember(archive.get())) RunMember(*job);
     }
