@@ -35,7 +35,17 @@ std::uint32_t SelectorPlan::Child(std::uint32_t node, const PathStep& step) {
         if (name == step.name) return child;
       }
       const std::uint32_t child = make();
-      nodes_[node].fields.emplace_back(step.name, child);
+      Node& parent = nodes_[node];
+      parent.fields.emplace_back(step.name, child);
+      // Rebuild the lookup table at most half full.
+      std::size_t size = 4;
+      while (size < parent.fields.size() * 2) size *= 2;
+      parent.field_table.assign(size, kNone);
+      for (std::uint32_t i = 0; i < parent.fields.size(); ++i) {
+        std::size_t slot = Node::HashKey(parent.fields[i].first) & (size - 1);
+        while (parent.field_table[slot] != kNone) slot = (slot + 1) & (size - 1);
+        parent.field_table[slot] = i;
+      }
       return child;
     }
     case PathStep::Kind::kIndex: {

@@ -53,8 +53,32 @@ class SelectorPlan {
     std::uint32_t any_field = kNone;
     std::uint32_t any_index = kNone;
     std::vector<std::uint32_t> terminals;  // selector ids that end here
+    // Open-addressing table over `fields` (a power of two in size, kNone where empty): every
+    // key of every event is looked up at each active node, and most keys are not in the plan.
+    std::vector<std::uint32_t> field_table;
     bool HasChildren() const {
       return !fields.empty() || !indices.empty() || any_field != kNone || any_index != kNone;
+    }
+    // The child reached through field `key`, or kNone.
+    std::uint32_t FindField(std::string_view key) const {
+      if (field_table.empty()) return kNone;
+      const std::size_t mask = field_table.size() - 1;
+      for (std::size_t slot = HashKey(key) & mask;; slot = (slot + 1) & mask) {
+        const std::uint32_t entry = field_table[slot];
+        if (entry == kNone) return kNone;
+        if (fields[entry].first == key) return fields[entry].second;
+      }
+    }
+    static std::size_t HashKey(std::string_view key) {
+      // Length and three of the characters tell CloudTrail's keys apart; the multiply spreads
+      // them over the table.
+      std::uint64_t h = key.size();
+      if (!key.empty()) {
+        h = h * 0x100 + static_cast<unsigned char>(key.front());
+        h = h * 0x100 + static_cast<unsigned char>(key[key.size() / 2]);
+        h = h * 0x100 + static_cast<unsigned char>(key.back());
+      }
+      return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ULL) >> 40);
     }
   };
   const std::vector<Node>& nodes() const { return nodes_; }
@@ -101,11 +125,32 @@ class EventContext {
   };
   const std::vector<Field>& Fields();
 
+  // Whole-document mode, for documents of many records: a CloudTrail log ({"Records":[...]},
+  // `records_object`) or a top-level array of records. simdjson indexes the document once and
+  // each NextRecord() walks one record, instead of a splitter finding each record and a
+  // parse per record. `doc` must have simdjson's padding readable after it and must outlive
+  // the walk; Reset() ends it.
+  //
+  // StartDocument() is false when the document does not have exactly that shape, or fails
+  // simdjson's indexing (bad UTF-8, an unclosed string): nothing is loaded then. NextRecord()
+  // loads the next record as Reset() and Values() would, with message() the record's exact
+  // text, or says why it stopped: kEnd after the last record when nothing but blanks follows
+  // the document; kIrregular when the document breaks, a record is not a well-formed object
+  // as far as the walk reads it, or more data follows. After kIrregular the caller discards
+  // what it took from this document and splits it record by record, which reports each fault
+  // where it is.
+  enum class DocumentStep : std::uint8_t { kRecord, kEnd, kIrregular };
+  bool StartDocument(std::string_view doc, bool records_object);
+  DocumentStep NextRecord();
+  // Where the current record starts in the document.
+  std::size_t record_offset() const { return record_offset_; }
+
   // Scratch for binding slots, reused across calls.
   std::vector<BoundField>& slot_scratch() { return slot_scratch_; }
 
  private:
   void ExtractJson();
+  DocumentStep EndDocument();
 
   const SelectorPlan* plan_;
   struct Impl;  // the simdjson parser and padded buffer, kept out of this header
@@ -114,6 +159,9 @@ class EventContext {
   bool json_done_ = false;
   bool is_json_object_ = false;
   bool fields_done_ = false;
+  bool in_document_ = false;
+  std::string_view document_;
+  std::size_t record_offset_ = 0;
   std::vector<std::vector<JsonValue>> values_;
   std::vector<Field> fields_;
   std::vector<BoundField> slot_scratch_;

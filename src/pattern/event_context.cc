@@ -21,6 +21,14 @@ struct EventContext::Impl {
   std::string padded;  // copy of the message when the caller's buffer lacks padding
   // Active trie-node sets, one per depth, reused across events.
   std::vector<std::vector<std::uint32_t>> levels;
+  // Whole-document mode: the document and where its walk is.
+  ondemand::document document;
+  ondemand::array_iterator record, record_end;
+  bool records_object = false;
+
+  // Walks one record's object: values at the plan's selectors, or (without a plan) just its
+  // fields, so that its structure is read.
+  bool WalkRecord(ondemand::object object, EventContext& ctx);
 
   bool Walk(ondemand::value value, std::size_t depth, EventContext& ctx);
   bool WalkObject(ondemand::object object, std::size_t depth, EventContext& ctx);
@@ -34,6 +42,7 @@ EventContext::EventContext(const SelectorPlan* plan)
 EventContext::~EventContext() = default;
 
 void EventContext::Reset(std::string_view message, std::size_t readable) {
+  in_document_ = false;
   message_ = message;
   json_done_ = false;
   is_json_object_ = false;
@@ -93,22 +102,7 @@ void EventContext::ExtractJson() {
   }
   ondemand::object root;
   if (doc.get_object().get(root)) return;
-  // Sized once, before the walk: the walk holds references into it across recursion.
-  const std::size_t depth = plan_ != nullptr ? plan_->max_depth() : 0;
-  if (impl_->levels.size() < depth + 2) impl_->levels.resize(depth + 2);
-  if (plan_ != nullptr && values_.size() < plan_->size()) values_.resize(plan_->size());
-  impl_->levels[0].assign(1, 0);  // the root node `$`
-  bool ok = plan_ == nullptr || plan_->empty() ? true : impl_->WalkObject(root, 0, *this);
-  if (ok && (plan_ == nullptr || plan_->empty())) {
-    // Nothing to extract, but the message must still be a well-formed object: walk its fields
-    // so simdjson validates the structure.
-    for (auto field : root) {
-      if (field.error()) {
-        ok = false;
-        break;
-      }
-    }
-  }
+  bool ok = impl_->WalkRecord(root, *this);
   // After the root object, only the end of input may remain ("{} x" is not a JSON message).
   if (ok) ok = doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
   if (!ok) {
@@ -116,6 +110,103 @@ void EventContext::ExtractJson() {
     return;
   }
   is_json_object_ = true;
+}
+
+bool EventContext::Impl::WalkRecord(ondemand::object object, EventContext& ctx) {
+  const SelectorPlan* plan = ctx.plan_;
+  if (plan == nullptr || plan->empty()) {
+    // Nothing to extract, but the message must still be a well-formed object: walk its fields
+    // so simdjson reads the structure.
+    for (auto field : object) {
+      if (field.error()) return false;
+    }
+    return true;
+  }
+  // Sized before the walk: the walk holds references into it across recursion.
+  const std::size_t depth = plan->max_depth();
+  if (levels.size() < depth + 2) levels.resize(depth + 2);
+  if (ctx.values_.size() < plan->size()) ctx.values_.resize(plan->size());
+  levels[0].assign(1, 0);  // the root node `$`
+  return WalkObject(object, 0, ctx);
+}
+
+// ---- whole documents ----------------------------------------------------------------------
+
+bool EventContext::StartDocument(std::string_view doc, bool records_object) {
+  Reset({}, 0);
+  Impl& im = *impl_;
+  if (im.parser.iterate(doc.data(), doc.size(), doc.size() + simdjson::SIMDJSON_PADDING)
+          .get(im.document)) {
+    return false;
+  }
+  im.records_object = records_object;
+  ondemand::array records;
+  if (records_object) {
+    ondemand::object root;
+    ondemand::object_iterator first, end;
+    ondemand::field field;
+    std::string_view key;
+    if (im.document.get_object().get(root) || root.begin().get(first) || root.end().get(end) ||
+        !(first != end) || (*first).get(field) || FieldKey(field, key) || key != "Records" ||
+        field.value().get_array().get(records)) {
+      return false;
+    }
+  } else if (im.document.get_array().get(records)) {
+    return false;
+  }
+  if (records.begin().get(im.record) || records.end().get(im.record_end)) return false;
+  document_ = doc;
+  in_document_ = true;
+  return true;
+}
+
+EventContext::DocumentStep EventContext::NextRecord() {
+  if (!in_document_) return DocumentStep::kIrregular;
+  Impl& im = *impl_;
+  if (!(im.record != im.record_end)) return EndDocument();
+  json_done_ = true;
+  is_json_object_ = false;
+  fields_done_ = false;
+  for (auto& list : values_) list.clear();
+  ondemand::value element;
+  ondemand::object object;
+  const char* start = nullptr;
+  if ((*im.record).get(element) || element.current_location().get(start) ||
+      element.get_object().get(object) || !im.WalkRecord(object, *this)) {
+    in_document_ = false;
+    return DocumentStep::kIrregular;
+  }
+  // The walk read the whole object: the iterator is at the ',' or ']' after it.
+  const char* end = nullptr;
+  if (im.document.current_location().get(end)) {
+    in_document_ = false;
+    return DocumentStep::kIrregular;
+  }
+  while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n')) {
+    --end;
+  }
+  message_ = std::string_view(start, static_cast<std::size_t>(end - start));
+  record_offset_ = static_cast<std::size_t>(start - document_.data());
+  is_json_object_ = true;
+  ++im.record;
+  return DocumentStep::kRecord;
+}
+
+EventContext::DocumentStep EventContext::EndDocument() {
+  in_document_ = false;
+  Impl& im = *impl_;
+  // Past the array, only the log's closing brace and blanks may follow: a second field, or a
+  // second document (concatenated logs), is left to the splitter.
+  const char* p = nullptr;
+  if (im.document.current_location().get(p)) {
+    // No token left: blanks at most.
+    return im.records_object ? DocumentStep::kIrregular : DocumentStep::kEnd;
+  }
+  if (!im.records_object || *p != '}') return DocumentStep::kIrregular;
+  for (++p; p < document_.data() + document_.size(); ++p) {
+    if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') return DocumentStep::kIrregular;
+  }
+  return DocumentStep::kEnd;
 }
 
 bool EventContext::Impl::WalkObject(ondemand::object object, std::size_t depth, EventContext& ctx) {
@@ -130,9 +221,8 @@ bool EventContext::Impl::WalkObject(ondemand::object object, std::size_t depth, 
     for (std::uint32_t n : levels[depth]) {
       const SelectorPlan::Node& node = nodes[n];
       if (node.any_field != SelectorPlan::kNone) next.push_back(node.any_field);
-      for (const auto& [name, child] : node.fields) {
-        if (name == key) next.push_back(child);
-      }
+      const std::uint32_t child = node.FindField(key);
+      if (child != SelectorPlan::kNone) next.push_back(child);
     }
     if (next.empty()) continue;  // simdjson skips the unread value
     if (!Walk(field.value(), depth + 1, ctx)) return false;
@@ -188,11 +278,13 @@ bool EventContext::Impl::Walk(ondemand::value value, std::size_t depth, EventCon
       scalar.kind = JsonKind::kString;
       // Most CloudTrail strings have no escapes: view them between their quotes in the input
       // instead of unescaping a copy into simdjson's buffer.
+      // The token runs to the next structural character: the string, its closing quote, then
+      // any blanks.
       std::string_view token = value.raw_json_token();
-      const std::size_t close = token.find('"', 1);
-      if (close != std::string_view::npos &&
-          token.substr(1, close - 1).find('\\') == std::string_view::npos) {
-        scalar.text = token.substr(1, close - 1);
+      while (token.size() > 1 && token.back() != '"') token.remove_suffix(1);
+      const std::string_view inside = token.substr(1, token.size() > 1 ? token.size() - 2 : 0);
+      if (token.size() >= 2 && std::memchr(inside.data(), '\\', inside.size()) == nullptr) {
+        scalar.text = inside;
       } else if (value.get_string().get(scalar.text)) {
         return false;
       }

@@ -373,5 +373,95 @@ TEST(EventContextTest, ParsesInPlaceWhenThePaddingIsThere) {
   EXPECT_TRUE(p.Matches(event));
 }
 
+// ---- whole-document mode ------------------------------------------------------------------
+
+// A document in a buffer with simdjson's padding after it, as the scanner holds documents.
+struct PaddedDocument {
+  explicit PaddedDocument(std::string text) : size(text.size()), buffer(std::move(text)) {
+    buffer.resize(size + 64, '\0');
+  }
+  std::string_view view() const { return {buffer.data(), size}; }
+  std::size_t size;
+  std::string buffer;
+};
+
+// What a walk of the whole document yields: "offset:text" per record, then "end" or
+// "irregular" ("unstarted" when StartDocument refuses it).
+std::vector<std::string> WalkAll(const PaddedDocument& doc, bool records_object,
+                                 EventContext& event, const CompiledPattern* pattern = nullptr) {
+  std::vector<std::string> out;
+  if (!event.StartDocument(doc.view(), records_object)) return {"unstarted"};
+  for (;;) {
+    const auto step = event.NextRecord();
+    if (step == EventContext::DocumentStep::kEnd) {
+      out.emplace_back("end");
+      return out;
+    }
+    if (step == EventContext::DocumentStep::kIrregular) {
+      out.emplace_back("irregular");
+      return out;
+    }
+    EXPECT_TRUE(event.IsJsonObject());
+    std::string row = std::to_string(event.record_offset()) + ":" + std::string(event.message());
+    if (pattern != nullptr) row += pattern->Matches(event) ? " match" : " no";
+    out.push_back(row);
+  }
+}
+
+TEST(EventContextTest, WalksALogRecordByRecordWithEachRecordsExactText) {
+  SelectorPlan plan;
+  const CompiledPattern p(*ParsePattern(R"({ $.user.name = "a*" && $.n > 1 })"), plan);
+  EventContext event(&plan);
+  const PaddedDocument doc(
+      "{ \"Records\" :\n [ {\"user\":{\"name\":\"ab\"},\"n\":2} ,\n\t{\"n\":5, "
+      "\"user\":{\"name\":\"b\\u0061\"}, \"x\":[1,{\"y\":[]}]}\r\n,{}] }\n");
+  EXPECT_EQ(WalkAll(doc, true, event, &p),
+            (std::vector<std::string>{"17:{\"user\":{\"name\":\"ab\"},\"n\":2} match",
+                                      "49:{\"n\":5, \"user\":{\"name\":\"b\\u0061\"}, "
+                                      "\"x\":[1,{\"y\":[]}]} no",
+                                      "104:{} no", "end"}));
+  // The same records as a top-level array; and a log with no records.
+  EXPECT_EQ(WalkAll(PaddedDocument(R"([{"n":2,"user":{"name":"a"}}, {"n":1}])"), false, event, &p),
+            (std::vector<std::string>{R"(1:{"n":2,"user":{"name":"a"}} match)", R"(30:{"n":1} no)",
+                                      "end"}));
+  EXPECT_EQ(WalkAll(PaddedDocument(R"({"Records":[]})"), true, event),
+            (std::vector<std::string>{"end"}));
+  // After the walk, Reset() evaluates single messages again.
+  event.Reset(R"({"n":3,"user":{"name":"abc"}})");
+  EXPECT_TRUE(p.Matches(event));
+}
+
+TEST(EventContextTest, LeavesIrregularDocumentsToTheSplitter) {
+  SelectorPlan plan;
+  const CompiledPattern p(*ParsePattern("{ $.n = 1 }"), plan);
+  EventContext event(&plan);
+  const std::vector<std::string> unstarted = {"unstarted"};
+  // Not the shape: another first field, Records not an array, not an object at all, and
+  // documents simdjson refuses: an unclosed string, bad UTF-8, and (its check of the last
+  // character) trailing data or a truncated end.
+  EXPECT_EQ(WalkAll(PaddedDocument(R"({"x":1,"Records":[]})"), true, event), unstarted);
+  EXPECT_EQ(WalkAll(PaddedDocument(R"({"Records":{}})"), true, event), unstarted);
+  EXPECT_EQ(WalkAll(PaddedDocument(R"([{"n":1}])"), true, event), unstarted);
+  EXPECT_EQ(WalkAll(PaddedDocument(R"({"Records":[{"n":1}]})"), false, event), unstarted);
+  EXPECT_EQ(WalkAll(PaddedDocument(R"({"Records":[{"n":"1}]})"), true, event), unstarted);
+  EXPECT_EQ(WalkAll(PaddedDocument("{\"Records\":[{\"n\":\"\xff\"}]}"), true, event), unstarted);
+  EXPECT_EQ(WalkAll(PaddedDocument(R"({"Records":[{"n":1}]} x)"), true, event), unstarted);
+  EXPECT_EQ(WalkAll(PaddedDocument(R"({"Records":[{"n":1}])"), true, event), unstarted);
+
+  // Breaks found on the way: the records before them are yielded, then kIrregular.
+  auto irregular_after = [&](const std::string& text, bool records_object, std::size_t good) {
+    const auto rows = WalkAll(PaddedDocument(text), records_object, event);
+    ASSERT_EQ(rows.size(), good + 1) << text;
+    EXPECT_EQ(rows.back(), "irregular") << text;
+  };
+  irregular_after(R"({"Records":[{"n":1},5,{"n":1}]})", true, 1);              // not an object
+  irregular_after(R"({"Records":[{"n":1},{"n":1e}]})", true, 1);               // a bad number read
+  irregular_after(R"({"Records":[{"n":1},{"n" 1}]})", true, 1);                // a missing colon
+  irregular_after(R"({"Records":[{"n":1} {"n":1}]})", true, 1);                // a missing comma
+  irregular_after(R"({"Records":[{"n":1},{"n":1}]}{"Records":[]})", true, 2);  // concatenated
+  irregular_after(R"({"Records":[{"n":1}],"Records":[]})", true, 1);           // a second field
+  irregular_after(R"([{"n":1}] [{"n":2}])", false, 1);
+}
+
 }  // namespace
 }  // namespace trailreplay::pattern
