@@ -45,6 +45,10 @@ constexpr std::uint64_t kMaxQueuedBytes = std::uint64_t{32} << 20;
 constexpr std::int64_t kDeliverySkew = 15 * 60;
 // Extra readable bytes after a decoded document, so records parse in place.
 constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
+// Documents up to this size are indexed whole (Worker::WalkDocument); simdjson keeps four
+// bytes of index per structural character, so larger ones are split record by record to keep
+// memory bounded.
+constexpr std::size_t kWholeDocumentBytes = std::size_t{32} << 20;
 // Files up to this size are read whole before looking at what they are.
 constexpr std::uint64_t kReadWholeBytes = std::uint64_t{64} << 20;
 // gzip files up to this size are inflated before checking whether they hold a tar...
@@ -541,6 +545,16 @@ class Worker {
   }
 
   void ProcessDocument(std::string_view doc, const input::KeyInfo& key, InputResult& result);
+  // The fast path for a log or an array of records: one simdjson pass over the whole document
+  // (EventContext::StartDocument). False, with nothing added to `result`, when the document
+  // is not regular enough for it; the caller then splits it.
+  bool WalkDocument(std::string_view doc, event::DocumentKind kind, const input::KeyInfo& key,
+                    InputResult& result);
+  // Counts the record loaded in context_: its time, its scope, the filters it matches.
+  // A record without a valid time is a bad record; with `report_bad` false it is not reported
+  // and the result is false.
+  bool CountRecord(std::uint64_t index, std::uint64_t offset, std::int64_t export_time_ms,
+                   const input::KeyInfo& key, InputResult& result, bool report_bad = true);
 
   std::optional<std::string_view> Text(std::uint32_t id) {
     const auto& values = context_.Values(id);
@@ -596,8 +610,13 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
                          : "not JSON";
     return;
   }
-  event::Record record;
   result.events.reserve(result.events.size() + doc.size() / 1024 + 1);  // records are ~1.5 KB
+  if ((stream.kind() == event::DocumentKind::kRecords ||
+       stream.kind() == event::DocumentKind::kArray) &&
+      doc.size() <= kWholeDocumentBytes && WalkDocument(doc, stream.kind(), key, result)) {
+    return;
+  }
+  event::Record record;
   for (;;) {
     const auto step = stream.Next(record);
     if (step == event::RecordStream::Step::kEnd) break;
@@ -623,92 +642,125 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
                          "record " + std::to_string(record.index) + " is not valid JSON"});
       continue;
     }
-    const FieldIds& f = shared_.fields;
-    std::optional<std::string_view> time_text = Text(f.event_time);
-    std::optional<std::int64_t> event_time;
-    if (time_text) event_time = ParseIsoTime(*time_text);
-    if (!time_text) {
-      // Logstash pipelines move eventTime to @timestamp (otrf dataset); accept it.
-      if (auto stamp = Text(f.timestamp)) event_time = ParseIsoTime(*stamp);
-    }
-    if (!event_time) {
-      BadRecord(
-          result,
-          {record.offset, record.index, "time",
-           time_text ? "record " + std::to_string(record.index) + " has an invalid eventTime '" +
-                           std::string(time_text->substr(0, 64)) + "'"
-                     : "record " + std::to_string(record.index) + " has no eventTime"});
-      continue;
-    }
-    std::int64_t stamp = *event_time;
-    if (options_.delivery_basis) {
-      if (record.export_time_ms >= 0) {
-        stamp = record.export_time_ms / 1000;
-      } else if (key.delivery_time) {
-        stamp = *key.delivery_time;
-      }
-    }
-    std::optional<std::string_view> account = Text(f.recipient_account);
-    if (!account && !key.account.empty()) account = key.account;
-    if (!account) account = Text(f.identity_account);
-    const std::optional<std::string_view> region = Text(f.region);
-    if ((options_.from && stamp < *options_.from) || (options_.to && stamp >= *options_.to) ||
-        (!options_.accounts.empty() &&
-         (!account || std::find(options_.accounts.begin(), options_.accounts.end(), *account) ==
-                          options_.accounts.end())) ||
-        (!options_.regions.empty() &&
-         (!region || std::find(options_.regions.begin(), options_.regions.end(), *region) ==
-                         options_.regions.end()))) {
-      ++result.out_of_scope;
-      continue;
-    }
-
-    store::CountedEvent counted;
-    counted.stamp = stamp;
-    counted.event_time = *event_time;
-    const std::optional<std::string_view> event_id = Text(f.event_id);
-    if (event_id && !event_id->empty()) {
-      counted.key = store::KeyOfEventId(*event_id);
-      counted.has_key = true;
-    }
-    counted.first_hit = static_cast<std::uint32_t>(result.hits.size());
-    for (std::size_t i = 0; i < filters_.size(); ++i) {
-      if (!filters_.pattern(i).Matches(context_)) continue;
-      filters_.transformation(i).Apply(true, context_, sample_);
-      store::FilterHit hit;
-      hit.filter = static_cast<std::uint32_t>(i);
-      hit.publish = sample_.publish;
-      hit.value = sample_.value;
-      hit.dimensions = "{";
-      for (std::size_t d = 0; d < sample_.dimensions.size(); ++d) {
-        if (d > 0) hit.dimensions += ",";
-        AppendJsonString(hit.dimensions, sample_.dimensions[d].first);
-        hit.dimensions += ":";
-        AppendJsonString(hit.dimensions, sample_.dimensions[d].second);
-      }
-      hit.dimensions += "}";
-      result.hits.push_back(std::move(hit));
-    }
-    counted.hit_count = static_cast<std::uint32_t>(result.hits.size()) - counted.first_hit;
-    if (counted.hit_count > 0) {
-      store::EventDetail detail;
-      detail.event_id = Own(event_id);
-      detail.event_time = *event_time;
-      detail.account = Own(account);
-      detail.region = Own(region);
-      detail.event_source = Own(Text(f.event_source));
-      detail.event_name = Own(Text(f.event_name));
-      detail.error_code = Own(Text(f.error_code));
-      detail.source_ip = Own(Text(f.source_ip));
-      detail.principal_arn = Own(Text(f.principal_arn));
-      detail.user_agent = Own(Text(f.user_agent));
-      detail.record_index = record.index;
-      detail.raw = std::string(record.text);
-      counted.detail = static_cast<std::int32_t>(result.details.size());
-      result.details.push_back(std::move(detail));
-    }
-    result.events.push_back(counted);
+    CountRecord(record.index, record.offset, record.export_time_ms, key, result);
   }
+}
+
+bool Worker::WalkDocument(std::string_view doc, event::DocumentKind kind, const input::KeyInfo& key,
+                          InputResult& result) {
+  if (!context_.StartDocument(doc, kind == event::DocumentKind::kRecords)) return false;
+  // What this document adds, so that a document the walk cannot finish leaves no trace.
+  const std::size_t events = result.events.size();
+  const std::size_t hits = result.hits.size();
+  const std::size_t details = result.details.size();
+  const std::uint64_t records = result.records;
+  const std::uint64_t out_of_scope = result.out_of_scope;
+  for (std::uint64_t index = 0;; ++index) {
+    const auto step = context_.NextRecord();
+    if (step == pattern::EventContext::DocumentStep::kEnd) return true;
+    if (step == pattern::EventContext::DocumentStep::kRecord) {
+      ++result.records;
+      if (CountRecord(index, context_.record_offset(), -1, key, result, /*report_bad=*/false)) {
+        continue;
+      }
+    }
+    result.events.resize(events);
+    result.hits.resize(hits);
+    result.details.resize(details);
+    result.records = records;
+    result.out_of_scope = out_of_scope;
+    return false;
+  }
+}
+
+bool Worker::CountRecord(std::uint64_t index, std::uint64_t offset, std::int64_t export_time_ms,
+                         const input::KeyInfo& key, InputResult& result, bool report_bad) {
+  const FieldIds& f = shared_.fields;
+  std::optional<std::string_view> time_text = Text(f.event_time);
+  std::optional<std::int64_t> event_time;
+  if (time_text) event_time = ParseIsoTime(*time_text);
+  if (!time_text) {
+    // Logstash pipelines move eventTime to @timestamp (otrf dataset); accept it.
+    if (auto stamp = Text(f.timestamp)) event_time = ParseIsoTime(*stamp);
+  }
+  if (!event_time) {
+    if (!report_bad) return false;
+    BadRecord(result,
+              {offset, index, "time",
+               time_text ? "record " + std::to_string(index) + " has an invalid eventTime '" +
+                               std::string(time_text->substr(0, 64)) + "'"
+                         : "record " + std::to_string(index) + " has no eventTime"});
+    return true;
+  }
+  std::int64_t stamp = *event_time;
+  if (options_.delivery_basis) {
+    if (export_time_ms >= 0) {
+      stamp = export_time_ms / 1000;
+    } else if (key.delivery_time) {
+      stamp = *key.delivery_time;
+    }
+  }
+  std::optional<std::string_view> account = Text(f.recipient_account);
+  if (!account && !key.account.empty()) account = key.account;
+  if (!account) account = Text(f.identity_account);
+  const std::optional<std::string_view> region = Text(f.region);
+  if ((options_.from && stamp < *options_.from) || (options_.to && stamp >= *options_.to) ||
+      (!options_.accounts.empty() &&
+       (!account || std::find(options_.accounts.begin(), options_.accounts.end(), *account) ==
+                        options_.accounts.end())) ||
+      (!options_.regions.empty() &&
+       (!region || std::find(options_.regions.begin(), options_.regions.end(), *region) ==
+                       options_.regions.end()))) {
+    ++result.out_of_scope;
+    return true;
+  }
+
+  store::CountedEvent counted;
+  counted.stamp = stamp;
+  counted.event_time = *event_time;
+  const std::optional<std::string_view> event_id = Text(f.event_id);
+  if (event_id && !event_id->empty()) {
+    counted.key = store::KeyOfEventId(*event_id);
+    counted.has_key = true;
+  }
+  counted.first_hit = static_cast<std::uint32_t>(result.hits.size());
+  for (std::size_t i = 0; i < filters_.size(); ++i) {
+    if (!filters_.pattern(i).Matches(context_)) continue;
+    filters_.transformation(i).Apply(true, context_, sample_);
+    store::FilterHit hit;
+    hit.filter = static_cast<std::uint32_t>(i);
+    hit.publish = sample_.publish;
+    hit.value = sample_.value;
+    hit.dimensions = "{";
+    for (std::size_t d = 0; d < sample_.dimensions.size(); ++d) {
+      if (d > 0) hit.dimensions += ",";
+      AppendJsonString(hit.dimensions, sample_.dimensions[d].first);
+      hit.dimensions += ":";
+      AppendJsonString(hit.dimensions, sample_.dimensions[d].second);
+    }
+    hit.dimensions += "}";
+    result.hits.push_back(std::move(hit));
+  }
+  counted.hit_count = static_cast<std::uint32_t>(result.hits.size()) - counted.first_hit;
+  if (counted.hit_count > 0) {
+    store::EventDetail detail;
+    detail.event_id = Own(event_id);
+    detail.event_time = *event_time;
+    detail.account = Own(account);
+    detail.region = Own(region);
+    detail.event_source = Own(Text(f.event_source));
+    detail.event_name = Own(Text(f.event_name));
+    detail.error_code = Own(Text(f.error_code));
+    detail.source_ip = Own(Text(f.source_ip));
+    detail.principal_arn = Own(Text(f.principal_arn));
+    detail.user_agent = Own(Text(f.user_agent));
+    detail.record_index = index;
+    detail.raw = std::string(context_.message());
+    counted.detail = static_cast<std::int32_t>(result.details.size());
+    result.details.push_back(std::move(detail));
+  }
+  result.events.push_back(counted);
+  return true;
 }
 
 // One scan writes a database at a time: an exclusive flock(2) on the database file, held

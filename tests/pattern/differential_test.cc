@@ -51,6 +51,46 @@ std::size_t ExpectAgreement(const std::vector<std::string>& patterns,
       matches += fast ? 1 : 0;
     }
   }
+  // The JSON objects among the messages, walked as one CloudTrail log (the scanner's fast
+  // path), must yield each message's exact text and the same decisions.
+  std::vector<std::string> objects;
+  std::vector<std::vector<bool>> decisions;
+  std::string log = R"({"Records":[)";
+  for (const std::string& message : messages) {
+    event.Reset(message);
+    if (!event.IsJsonObject()) continue;
+    decisions.emplace_back();
+    for (const CompiledPattern& pattern : compiled) {
+      decisions.back().push_back(pattern.Matches(event));
+    }
+    log += (objects.empty() ? "" : ",\n") + message;
+    // A record's text is its object, without the blanks around it.
+    const std::size_t first = message.find_first_not_of(" \t\r\n");
+    const std::size_t last = message.find_last_not_of(" \t\r\n");
+    objects.push_back(message.substr(first, last + 1 - first));
+  }
+  log += "]}";
+  const std::size_t size = log.size();
+  log.resize(size + simdjson::SIMDJSON_PADDING, '\0');
+  if (!event.StartDocument(std::string_view(log.data(), size), true)) {
+    ADD_FAILURE() << "the log of " << objects.size() << " records was not walked";
+    return matches;
+  }
+  for (std::size_t r = 0; r < objects.size(); ++r) {
+    if (event.NextRecord() != EventContext::DocumentStep::kRecord) {
+      ADD_FAILURE() << "the log walk stopped at record " << r << ": " << objects[r];
+      return matches;
+    }
+    EXPECT_EQ(event.message(), objects[r]);
+    for (std::size_t i = 0; i < compiled.size(); ++i) {
+      if (compiled[i].Matches(event) != decisions[r][i]) {
+        ADD_FAILURE() << "the log walk decides otherwise\n  pattern: " << parsed[i].source
+                      << "\n  record:  " << objects[r];
+        return matches;
+      }
+    }
+  }
+  EXPECT_EQ(event.NextRecord(), EventContext::DocumentStep::kEnd);
   return matches;
 }
 

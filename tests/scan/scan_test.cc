@@ -410,6 +410,31 @@ TEST_F(ScanTest, BadInputIsReportedAndEverythingElseCounted) {
   EXPECT_EQ(again.events, 0u);
 }
 
+TEST_F(ScanTest, ALogWithAFaultLateInItCountsEachRecordOnce) {
+  // Logs are walked whole; a fault found late (here after 50 matching records) sends the log
+  // to the splitter, which must not find the records the walk had already counted.
+  std::vector<std::string> records;
+  for (int i = 0; i < 50; ++i) {
+    records.push_back(Record(Guid(i), "2024-03-01T10:00:00Z", "A", "AccessDenied"));
+  }
+  const std::string good = Records(records);
+  const std::string bad_time = good.substr(0, good.size() - 2) + R"(,{"eventID":"late"}]})";
+  const std::string bad_value = good.substr(0, good.size() - 2) + R"(,{"eventTime":1e}]})";
+  Write("in/a.json", bad_time);
+  Write("in/b.json.gz", Gzip(bad_value));
+  const ScanSummary summary = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(summary.records, 102u);
+  EXPECT_EQ(summary.events, 50u);
+  EXPECT_EQ(summary.duplicates, 50u);
+  EXPECT_EQ(summary.bad_records, 2u);
+  EXPECT_EQ(Query("SELECT count(*), count(DISTINCT event_id) FROM matches"),
+            (std::vector<std::string>{"50|50"}));
+  EXPECT_EQ(Query("SELECT path, kind, record_index, offset FROM scan_errors ORDER BY 1"),
+            (std::vector<std::string>{
+                dir_ + "/in/a.json|time|50|" + std::to_string(good.size() - 1),
+                dir_ + "/in/b.json.gz|record|50|" + std::to_string(good.size() - 1)}));
+}
+
 TEST_F(ScanTest, UnreadableFilesAreReportedAndTriedAgainNextScan) {
   Write("in/good.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
   ASSERT_EQ(symlink((dir_ + "/in/missing.json").c_str(), (dir_ + "/in/broken.json").c_str()), 0);
