@@ -199,8 +199,8 @@ class Worker {
       std::lock_guard lock(shared_.mu);
       shared_.slots[index].done = true;
       // The writer only ever waits for the file at writer_index; the last files end the scan.
-      if (index == shared_.writer_index && (shared_.buffered >= kWakeWriterBytes ||
-                                            shared_.next.load() >= shared_.files.size())) {
+      if (index == shared_.writer_index &&
+          (shared_.buffered >= kWakeWriterBytes || shared_.next.load() >= shared_.files.size())) {
         shared_.writer_cv.notify_all();
       }
       if (shared_.active_files.fetch_sub(1) == 1) shared_.member_cv.notify_all();
