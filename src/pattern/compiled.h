@@ -139,6 +139,11 @@ class EventContext {
   // as far as the walk reads it, or more data follows. After kIrregular the caller discards
   // what it took from this document and splits it record by record, which reports each fault
   // where it is.
+  //
+  // Like the per-record parse, the walk validates what the selectors read; values nobody reads
+  // are skipped by counting brackets outside strings, after a check of their first token. So
+  // inside an unread value, commas, colons, literals, the kinds of closers and backslashes
+  // outside strings are not checked: such a record is counted, not reported.
   enum class DocumentStep : std::uint8_t { kRecord, kEnd, kIrregular };
   bool StartDocument(std::string_view doc, bool records_object);
   DocumentStep NextRecord();

@@ -81,6 +81,30 @@ simdjson::error_code FieldKey(ondemand::field& field, std::string_view& key) {
   return field.unescaped_key().get(key);
 }
 
+// simdjson skips a value nobody reads by counting brackets, and it trusts the value's first
+// token: a value that starts with ':' ',' ']' '}', or a string followed by ':' (which it takes
+// for a key), moves its depth count off by one, and the record would then end at the wrong
+// brace. Such a value is malformed JSON: the walk stops there, and the splitter reports it.
+// After a sound first token the skip agrees with the splitter's bracket count (both follow
+// strings and escapes; neither checks commas and colons inside unread values, and the skip
+// does not check that a closer matches its opener's kind).
+bool SoundToSkip(ondemand::value& value) {
+  const std::string_view token = value.raw_json_token();
+  if (token.empty()) return false;
+  switch (token.front()) {
+    case ':':
+    case ',':
+    case ']':
+    case '}':
+      return false;
+    case '"':
+      // The token runs to the next structural character, which the buffer holds after it.
+      return token.data()[token.size()] != ':';
+    default:
+      return true;
+  }
+}
+
 }  // namespace
 
 void EventContext::ExtractJson() {
@@ -117,8 +141,11 @@ bool EventContext::Impl::WalkRecord(ondemand::object object, EventContext& ctx) 
   if (plan == nullptr || plan->empty()) {
     // Nothing to extract, but the message must still be a well-formed object: walk its fields
     // so simdjson reads the structure.
-    for (auto field : object) {
-      if (field.error()) return false;
+    for (auto field_result : object) {
+      ondemand::field field;
+      if (std::move(field_result).get(field)) return false;
+      ondemand::value unread = field.value();
+      if (!SoundToSkip(unread)) return false;
     }
     return true;
   }
@@ -224,7 +251,11 @@ bool EventContext::Impl::WalkObject(ondemand::object object, std::size_t depth, 
       const std::uint32_t child = node.FindField(key);
       if (child != SelectorPlan::kNone) next.push_back(child);
     }
-    if (next.empty()) continue;  // simdjson skips the unread value
+    if (next.empty()) {
+      ondemand::value unread = field.value();
+      if (!SoundToSkip(unread)) return false;
+      continue;  // simdjson skips the unread value
+    }
     if (!Walk(field.value(), depth + 1, ctx)) return false;
   }
   return true;
@@ -269,7 +300,10 @@ bool EventContext::Impl::Walk(ondemand::value value, std::size_t depth, EventCon
           }
         }
         ++index;
-        if (next.empty()) continue;
+        if (next.empty()) {
+          if (!SoundToSkip(element)) return false;
+          continue;
+        }
         if (!Walk(element, depth + 1, ctx)) return false;
       }
       return true;

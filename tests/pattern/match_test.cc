@@ -461,6 +461,19 @@ TEST(EventContextTest, LeavesIrregularDocumentsToTheSplitter) {
   irregular_after(R"({"Records":[{"n":1},{"n":1}]}{"Records":[]})", true, 2);  // concatenated
   irregular_after(R"({"Records":[{"n":1}],"Records":[]})", true, 1);           // a second field
   irregular_after(R"([{"n":1}] [{"n":2}])", false, 1);
+  // Values no selector reads are skipped by counting brackets, which trusts the value's first
+  // token: a value that starts with a separator or a closer, or a string followed by ':', would
+  // end the record at the wrong brace. The walk stops there, and so does a lone parse.
+  for (const char* record :
+       {R"({"x":"a":1,"y":""})", R"({"x":,"n":1})", R"({"x":})", R"({"x":"b","y":"a":{}})"}) {
+    const std::string log = std::string(R"({"Records":[{"n":1},)") + record + "]}";
+    irregular_after(log, true, 1);
+    event.Reset(record);
+    EXPECT_FALSE(event.IsJsonObject()) << record;
+  }
+  // Inside an unread value only the brackets are counted (compiled.h): this one is counted.
+  const auto rows = WalkAll(PaddedDocument(R"({"Records":[{"x":[1,"a":2]}]})"), true, event);
+  EXPECT_EQ(rows, (std::vector<std::string>{R"(12:{"x":[1,"a":2]})", "end"}));
 }
 
 }  // namespace
