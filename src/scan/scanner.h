@@ -4,11 +4,14 @@
 //                  already holds under this scan's scope, and files whose S3 key shows they
 //                  cannot hold events in scope, are not read
 //   workers (N)    take the next file, read it (plain, gzip, or archive member by member),
-//                  split it into records (event/records.h), evaluate every filter with one
-//                  JSON pass per record, and produce an InputResult per file or member
+//                  walk a log's records in one simdjson pass over the document (or, for the
+//                  other kinds and for irregular logs, split it into records, event/records.h,
+//                  and parse each), evaluate every filter on each record's one extraction,
+//                  and produce an InputResult per file or member
 //   writer (1)     takes results strictly in input order, whatever order the workers finish
 //                  in, so duplicates resolve to the same copy on every run, and commits them
-//                  in batches (store/writer.h)
+//                  in batches (store/writer.h); it polls for results every few milliseconds
+//                  rather than being woken for each
 //
 // Workers run at most a bounded amount of results ahead of the writer (they wait otherwise),
 // so memory stays bounded whatever the input size. A stop request (Ctrl-C) lets workers finish
