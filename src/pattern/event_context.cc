@@ -30,7 +30,7 @@ struct EventContext::Impl {
   // fields, so that its structure is read.
   bool WalkRecord(ondemand::object object, EventContext& ctx);
 
-  bool Walk(ondemand::value value, std::size_t depth, EventContext& ctx);
+  bool Walk(ondemand::value& value, std::size_t depth, EventContext& ctx);
   bool WalkObject(ondemand::object object, std::size_t depth, EventContext& ctx);
 };
 
@@ -144,7 +144,7 @@ bool EventContext::Impl::WalkRecord(ondemand::object object, EventContext& ctx) 
     for (auto field_result : object) {
       ondemand::field field;
       if (std::move(field_result).get(field)) return false;
-      ondemand::value unread = field.value();
+      ondemand::value& unread = field.value();
       if (!SoundToSkip(unread)) return false;
     }
     return true;
@@ -238,21 +238,31 @@ EventContext::DocumentStep EventContext::EndDocument() {
 
 bool EventContext::Impl::WalkObject(ondemand::object object, std::size_t depth, EventContext& ctx) {
   const auto& nodes = ctx.plan_->nodes();
+  std::vector<std::uint32_t>& next = levels[depth + 1];
+  // The usual case, one node and no `*` at this level, looks each key up once.
+  const std::vector<std::uint32_t>& current = levels[depth];
+  const SelectorPlan::Node* only =
+      current.size() == 1 && nodes[current[0]].any_field == SelectorPlan::kNone ? &nodes[current[0]]
+                                                                                : nullptr;
   for (auto field_result : object) {
     ondemand::field field;
     if (std::move(field_result).get(field)) return false;
     std::string_view key;
     if (FieldKey(field, key)) return false;
-    std::vector<std::uint32_t>& next = levels[depth + 1];
     next.clear();
-    for (std::uint32_t n : levels[depth]) {
-      const SelectorPlan::Node& node = nodes[n];
-      if (node.any_field != SelectorPlan::kNone) next.push_back(node.any_field);
-      const std::uint32_t child = node.FindField(key);
+    if (only != nullptr) {
+      const std::uint32_t child = only->FindField(key);
       if (child != SelectorPlan::kNone) next.push_back(child);
+    } else {
+      for (std::uint32_t n : current) {
+        const SelectorPlan::Node& node = nodes[n];
+        if (node.any_field != SelectorPlan::kNone) next.push_back(node.any_field);
+        const std::uint32_t child = node.FindField(key);
+        if (child != SelectorPlan::kNone) next.push_back(child);
+      }
     }
     if (next.empty()) {
-      ondemand::value unread = field.value();
+      ondemand::value& unread = field.value();
       if (!SoundToSkip(unread)) return false;
       continue;  // simdjson skips the unread value
     }
@@ -261,7 +271,7 @@ bool EventContext::Impl::WalkObject(ondemand::object object, std::size_t depth, 
   return true;
 }
 
-bool EventContext::Impl::Walk(ondemand::value value, std::size_t depth, EventContext& ctx) {
+bool EventContext::Impl::Walk(ondemand::value& value, std::size_t depth, EventContext& ctx) {
   const auto& nodes = ctx.plan_->nodes();
   ondemand::json_type type;
   if (value.type().get(type)) return false;
