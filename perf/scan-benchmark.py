@@ -149,9 +149,17 @@ def machine() -> dict:
     def package(name):
         return version(["dpkg-query", "-W", "-f=${Version}", name])
 
+    def compiler():
+        # The compiler build/ was configured with (scripts/build.sh chooses it).
+        cache = BINARY.parent / "CMakeCache.txt"
+        for line in cache.read_text().splitlines() if cache.exists() else []:
+            if line.startswith("CMAKE_CXX_COMPILER:"):
+                return version([line.split("=", 1)[1], "--version"])
+        return version(["c++", "--version"])
+
     duck = NODE_DIR / "node_modules" / "@duckdb" / "node-api" / "package.json"
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1),
-            "kernel": platform.release(), "compiler": version(["c++", "--version"]),
+            "kernel": platform.release(), "compiler": compiler(),
             "libdeflate": package("libdeflate-dev"), "simdjson": package("libsimdjson-dev"),
             "sqlite": package("libsqlite3-dev"), "jq": version(["jq", "--version"]),
             "python": platform.python_version(), "node": version(["node", "--version"]),

@@ -181,7 +181,7 @@ class JsonParser {
         SkipWs();
         JsonNode child;
         if (!ParseValue(child, depth + 1)) return false;
-        node.members.emplace_back(std::move(key), std::move(child));
+        node.members.push_back({std::move(key), std::move(child)});
         SkipWs();
         if (i_ < s_.size() && s_[i_] == ',') {
           ++i_;
@@ -260,7 +260,7 @@ void Resolve(const JsonNode& node, const std::vector<PathStep>& steps, std::size
       return;
     case PathStep::Kind::kAnyField:
       if (node.kind != JsonNode::Kind::kObject) return;
-      for (const auto& member : node.members) Resolve(member.second, steps, k + 1, out);
+      for (const auto& member : node.members) Resolve(member.value, steps, k + 1, out);
       return;
     case PathStep::Kind::kIndex:
       if (node.kind != JsonNode::Kind::kArray || step.index >= node.items.size()) return;

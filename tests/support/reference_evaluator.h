@@ -19,13 +19,22 @@
 
 namespace trailreplay::testing {
 
+struct JsonMember;
+
 struct JsonNode {
   enum class Kind { kNull, kTrue, kFalse, kNumber, kString, kArray, kObject };
   Kind kind = Kind::kNull;
   std::string text;  // string: unescaped; number: token as written
   double number = 0;
-  std::vector<JsonNode> items;                            // array
-  std::vector<std::pair<std::string, JsonNode>> members;  // object, in order, duplicates kept
+  std::vector<JsonNode> items;      // array
+  std::vector<JsonMember> members;  // object, in order, duplicates kept
+};
+
+// A named pair rather than std::pair: clang checks a pair's members complete where the vector
+// inside JsonNode is declared.
+struct JsonMember {
+  std::string key;
+  JsonNode value;
 };
 
 // Strict RFC 8259 parse of a whole document; nullopt when it is not valid JSON.
