@@ -7,6 +7,7 @@
 #include "input/discovery.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -114,31 +115,32 @@ class Walker {
 
   void WalkDirectory(const std::string& path) {
     std::vector<std::string> names;
-    {
-      std::unique_ptr<DIR, DirCloser> dir(opendir(path.c_str()));
-      if (dir == nullptr) {
-        Issue(path, ErrnoMessage(errno));
-        return;
+    // Kept open while its entries are visited: they are stat'ed relative to it, which spares
+    // the kernel a walk down the whole path for each file (most of discovery's time).
+    std::unique_ptr<DIR, DirCloser> dir(opendir(path.c_str()));
+    if (dir == nullptr) {
+      Issue(path, ErrnoMessage(errno));
+      return;
+    }
+    for (;;) {
+      errno = 0;
+      const dirent* entry = readdir(dir.get());
+      if (entry == nullptr) {
+        if (errno != 0) Issue(path, ErrnoMessage(errno));
+        break;
       }
-      for (;;) {
-        errno = 0;
-        const dirent* entry = readdir(dir.get());
-        if (entry == nullptr) {
-          if (errno != 0) Issue(path, ErrnoMessage(errno));
-          break;
-        }
-        const std::string_view name = entry->d_name;
-        if (name == "." || name == "..") continue;
-        names.emplace_back(name);
-      }
+      const std::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      names.emplace_back(name);
     }
     // std::string compares through char_traits<char>, which orders bytes as unsigned.
     std::sort(names.begin(), names.end());
 
+    const int fd = dirfd(dir.get());
     for (const std::string& name : names) {
       const std::string child = Join(path, name);
       struct stat st {};
-      if (lstat(child.c_str(), &st) != 0) {
+      if (fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         Issue(child, ErrnoMessage(errno));
         continue;
       }
@@ -146,7 +148,7 @@ class Walker {
         Visit(child, st, /*via_link=*/false);
         continue;
       }
-      if (stat(child.c_str(), &st) != 0) {
+      if (fstatat(fd, name.c_str(), &st, 0) != 0) {
         ReportStatFailure(child, errno);
         continue;
       }
