@@ -85,9 +85,10 @@ simdjson::error_code FieldKey(ondemand::field& field, std::string_view& key) {
 // token: a value that starts with ':' ',' ']' '}', or a string followed by ':' (which it takes
 // for a key), moves its depth count off by one, and the record would then end at the wrong
 // brace. Such a value is malformed JSON: the walk stops there, and the splitter reports it.
-// After a sound first token the skip agrees with the splitter's bracket count (both follow
-// strings and escapes; neither checks commas and colons inside unread values, and the skip
-// does not check that a closer matches its opener's kind).
+// After a sound first token the skip counts brackets outside strings as the splitter does,
+// with the leniencies compiled.h lists: neither checks commas and colons inside unread
+// values, the skip does not check that a closer matches its opener's kind, and simdjson takes
+// a backslash outside a string as an escape.
 bool SoundToSkip(ondemand::value& value) {
   const std::string_view token = value.raw_json_token();
   if (token.empty()) return false;
