@@ -161,7 +161,12 @@ bool EventContext::Impl::WalkRecord(ondemand::object object, EventContext& ctx) 
 // ---- whole documents ----------------------------------------------------------------------
 
 bool EventContext::StartDocument(std::string_view doc, bool records_object) {
-  Reset({}, 0);
+  // No event until NextRecord() loads one (Reset() would copy an empty message for padding).
+  in_document_ = false;
+  message_ = {};
+  json_done_ = false;
+  is_json_object_ = false;
+  fields_done_ = false;
   Impl& im = *impl_;
   if (im.parser.iterate(doc.data(), doc.size(), doc.size() + simdjson::SIMDJSON_PADDING)
           .get(im.document)) {
