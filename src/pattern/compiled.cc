@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 
 #include "pattern/glob.h"
 #include "pattern/parser.h"
@@ -172,6 +173,110 @@ CompiledPattern::CompiledPattern(Pattern pattern, SelectorPlan& plan)
       if (term.mode != TermMode::kOptional) all_optional_ = false;
     }
   }
+  if (pattern_.condition) condition_ = Compile(*pattern_.condition);
+  for (const Slot& slot : pattern_.slots) {
+    slot_conditions_.push_back(slot.condition ? Compile(*slot.condition) : kNoCondition);
+  }
+}
+
+namespace {
+
+// `operand = "text"` with a plain string: true exactly when some value's text equals it, so a
+// set of such texts answers a whole `||` of them.
+bool IsPlainEquality(const Expr& expr) {
+  return expr.kind == ExprKind::kCompare && expr.op == CompareOp::kEq &&
+         expr.value.kind == Value::Kind::kString && !expr.value.glob;
+}
+
+}  // namespace
+
+std::uint32_t CompiledPattern::Compile(const Expr& expr) {
+  if (expr.kind != ExprKind::kAnd && expr.kind != ExprKind::kOr) {
+    Expr leaf;
+    leaf.kind = expr.kind;
+    leaf.operand = expr.operand;
+    leaf.op = expr.op;
+    leaf.value = expr.value;
+    leaf.offset = expr.offset;
+    leaves_.push_back(std::move(leaf));
+    nodes_.push_back(
+        {Node::Kind::kLeaf, 0, 0, expr.operand, static_cast<std::uint32_t>(leaves_.size() - 1)});
+    return static_cast<std::uint32_t>(nodes_.size() - 1);
+  }
+  std::vector<std::uint32_t> children;
+  std::vector<bool> grouped(expr.children.size(), false);
+  if (expr.kind == ExprKind::kOr) {
+    for (std::size_t i = 0; i < expr.children.size(); ++i) {
+      const Expr& first = expr.children[i];
+      if (grouped[i] || !IsPlainEquality(first)) continue;
+      std::vector<std::size_t> members{i};
+      for (std::size_t j = i + 1; j < expr.children.size(); ++j) {
+        const Expr& other = expr.children[j];
+        if (!grouped[j] && IsPlainEquality(other) && other.operand == first.operand) {
+          members.push_back(j);
+        }
+      }
+      if (members.size() < 2) continue;
+      TextSet set;
+      for (std::size_t m : members) {
+        set.Add(expr.children[m].value.text);
+        grouped[m] = true;
+      }
+      sets_.push_back(std::move(set));
+      nodes_.push_back(
+          {Node::Kind::kAnyOf, 0, 0, first.operand, static_cast<std::uint32_t>(sets_.size() - 1)});
+      children.push_back(static_cast<std::uint32_t>(nodes_.size() - 1));
+    }
+  }
+  for (std::size_t i = 0; i < expr.children.size(); ++i) {
+    if (!grouped[i]) children.push_back(Compile(expr.children[i]));
+  }
+  if (children.size() == 1) return children.front();  // an `||` that was one set
+  const std::uint32_t first = static_cast<std::uint32_t>(child_ids_.size());
+  child_ids_.insert(child_ids_.end(), children.begin(), children.end());
+  nodes_.push_back({expr.kind == ExprKind::kAnd ? Node::Kind::kAnd : Node::Kind::kOr, first,
+                    static_cast<std::uint32_t>(children.size()), 0, 0});
+  return static_cast<std::uint32_t>(nodes_.size() - 1);
+}
+
+// ---- CompiledPattern::TextSet --------------------------------------------------------------
+
+std::size_t CompiledPattern::TextSet::Hash(std::string_view text) {
+  return std::hash<std::string_view>{}(text);
+}
+
+void CompiledPattern::TextSet::Add(std::string_view text) {
+  if (Contains(text)) return;
+  texts_.emplace_back(text);
+  lengths_ |= std::uint64_t{1} << std::min<std::size_t>(text.size(), 63);
+  // Keep the table at most half full.
+  if (table_.size() < 2 * texts_.size()) {
+    std::size_t size = 8;
+    while (size < 2 * texts_.size()) size *= 2;
+    table_.assign(size, kEmpty);
+    for (std::uint32_t i = 0; i < texts_.size(); ++i) {
+      std::size_t slot = Hash(texts_[i]) & (size - 1);
+      while (table_[slot] != kEmpty) slot = (slot + 1) & (size - 1);
+      table_[slot] = i;
+    }
+    return;
+  }
+  const std::size_t mask = table_.size() - 1;
+  std::size_t slot = Hash(text) & mask;
+  while (table_[slot] != kEmpty) slot = (slot + 1) & mask;
+  table_[slot] = static_cast<std::uint32_t>(texts_.size() - 1);
+}
+
+bool CompiledPattern::TextSet::Contains(std::string_view text) const {
+  // Most texts tested are not in the set, and most of those have a length no member has.
+  if ((lengths_ >> std::min<std::size_t>(text.size(), 63) & 1) == 0) return false;
+  if (table_.empty()) return false;
+  const std::size_t mask = table_.size() - 1;
+  for (std::size_t slot = Hash(text) & mask;; slot = (slot + 1) & mask) {
+    const std::uint32_t entry = table_[slot];
+    if (entry == kEmpty) return false;
+    if (texts_[entry] == text) return true;
+  }
 }
 
 bool CompiledPattern::MatchTerms(std::string_view message) const {
@@ -191,22 +296,39 @@ bool CompiledPattern::MatchTerms(std::string_view message) const {
   return true;
 }
 
-bool CompiledPattern::Evaluate(const Expr& expr, EventContext& event,
+bool CompiledPattern::Evaluate(std::uint32_t id, EventContext& event,
                                const std::vector<BoundField>* slots) const {
-  switch (expr.kind) {
-    case ExprKind::kAnd:
-      for (const Expr& child : expr.children) {
-        if (!Evaluate(child, event, slots)) return false;
+  const Node& node = nodes_[id];
+  switch (node.kind) {
+    case Node::Kind::kAnd:
+      for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
+        if (!Evaluate(child_ids_[i], event, slots)) return false;
       }
       return true;
-    case ExprKind::kOr:
-      for (const Expr& child : expr.children) {
-        if (Evaluate(child, event, slots)) return true;
+    case Node::Kind::kOr:
+      for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
+        if (Evaluate(child_ids_[i], event, slots)) return true;
       }
       return false;
-    default:
+    case Node::Kind::kAnyOf: {
+      const TextSet& set = sets_[node.index];
+      if (slots != nullptr) return set.Contains((*slots)[node.operand].text);
+      for (const JsonValue& v : event.Values(plan_ids_[node.operand])) {
+        if (v.kind != JsonKind::kObject && v.kind != JsonKind::kArray &&
+            v.kind != JsonKind::kNull && set.Contains(v.text)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    case Node::Kind::kLeaf:
       break;
   }
+  return EvaluateLeaf(leaves_[node.index], event, slots);
+}
+
+bool CompiledPattern::EvaluateLeaf(const Expr& expr, EventContext& event,
+                                   const std::vector<BoundField>* slots) const {
   if (slots != nullptr) {
     return FieldSatisfies((*slots)[expr.operand].text, expr.op, expr.value);
   }
@@ -281,12 +403,12 @@ bool CompiledPattern::Matches(EventContext& event) const {
     case PatternKind::kRegex:
       return pattern_.regex->Search(event.message());
     case PatternKind::kJson:
-      return event.IsJsonObject() && Evaluate(*pattern_.condition, event, nullptr);
+      return event.IsJsonObject() && Evaluate(condition_, event, nullptr);
     case PatternKind::kDelimited: {
       std::vector<BoundField>& bound = event.slot_scratch();
       if (!BindSlots(event, bound)) return false;
-      for (const Slot& slot : pattern_.slots) {
-        if (slot.condition && !Evaluate(*slot.condition, event, &bound)) return false;
+      for (std::uint32_t condition : slot_conditions_) {
+        if (condition != kNoCondition && !Evaluate(condition, event, &bound)) return false;
       }
       return true;
     }

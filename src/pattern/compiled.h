@@ -188,12 +188,49 @@ class CompiledPattern {
   std::uint32_t plan_id(std::size_t index) const { return plan_ids_[index]; }
 
  private:
-  bool Evaluate(const Expr& expr, EventContext& event, const std::vector<BoundField>* slots) const;
+  // A set of plain strings (no globs), tested by one hash probe.
+  class TextSet {
+   public:
+    void Add(std::string_view text);
+    bool Contains(std::string_view text) const;
+
+   private:
+    static std::size_t Hash(std::string_view text);
+    std::vector<std::string> texts_;
+    std::vector<std::uint32_t> table_;  // power-of-two open addressing, kEmpty where free
+    std::uint64_t lengths_ = 0;         // bit n: some text has length n (64 and up: bit 63)
+    static constexpr std::uint32_t kEmpty = UINT32_MAX;
+  };
+
+  // A condition tree compiled for evaluation. It is the Expr's tree except that, under an
+  // `||`, two or more equalities between one operand and plain strings (CIS's lists of event
+  // names) become one kAnyOf node: a set lookup instead of a comparison per name. The `||`
+  // has no side effects, so regrouping its children does not change its result.
+  struct Node {
+    enum class Kind : std::uint8_t { kAnd, kOr, kLeaf, kAnyOf };
+    Kind kind = Kind::kLeaf;
+    std::uint32_t first = 0, count = 0;  // kAnd / kOr: children in child_ids_
+    std::uint32_t operand = 0;           // kLeaf / kAnyOf: selector or slot index
+    std::uint32_t index = 0;             // kLeaf: in leaves_; kAnyOf: in sets_
+  };
+  static constexpr std::uint32_t kNoCondition = UINT32_MAX;
+  std::uint32_t Compile(const Expr& expr);
+
+  bool Evaluate(std::uint32_t node, EventContext& event,
+                const std::vector<BoundField>* slots) const;
+  bool EvaluateLeaf(const Expr& leaf, EventContext& event,
+                    const std::vector<BoundField>* slots) const;
   bool MatchTerms(std::string_view message) const;
 
   Pattern pattern_;
   std::vector<std::uint32_t> plan_ids_;
   bool all_optional_ = false;
+  std::vector<Node> nodes_;
+  std::vector<std::uint32_t> child_ids_;
+  std::vector<Expr> leaves_;  // copies of the leaves (without children): nodes outlive moves
+  std::vector<TextSet> sets_;
+  std::uint32_t condition_ = kNoCondition;      // kJson
+  std::vector<std::uint32_t> slot_conditions_;  // kDelimited: per slot, or kNoCondition
 };
 
 // Text equality with '*' globs, as filter values compare against a scalar's text.

@@ -123,6 +123,26 @@ TEST(DifferentialTest, GeneratedTermAndDelimitedPatterns) {
   EXPECT_GT(matches, valid * events.size() / 50);
 }
 
+// `||` lists over one operand are evaluated as set lookups: they must decide as the
+// comparisons they replace, for every kind of value (numbers by their token, true/false,
+// null, arrays under wildcards) and next to globs, regexes and other selectors.
+TEST(DifferentialTest, OrListsOverOneOperand) {
+  testing::EventGenerator gen(20261122);
+  std::vector<std::string> patterns;
+  std::vector<std::string> events;
+  for (int i = 0; i < 300; ++i) patterns.push_back(gen.AnyOfPattern());
+  for (int i = 0; i < 400; ++i) events.push_back(gen.JsonEvent());
+  const std::size_t json_matches = ExpectAgreement(patterns, events);
+  EXPECT_GT(json_matches, patterns.size() * events.size() / 50);
+  EXPECT_LT(json_matches, patterns.size() * events.size() * 9 / 10);
+
+  patterns.clear();
+  events.clear();
+  for (int i = 0; i < 100; ++i) patterns.push_back(gen.AnyOfDelimitedPattern());
+  for (int i = 0; i < 300; ++i) events.push_back(gen.TextEvent());
+  EXPECT_GT(ExpectAgreement(patterns, events), patterns.size() * events.size() / 50);
+}
+
 // ---- real data ----------------------------------------------------------------------------
 
 std::string ReadFile(const fs::path& path) {

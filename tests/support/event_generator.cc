@@ -183,6 +183,37 @@ std::string EventGenerator::JsonExpr(int depth) {
 
 std::string EventGenerator::JsonPattern() { return "{ " + JsonExpr(0) + " }"; }
 
+std::string EventGenerator::AnyOfPattern() {
+  const std::string selector = Selector();
+  const std::size_t n = 2 + Pick(6);
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) out += " || ";
+    const std::size_t kind = Pick(10);
+    if (kind < 7) {
+      out += "(" + selector + " = " + PatternValue(false) + ")";
+    } else if (kind < 9) {
+      out += JsonTest();
+    } else {
+      out += "(" + selector + " = " + PatternValue(false) + " && " + JsonTest() + ")";
+    }
+  }
+  if (Chance(30)) out = "(" + out + ") && " + JsonTest();
+  return "{ " + out + " }";
+}
+
+std::string EventGenerator::AnyOfDelimitedPattern() {
+  static constexpr std::array<std::string_view, 9> kValues = {
+      "ERROR", "400", "\"400\"", "GET", "-", "4*", "\"GET /x\"", "INFO", "1534"};
+  const std::size_t n = 2 + Pick(5);
+  std::string out = "[f0 = ";
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) out += Chance(85) ? " || f0 = " : " || f0 != ";
+    out += std::string(kValues[Pick(kValues.size())]);
+  }
+  return out + (Chance(50) ? ", ...]" : ", f1, ...]");
+}
+
 std::string EventGenerator::Word() { return std::string(kWords[Pick(kWords.size())]); }
 
 std::string EventGenerator::TextEvent() {

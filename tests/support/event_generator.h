@@ -17,6 +17,11 @@ class EventGenerator {
   std::string JsonEvent();
   // A JSON filter pattern (may occasionally exceed a quota; callers skip parse failures).
   std::string JsonPattern();
+  // An `||` of tests that mostly compare one selector (CIS's lists of event names), sometimes
+  // inside an `&&`: what the evaluator turns into set lookups.
+  std::string AnyOfPattern();
+  // The same for a space-delimited pattern's field.
+  std::string AnyOfDelimitedPattern();
   // A line of space-delimited words, some quoted or bracketed.
   std::string TextEvent();
   // A term pattern or a space-delimited pattern over the TextEvent vocabulary.
