@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -23,6 +24,7 @@
 #include "input/discovery.h"
 #include "input/gzip.h"
 #include "input/s3_key.h"
+#include "pattern/parser.h"
 #include "store/database.h"
 #include "store/writer.h"
 
@@ -74,10 +76,17 @@ bool StartsLikeJson(std::string_view doc) {
   return false;
 }
 
-// The fields stored with each matching event, and the ones the scan itself needs.
+// What the scan reads of every record, in the filters' plan: its time and eventID, and its
+// account and region when the scan is scoped by them (kNone otherwise).
 struct FieldIds {
-  std::uint32_t event_time, timestamp, event_id, recipient_account, identity_account, region,
-      event_source, event_name, error_code, source_ip, principal_arn, user_agent;
+  std::uint32_t event_time, timestamp, event_id, recipient_account, identity_account, region;
+};
+
+// What is stored with each matching event, in a plan of its own: read only for the few records
+// that match (walking every record's userIdentity for its ARN cost more than the rules did).
+struct DetailIds {
+  std::uint32_t recipient_account, identity_account, region, event_source, event_name, error_code,
+      source_ip, principal_arn, user_agent;
 };
 
 bool SuggestsJson(std::string_view name) {
@@ -117,6 +126,8 @@ struct Shared {
   const ScanOptions* options = nullptr;
   const metric::FilterSet* filters = nullptr;
   FieldIds fields{};
+  pattern::SelectorPlan detail_plan;
+  DetailIds detail{};
   std::vector<input::InputFile> files;
   const store::Ledger* ledger = nullptr;
   const std::atomic<bool>* stop = nullptr;
@@ -176,7 +187,8 @@ class Worker {
       : shared_(shared),
         options_(*shared.options),
         filters_(*shared.filters),
-        context_(&shared.filters->plan()) {}
+        context_(&shared.filters->plan()),
+        detail_context_(&shared.detail_plan) {}
 
   void Run() {
     for (;;) {
@@ -566,8 +578,10 @@ class Worker {
   bool CountRecord(std::uint64_t index, std::uint64_t offset, std::int64_t export_time_ms,
                    const input::KeyInfo& key, InputResult& result, bool report_bad = true);
 
-  std::optional<std::string_view> Text(std::uint32_t id) {
-    const auto& values = context_.Values(id);
+  std::optional<std::string_view> Text(std::uint32_t id) { return Text(context_, id); }
+  static std::optional<std::string_view> Text(pattern::EventContext& context, std::uint32_t id) {
+    if (id == pattern::SelectorPlan::kNone) return std::nullopt;
+    const auto& values = context.Values(id);
     if (values.empty()) return std::nullopt;
     const pattern::JsonValue& v = values.front();
     if (v.kind == pattern::JsonKind::kString || v.kind == pattern::JsonKind::kNumber) {
@@ -583,6 +597,8 @@ class Worker {
   const ScanOptions& options_;
   const metric::FilterSet& filters_;
   pattern::EventContext context_;
+  pattern::EventContext detail_context_;  // a matching record, again, for what is stored
+  std::string_view document_;             // the current document (its padding follows it)
   std::string raw_, decoded_;
   std::uint64_t seq_ = 0;  // results pushed (or queued) for the current file
   bool was_gzip_ = false;  // the document being processed was decoded from gzip
@@ -591,6 +607,7 @@ class Worker {
 
 void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, InputResult& result) {
   result.bytes += doc.size();
+  document_ = doc;
   event::RecordStream stream(doc);
   result.kind = std::string(event::DocumentKindName(stream.kind()));
   if (!event::HoldsRecords(stream.kind())) {
@@ -753,17 +770,40 @@ bool Worker::CountRecord(std::uint64_t index, std::uint64_t offset, std::int64_t
   }
   counted.hit_count = static_cast<std::uint32_t>(result.hits.size()) - counted.first_hit;
   if (counted.hit_count > 0) {
+    // The record's text lies in the document, whose padding follows: parsed in place.
+    const std::string_view message = context_.message();
+    const bool in_document = message.data() >= document_.data() &&
+                             message.data() + message.size() <= document_.data() + document_.size();
+    detail_context_.Reset(
+        message, in_document ? static_cast<std::size_t>(document_.data() + document_.size() +
+                                                        kPadding - message.data())
+                             : 0);
+    // The filters' walk skips what no rule reads without validating it (compiled.h); this
+    // walk reads more, and a record it finds broken is reported, as the splitter's parse
+    // would have, rather than stored without its fields.
+    if (!detail_context_.IsJsonObject()) {
+      result.hits.resize(counted.first_hit);
+      if (!report_bad) return false;
+      BadRecord(result, {offset, index, "record",
+                         "record " + std::to_string(index) + " is not valid JSON"});
+      return true;
+    }
+    const DetailIds& d = shared_.detail;
+    auto detail_text = [&](std::uint32_t id) { return Text(detail_context_, id); };
     store::EventDetail detail;
     detail.event_id = Own(event_id);
     detail.event_time = *event_time;
-    detail.account = Own(account);
-    detail.region = Own(region);
-    detail.event_source = Own(Text(f.event_source));
-    detail.event_name = Own(Text(f.event_name));
-    detail.error_code = Own(Text(f.error_code));
-    detail.source_ip = Own(Text(f.source_ip));
-    detail.principal_arn = Own(Text(f.principal_arn));
-    detail.user_agent = Own(Text(f.user_agent));
+    std::optional<std::string_view> stored_account = detail_text(d.recipient_account);
+    if (!stored_account && !key.account.empty()) stored_account = key.account;
+    if (!stored_account) stored_account = detail_text(d.identity_account);
+    detail.account = Own(stored_account);
+    detail.region = Own(detail_text(d.region));
+    detail.event_source = Own(detail_text(d.event_source));
+    detail.event_name = Own(detail_text(d.event_name));
+    detail.error_code = Own(detail_text(d.error_code));
+    detail.source_ip = Own(detail_text(d.source_ip));
+    detail.principal_arn = Own(detail_text(d.principal_arn));
+    detail.user_agent = Own(detail_text(d.user_agent));
     detail.record_index = index;
     detail.raw = std::string(context_.message());
     counted.detail = static_cast<std::int32_t>(result.details.size());
@@ -855,19 +895,27 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   shared.options = &options;
   shared.filters = &filters;
   shared.stop = hooks.stop;
+  const bool by_account = !options.accounts.empty(), by_region = !options.regions.empty();
+  constexpr std::uint32_t kNone = pattern::SelectorPlan::kNone;
   shared.fields = FieldIds{
       filters.AddSelector("$.eventTime"),
       filters.AddSelector("$.['@timestamp']"),
       filters.AddSelector("$.eventID"),
-      filters.AddSelector("$.recipientAccountId"),
-      filters.AddSelector("$.userIdentity.accountId"),
-      filters.AddSelector("$.awsRegion"),
-      filters.AddSelector("$.eventSource"),
-      filters.AddSelector("$.eventName"),
-      filters.AddSelector("$.errorCode"),
-      filters.AddSelector("$.sourceIPAddress"),
-      filters.AddSelector("$.userIdentity.arn"),
-      filters.AddSelector("$.userAgent"),
+      by_account ? filters.AddSelector("$.recipientAccountId") : kNone,
+      by_account ? filters.AddSelector("$.userIdentity.accountId") : kNone,
+      by_region ? filters.AddSelector("$.awsRegion") : kNone,
+  };
+  auto detail = [&](std::string_view text) {
+    auto selector = pattern::ParseSelectorText(text);
+    assert(selector.has_value());  // the constants below
+    return shared.detail_plan.Add(*selector);
+  };
+  shared.detail = DetailIds{
+      detail("$.recipientAccountId"), detail("$.userIdentity.accountId"),
+      detail("$.awsRegion"),          detail("$.eventSource"),
+      detail("$.eventName"),          detail("$.errorCode"),
+      detail("$.sourceIPAddress"),    detail("$.userIdentity.arn"),
+      detail("$.userAgent"),
   };
 
   ScanLock scan_lock;  // declared before the database: released after it is closed

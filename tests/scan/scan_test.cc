@@ -435,6 +435,38 @@ TEST_F(ScanTest, ALogWithAFaultLateInItCountsEachRecordOnce) {
                 dir_ + "/in/b.json.gz|record|50|" + std::to_string(good.size() - 1)}));
 }
 
+TEST_F(ScanTest, AFaultInAFieldOnlyStoredIsFoundWhenTheRecordMatches) {
+  // The filters' walk skips userIdentity (no filter reads it); the fields stored with a
+  // matching event are read by a second parse, which finds the fault there. A record that
+  // matches nothing is not read that far (README, "Bad input"), so it is counted.
+  auto corrupt = [](std::string record) {
+    const std::string arn = R"("arn":"arn:aws:iam::111122223333:user/alice")";
+    const std::size_t at = record.find(arn);
+    return record.replace(at, arn.size(), R"("arn":"x" oops ": , 42")");
+  };
+  const std::string log =
+      Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied"),
+               corrupt(Record(Guid(2), "2024-03-01T10:00:00Z", "B", "AccessDenied")),
+               corrupt(Record(Guid(3), "2024-03-01T10:01:00Z", "C")),
+               Record(Guid(4), "2024-03-01T10:02:00Z", "D", "AccessDenied")});
+  Write("in/a.json", log);
+  Write("in/b.json.gz", Gzip(log));
+  ScanOptions options = Options({dir_ + "/in"});
+  options.keep_duplicates = true;  // both files hold the same log
+  const ScanSummary summary = Scan(options);
+  EXPECT_EQ(summary.records, 8u);
+  EXPECT_EQ(summary.events, 6u);
+  EXPECT_EQ(summary.bad_records, 2u);
+  EXPECT_EQ(Query("SELECT path, kind, record_index, message FROM scan_errors ORDER BY 1"),
+            (std::vector<std::string>{dir_ + "/in/a.json|record|1|record 1 is not valid JSON",
+                                      dir_ + "/in/b.json.gz|record|1|record 1 is not valid JSON"}));
+  EXPECT_EQ(Query("SELECT event_name, principal_arn, source_ip, count(*) FROM events "
+                  "GROUP BY 1, 2, 3 ORDER BY 1"),
+            (std::vector<std::string>{"A|arn:aws:iam::111122223333:user/alice|192.0.2.1|2",
+                                      "D|arn:aws:iam::111122223333:user/alice|192.0.2.1|2"}));
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals"), (std::vector<std::string>{"6"}));
+}
+
 TEST_F(ScanTest, UnreadableFilesAreReportedAndTriedAgainNextScan) {
   Write("in/good.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
   ASSERT_EQ(symlink((dir_ + "/in/missing.json").c_str(), (dir_ + "/in/broken.json").c_str()), 0);
