@@ -924,6 +924,14 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   if (auto ok = scan_lock.Acquire(options.db_path, options.wait_for_other_scan, hooks); !ok) {
     return std::move(ok).error();
   }
+  // The writer's connection: a 32 MiB page cache, so that a batch's pages are not spilled to
+  // the WAL before its commit and index pages stay cached (the default 2 MiB thrashed on the
+  // events indexes), and a checkpoint once the WAL passes 4096 pages (64 MiB) instead of 1000,
+  // since each checkpoint copies every page written since the last. Together about 8% of the
+  // writer's CPU with default rules, a third of the time with the whole CIS pack.
+  if (auto ok = db->Exec("PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=4096"); !ok) {
+    return std::move(ok).error();
+  }
   store::StoreSettings settings;
   settings.time_basis = options.delivery_basis ? "delivery" : "event";
   settings.keep_duplicates = options.keep_duplicates;

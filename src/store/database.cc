@@ -169,9 +169,13 @@ Result<Database> Database::Open(const std::string& path, bool read_only) {
   sqlite3_busy_timeout(db, 5000);
   if (!read_only) {
     // WAL keeps readers working during a scan; synchronous=NORMAL is durable across process
-    // crashes (what resume needs), losing at most the last commits on power loss.
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                               "PRAGMA foreign_keys=OFF", "PRAGMA temp_store=MEMORY"}) {
+    // crashes (what resume needs), losing at most the last commits on power loss. A new
+    // database gets 16 KiB pages (set before WAL, which fixes the size): events carry raw
+    // records of 1-2 KB, which overflow 4 KiB pages, and a scan writes and checkpoints a
+    // quarter as many pages (whole CIS pack over 1 GB: 30 s with 4 KiB pages, 20 s with 16).
+    for (const char* pragma :
+         {"PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+          "PRAGMA foreign_keys=OFF", "PRAGMA temp_store=MEMORY"}) {
       auto stmt = database.Prepare(pragma);
       if (!stmt) return std::move(stmt).error();
       auto row = stmt->Step();

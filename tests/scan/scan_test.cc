@@ -467,6 +467,25 @@ TEST_F(ScanTest, AFaultInAFieldOnlyStoredIsFoundWhenTheRecordMatches) {
   EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals"), (std::vector<std::string>{"6"}));
 }
 
+TEST_F(ScanTest, NewDatabasesGetLargePagesAndOldOnesKeepTheirs) {
+  Write("in/a.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
+  Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(Query("PRAGMA page_size"), (std::vector<std::string>{"16384"}));
+  // A database made with 4 KiB pages (as versions before this one did) is not rebuilt.
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ + "/old.db").c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; VACUUM", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(handle);
+  Scan(Options({dir_ + "/in"}, "old.db"));
+  Write("in/b.json", Records({Record(Guid(2), "2024-03-01T10:05:00Z", "B", "AccessDenied")}));
+  const ScanSummary again = Scan(Options({dir_ + "/in"}, "old.db"));
+  EXPECT_EQ(again.events, 1u);
+  EXPECT_EQ(Query("PRAGMA page_size", "old.db"), (std::vector<std::string>{"4096"}));
+  EXPECT_EQ(Query("SELECT count(*) FROM events", "old.db"), (std::vector<std::string>{"2"}));
+}
+
 TEST_F(ScanTest, UnreadableFilesAreReportedAndTriedAgainNextScan) {
   Write("in/good.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
   ASSERT_EQ(symlink((dir_ + "/in/missing.json").c_str(), (dir_ + "/in/broken.json").c_str()), 0);
