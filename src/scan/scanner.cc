@@ -226,11 +226,15 @@ class Worker {
   void Push(std::size_t index, std::uint64_t seq, InputResult&& result) {
     const std::uint64_t bytes = ResultBytes(result);
     std::unique_lock lock(shared_.mu);
-    ++shared_.waiting_workers;
-    shared_.worker_cv.wait(lock, [&] {
+    const auto may_add = [&] {
       return index == shared_.writer_index || shared_.buffered < kMaxBufferedBytes ||
              shared_.abort.load();
-    });
+    };
+    // About to wait for the writer to drain the buffer: wake it rather than leave it polling
+    // (on one core, nothing else would run until its poll timed out).
+    if (!may_add()) shared_.writer_cv.notify_all();
+    ++shared_.waiting_workers;
+    shared_.worker_cv.wait(lock, may_add);
     --shared_.waiting_workers;
     shared_.buffered += bytes;
     shared_.slots[index].ready.emplace(seq, std::move(result));
