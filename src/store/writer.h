@@ -106,6 +106,7 @@ class Writer {
 
   std::optional<SeenIds> seen_;
   Statement insert_input_;
+  Statement upsert_input_;
   Statement insert_event_;
   Statement insert_match_;
   Statement insert_error_;

@@ -257,6 +257,38 @@ TEST_F(ScanTest, DuplicateEventIdsCountOnceAcrossFilesAndScans) {
   EXPECT_EQ(Query("SELECT sum(matches) FROM buckets ORDER BY 1"), std::vector<std::string>{"3"});
 }
 
+// A file that changed since it was scanned (a log re-exported, a copy finished) is read again:
+// its ledger row is updated in place, not duplicated, and what it newly holds is stored
+// against that row.
+TEST_F(ScanTest, AFileThatChangedIsReadAgainIntoItsOwnLedgerRow) {
+  const std::string a = Record(Guid(1), "2024-03-01T10:00:00Z", "GetObject", "AccessDenied");
+  const std::string b = Record(Guid(2), "2024-03-01T10:01:00Z", "GetObject", "AccessDenied");
+  const std::string path = Write("in/1.json", Records({a}));
+  Write("in/0.json", Records({Record(Guid(9), "2024-03-01T09:00:00Z", "X")}));
+  EXPECT_EQ(Scan(Options({dir_ + "/in"})).events, 2u);
+
+  const std::string grown = Records({a, b});
+  Write("in/1.json", grown);
+  ScanSummary again = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(again.files_already, 1u);
+  EXPECT_EQ(again.inputs_read, 1u);
+  EXPECT_EQ(again.events, 1u);
+  EXPECT_EQ(again.duplicates, 1u);
+  EXPECT_EQ(Query("SELECT size, records, events, duplicates, scan_id FROM inputs "
+                  "WHERE path = '" +
+                  path + "'"),
+            std::vector<std::string>{std::to_string(grown.size()) + "|2|2|1|2"});
+  EXPECT_EQ(Query("SELECT e.event_id FROM events AS e JOIN inputs AS i USING (input_id) "
+                  "WHERE i.path = '" +
+                  path + "' ORDER BY 1"),
+            (std::vector<std::string>{Guid(1), Guid(2)}));
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals"), std::vector<std::string>{"3"});
+
+  ScanSummary third = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(third.files_already, 2u);
+  EXPECT_EQ(third.inputs_read, 0u);
+}
+
 TEST_F(ScanTest, KeepDuplicatesCountsEveryCopy) {
   const std::string a = Record(Guid(1), "2024-03-01T10:00:00Z", "GetObject", "AccessDenied");
   Write("in/1.json", Records({a}));
