@@ -150,6 +150,7 @@ struct Shared {
     std::map<std::uint64_t, InputResult> ready;
     std::uint64_t next = 0;  // the sequence number the writer takes next
     bool done = false;       // nothing more will arrive
+    bool complete = true;    // with done: every result of the file arrived (false: stopped)
   };
   std::map<std::size_t, Slot> slots;
   std::size_t writer_index = 0;
@@ -215,9 +216,11 @@ class Worker {
         return;
       }
       seq_ = 0;
+      stopped_ = false;
       ProcessFile(index);
       std::lock_guard lock(shared_.mu);
       shared_.slots[index].done = true;
+      shared_.slots[index].complete = !stopped_;
       // The writer only ever waits for the file at writer_index; the last files end the scan.
       if (index == shared_.writer_index &&
           (shared_.buffered >= kWakeWriterBytes || shared_.next.load() >= shared_.files.size())) {
@@ -392,7 +395,10 @@ class Worker {
       ~Drain() { worker.FinishMembers(*archive); }
     } drain{*this, archive.get()};
     for (;;) {
-      if (shared_.Stopping()) return;  // no archive row: the next scan resumes it
+      if (shared_.Stopping()) {  // no archive row: the next scan resumes it
+        stopped_ = true;
+        return;
+      }
       input::Member member;
       auto next = reader->Next(member);
       if (!next) {
@@ -447,6 +453,7 @@ class Worker {
       QueueMember(index, effective, std::move(result), archive);
     }
     FinishMembers(*archive);
+    if (stopped_) return;  // members were withdrawn: no archive row, as above
     summary.records += archive->records;
     summary.out_of_scope += archive->out_of_scope;
     summary.bad_records += archive->bad_records;
@@ -494,6 +501,7 @@ class Worker {
       if (shared_.Stopping()) {
         std::lock_guard lock(shared_.mu);
         --archive.outstanding;
+        stopped_ = true;
         continue;
       }
       RunMember(*job);
@@ -613,6 +621,7 @@ class Worker {
   std::string_view document_;             // the current document (its padding follows it)
   std::string raw_, decoded_;
   std::uint64_t seq_ = 0;  // results pushed (or queued) for the current file
+  bool stopped_ = false;   // the current file was left part-way: the scan is stopping
   bool was_gzip_ = false;  // the document being processed was decoded from gzip
   metric::Sample sample_;
 };
@@ -1057,9 +1066,8 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
       for (;;) {
         if (shared.writer_index >= shared.files.size()) break;
         auto& slot = shared.slots[shared.writer_index];
-        // In sequence order; once the file is done, whatever is left (a stopped archive's
-        // members may leave gaps) in order.
-        if (!slot.ready.empty() && (slot.ready.begin()->first == slot.next || slot.done)) {
+        // Strictly in sequence order.
+        if (!slot.ready.empty() && slot.ready.begin()->first == slot.next) {
           slot.next = slot.ready.begin()->first + 1;
           result = std::move(slot.ready.begin()->second);
           slot.ready.erase(slot.ready.begin());
@@ -1068,6 +1076,11 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
           have = true;
           break;
         }
+        // A file left part-way by a stop (an archive whose later members were not read, or
+        // were withdrawn, leaving a gap): what it did yield is written up to the first gap,
+        // and nothing after it. The next scan resumes there, so it meets every input in the
+        // order an uninterrupted scan does, and keeps the same copy of each duplicate.
+        if (slot.done && (!slot.complete || !slot.ready.empty())) break;
         if (slot.done) {
           shared.slots.erase(shared.writer_index);
           ++shared.writer_index;

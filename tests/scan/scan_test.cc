@@ -678,9 +678,9 @@ TEST_F(ScanTest, ResumedArchiveRowCountsTheMembersReadBefore) {
 // The members of one archive are shared among the workers (its reader queues them), but
 // their results are written in member order: the same copy of a duplicate is kept, and the
 // ledger lists members as they stand in the archive, whatever the thread count.
-std::string ManyMemberTar() {
+std::string ManyMemberTar(int count = 300) {
   std::vector<std::pair<std::string, std::string>> members;
-  for (int m = 0; m < 300; ++m) {
+  for (int m = 0; m < count; ++m) {
     // Each eventID appears in two neighbouring members, once matching and once not.
     const std::string minute =
         "2024-03-01T10:" + std::string(m % 60 < 10 ? "0" : "") + std::to_string(m % 60) + ":00Z";
@@ -736,6 +736,41 @@ TEST_F(ScanTest, ArchiveStoppedWhileItsMembersAreSharedResumesToTheSameDatabase)
     EXPECT_EQ(Scan(options).status, "complete");
     EXPECT_EQ(Contents(db), Contents("clean.db")) << "stopped after " << delay_us << " us";
   }
+}
+
+// A stop inside an archive leaves its later members for the next scan. A file after the
+// archive that a worker had finished must not be written before them: it holds copies of
+// their events, and written first it would keep those copies instead of the archive's.
+TEST_F(ScanTest, NothingAfterAnArchiveLeftPartWayIsWritten) {
+  constexpr int kMembers = 3000;
+  Write("in/bundle.tar", ManyMemberTar(kMembers));
+  std::vector<std::string> copies;
+  for (int m = 0; m <= kMembers; ++m) {
+    copies.push_back(Record(Guid(m), "2024-03-01T10:00:00Z", "Z"));
+  }
+  Write("in/later.json", Records(copies));
+  Scan(Options({dir_ + "/in"}, "clean.db"));
+
+  // Stopped when the writer reports the archive's first bad member (the sixth): by then the
+  // other workers have long finished the small later file, and the reader is far from the
+  // archive's end.
+  ScanOptions options = Options({dir_ + "/in"});
+  options.threads = 3;
+  std::atomic<bool> stop{false};
+  ScanHooks hooks;
+  hooks.stop = &stop;
+  hooks.warning = [&](const std::string&) { stop = true; };
+  auto stopped = RunScan(options, hooks);
+  ASSERT_TRUE(stopped) << stopped.error().message;
+  EXPECT_EQ(stopped->status, "interrupted");
+  ASSERT_EQ(Query("SELECT count(*) FROM inputs WHERE kind = 'archive'"),
+            std::vector<std::string>{"0"})
+      << "the archive was finished before the stop";
+  EXPECT_EQ(Query("SELECT count(*) FROM inputs WHERE path LIKE '%later.json'"),
+            std::vector<std::string>{"0"});
+
+  EXPECT_EQ(Scan(Options({dir_ + "/in"})).status, "complete");
+  EXPECT_EQ(Contents("t.db"), Contents("clean.db"));
 }
 
 TEST_F(ScanTest, InterruptedScanResumesToTheSameDatabase) {
