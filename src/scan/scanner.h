@@ -2,7 +2,8 @@
 //
 //   discovery      PATHs -> files in a fixed order (input/discovery.h); files the ledger
 //                  already holds under this scan's scope, and files whose S3 key shows they
-//                  cannot hold events in scope, are not read
+//                  cannot hold events in scope, are not read; the rest are put in input order,
+//                  by the delivery time in their S3 key (files without one first)
 //   workers (N)    take the next file, read it (plain, gzip, or archive member by member),
 //                  walk a log's records in one simdjson pass over the document (or, for the
 //                  other kinds and for irregular logs, split it into records, event/records.h,

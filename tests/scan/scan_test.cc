@@ -301,6 +301,33 @@ TEST_F(ScanTest, KeepDuplicatesCountsEveryCopy) {
   EXPECT_EQ(Query("SELECT matches FROM buckets ORDER BY 1"), std::vector<std::string>{"2"});
 }
 
+// Input order is the delivery time in the S3 key across accounts and regions, not the
+// layout's path order: the copy delivered first is the one kept. Files named otherwise come
+// first.
+TEST_F(ScanTest, InputOrderIsDeliveryTimeAcrossRegions) {
+  auto name = [](const char* region, const char* stamp, const char* id) {
+    return std::string("AWSLogs/111122223333/CloudTrail/") + region + "/2024/03/01/" +
+           "111122223333_CloudTrail_" + region + "_20240301T" + stamp + "Z_" + id + ".json.gz";
+  };
+  const std::string shared = Record(Guid(1), "2024-03-01T10:00:00Z", "GetObject", "AccessDenied");
+  const std::string late =
+      Write("in/" + name("eu-west-1", "1010", "aaaaaaaaaaaaaaaa"),
+            Gzip(Records({shared, Record(Guid(2), "2024-03-01T10:06:00Z", "A")})));
+  const std::string early =
+      Write("in/" + name("us-east-1", "1005", "bbbbbbbbbbbbbbbb"), Gzip(Records({shared})));
+  const std::string plain =
+      Write("in/zz-export.json", Records({Record(Guid(3), "2024-03-01T11:00:00Z", "A")}));
+  ScanSummary summary = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(summary.events, 3u);
+  EXPECT_EQ(summary.duplicates, 1u);
+  EXPECT_EQ(Query("SELECT path FROM inputs ORDER BY input_id"),
+            (std::vector<std::string>{plain, early, late}));
+  EXPECT_EQ(Query("SELECT event_id, source_file FROM matches"),
+            std::vector<std::string>{Guid(1) + "|" + early});
+  EXPECT_EQ(Query("SELECT path, duplicates FROM inputs WHERE duplicates > 0"),
+            std::vector<std::string>{late + "|1"});
+}
+
 TEST_F(ScanTest, GuidKeysIgnoreCaseAndOtherIdsCompareExactly) {
   std::string upper = Guid(10);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
