@@ -2,7 +2,6 @@
 
 #include <simdjson.h>
 
-#include <cassert>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -234,10 +233,7 @@ Result<FilterSet> FilterSet::Compile(std::vector<MetricFilterSpec> specs) {
 }
 
 std::uint32_t FilterSet::AddSelector(std::string_view selector_text) {
-  auto selector = pattern::ParseSelectorText(selector_text);
-  // Only called with the scanner's own constant selectors.
-  assert(selector.has_value());
-  return plan_->Add(*selector);
+  return plan_->AddText(selector_text);
 }
 
 }  // namespace trailreplay::metric

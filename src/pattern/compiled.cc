@@ -13,6 +13,7 @@
 #include "pattern/compiled.h"
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <functional>
 
@@ -71,6 +72,12 @@ std::uint32_t SelectorPlan::Child(std::uint32_t node, const PathStep& step) {
       return nodes_[node].any_index;
   }
   return kNone;
+}
+
+std::uint32_t SelectorPlan::AddText(std::string_view selector_text) {
+  auto selector = ParseSelectorText(selector_text);
+  assert(selector.has_value());
+  return Add(*selector);
 }
 
 std::uint32_t SelectorPlan::Add(const Selector& selector) {

@@ -42,6 +42,9 @@ class SelectorPlan {
 
   // Adds a selector (equal selectors share an id) and returns its id.
   std::uint32_t Add(const Selector& selector);
+  // The same for a selector written as text: only for the program's own constant selectors
+  // (asserts that it parses).
+  std::uint32_t AddText(std::string_view selector_text);
   std::size_t size() const { return selector_count_; }
   // Steps in the longest selector: how deep an extraction walk can go.
   std::size_t max_depth() const { return max_depth_; }

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cassert>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -25,7 +24,6 @@
 #include "input/discovery.h"
 #include "input/gzip.h"
 #include "input/s3_key.h"
-#include "pattern/parser.h"
 #include "store/checkpointer.h"
 #include "store/database.h"
 #include "store/writer.h"
@@ -927,11 +925,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
       by_account ? filters.AddSelector("$.userIdentity.accountId") : kNone,
       by_region ? filters.AddSelector("$.awsRegion") : kNone,
   };
-  auto detail = [&](std::string_view text) {
-    auto selector = pattern::ParseSelectorText(text);
-    assert(selector.has_value());  // the constants below
-    return shared.detail_plan.Add(*selector);
-  };
+  auto detail = [&](std::string_view text) { return shared.detail_plan.AddText(text); };
   shared.detail = DetailIds{
       detail("$.recipientAccountId"), detail("$.userIdentity.accountId"),
       detail("$.awsRegion"),          detail("$.eventSource"),
