@@ -215,28 +215,26 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
   writer.plain_series_.assign(writer.filters_.size(), 0);
   struct Prepared {
     Statement* target;
-    const char* sql;
+    std::string sql;
   };
+  const std::string input_row =
+      "INSERT INTO inputs (path, member, scope, size, mtime_ns, kind, status, records, events, "
+      "duplicates, out_of_scope, bad_records, message, account, region, delivery_time, "
+      "scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (path, member, scope) ";
   const Prepared statements[] = {
       // A new input's row; an input scanned before (a file that changed, an archive resumed
       // or re-read) conflicts and takes the upsert below. RETURNING costs an ephemeral table
       // per execution (a third of the writer's time on the ledger), so only the rare case
       // pays it.
-      {&writer.insert_input_,
-       "INSERT INTO inputs (path, member, scope, size, mtime_ns, kind, status, records, events, "
-       "duplicates, out_of_scope, bad_records, message, account, region, delivery_time, "
-       "scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-       "ON CONFLICT (path, member, scope) DO NOTHING"},
+      {&writer.insert_input_, input_row + "DO NOTHING"},
       {&writer.upsert_input_,
-       "INSERT INTO inputs (path, member, scope, size, mtime_ns, kind, status, records, events, "
-       "duplicates, out_of_scope, bad_records, message, account, region, delivery_time, "
-       "scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-       "ON CONFLICT (path, member, scope) DO UPDATE SET size = excluded.size, "
-       "mtime_ns = excluded.mtime_ns, kind = excluded.kind, status = excluded.status, "
-       "records = excluded.records, events = inputs.events + excluded.events, "
-       "duplicates = excluded.duplicates, out_of_scope = excluded.out_of_scope, "
-       "bad_records = excluded.bad_records, message = excluded.message, "
-       "scan_id = excluded.scan_id RETURNING input_id"},
+       input_row + "DO UPDATE SET size = excluded.size, "
+                   "mtime_ns = excluded.mtime_ns, kind = excluded.kind, status = excluded.status, "
+                   "records = excluded.records, events = inputs.events + excluded.events, "
+                   "duplicates = excluded.duplicates, out_of_scope = excluded.out_of_scope, "
+                   "bad_records = excluded.bad_records, message = excluded.message, "
+                   "scan_id = excluded.scan_id RETURNING input_id"},
       {&writer.insert_event_,
        "INSERT INTO events (event_id, event_time, stamp, account, region, event_source, "
        "event_name, error_code, source_ip, principal_arn, user_agent, input_id, record_index, "

@@ -22,6 +22,16 @@ std::int64_t FileSize(const std::string& path) {
   return stat(path.c_str(), &st) == 0 ? static_cast<std::int64_t>(st.st_size) : -1;
 }
 
+// A new database with a table of blobs.
+Result<Database> OpenWithBlobs(const std::string& path) {
+  auto db = Database::Open(path);
+  if (!db) return db;
+  if (auto ok = db->Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)"); !ok) {
+    return std::move(ok).error();
+  }
+  return db;
+}
+
 // Commits `commits` transactions of four 16 KiB blobs (at least four pages each).
 void CommitBlobs(Database& db, int commits, int first_id) {
   auto insert = db.Prepare("INSERT INTO blobs (id, body) VALUES (?, ?)");
@@ -48,9 +58,8 @@ TEST(CheckpointerTest, CopiesTheWalWhileTheWriterCommitsAndKeepsItShort) {
   test::TempDir dir;
   const std::string path = dir / "t.db";
   {
-    auto db = Database::Open(path);
+    auto db = OpenWithBlobs(path);
     ASSERT_TRUE(db) << db.error().message;
-    ASSERT_TRUE(db->Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)"));
     auto checkpointer = Checkpointer::Start(*db, /*frames=*/8, /*restart_frames=*/32);
     ASSERT_TRUE(checkpointer) << checkpointer.error().message;
 
@@ -80,9 +89,8 @@ TEST(CheckpointerTest, CopiesTheWalWhileTheWriterCommitsAndKeepsItShort) {
 TEST(CheckpointerTest, AfterStopTheWriterCheckpointsAsSqliteDoes) {
   test::TempDir dir;
   const std::string path = dir / "t.db";
-  auto db = Database::Open(path);
+  auto db = OpenWithBlobs(path);
   ASSERT_TRUE(db) << db.error().message;
-  ASSERT_TRUE(db->Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)"));
   auto checkpointer = Checkpointer::Start(*db, /*frames=*/1 << 30, /*restart_frames=*/1 << 30);
   ASSERT_TRUE(checkpointer) << checkpointer.error().message;
   EXPECT_FALSE((*checkpointer)->Stop().has_value());
