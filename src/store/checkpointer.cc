@@ -8,14 +8,10 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(Database& writer, int 
                                                           int restart_frames) {
   sqlite3* own = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-  if (sqlite3_open_v2(writer.path().c_str(), &own, flags, nullptr) != SQLITE_OK) {
-    Error error = DatabaseError(own, "opening a checkpoint connection");
-    sqlite3_close_v2(own);
-    return error;
-  }
   // A connection reads the database header, and learns that it is in WAL mode, only when
-  // first used; until then a checkpoint does nothing.
-  if (sqlite3_exec(own, "PRAGMA schema_version", nullptr, nullptr, nullptr) != SQLITE_OK) {
+  // first used; until then a checkpoint does nothing. Hence the PRAGMA.
+  if (sqlite3_open_v2(writer.path().c_str(), &own, flags, nullptr) != SQLITE_OK ||
+      sqlite3_exec(own, "PRAGMA schema_version", nullptr, nullptr, nullptr) != SQLITE_OK) {
     Error error = DatabaseError(own, "opening a checkpoint connection");
     sqlite3_close_v2(own);
     return error;
