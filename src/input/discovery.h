@@ -33,7 +33,8 @@ struct Discovery {
 };
 
 // Expands `paths` in the order given (each directory's files sorted). A file reached twice
-// (the same PATH given twice, or a link to a file already listed) is listed once.
-Discovery Discover(const std::vector<std::string>& paths);
+// (the same PATH given twice, or a link to a file already listed) is listed once. `threads`
+// stat the files (0: one per core); the result does not depend on how many.
+Discovery Discover(const std::vector<std::string>& paths, unsigned threads = 0);
 
 }  // namespace trailreplay::input

@@ -977,7 +977,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   summary.scan_id = *scan_id;
 
   // Discovery, then drop what the ledger or the S3 keys rule out.
-  input::Discovery discovery = input::Discover(options.paths);
+  input::Discovery discovery = input::Discover(options.paths, options.threads);
   summary.files = discovery.files.size();
   for (const auto& issue : discovery.issues) {
     InputError error{std::nullopt, std::nullopt, "io", issue.message};

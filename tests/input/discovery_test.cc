@@ -170,6 +170,50 @@ TEST(DiscoveryTest, TheSameFileTwiceIsListedOnce) {
   EXPECT_TRUE(d.issues.empty()) << testing::PrintToString(Issues(d));
 }
 
+// Files are stat'ed on a pool while the walk goes on (one batch per directory, more batches
+// than the pool queues): the list, its sizes and the issues are the same for any number of
+// threads, and of two names for one file the first in walk order is the one listed.
+TEST(DiscoveryTest, TheResultDoesNotDependOnTheThreads) {
+  TempDir t;
+  Strings expected;
+  for (int d = 0; d < 150; ++d) {
+    const std::string dir = "d" + std::to_string(1000 + d);
+    t.MakeDir(dir);
+    for (int f = 0; f < 5; ++f) {
+      const std::string name = dir + "/f" + std::to_string(f) + ".json";
+      t.Write(name, std::string(static_cast<std::size_t>(d * 5 + f), 'x'));
+      expected.push_back(t / name);
+    }
+    if (d % 40 == 3) t.Link("missing", dir + "/g-broken.json");
+  }
+  // A second name for a file of the last directory, met first: listed under it, once.
+  ASSERT_EQ(link((t / "d1149/f4.json").c_str(), (t / "d1000/a-hard.json").c_str()), 0);
+  expected.insert(expected.begin(), t / "d1000/a-hard.json");
+  expected.pop_back();
+
+  const Discovery one = Discover({t.path()}, 1);
+  EXPECT_EQ(Paths(one), expected);
+  EXPECT_EQ(Issues(one), (Strings{t / "d1003/g-broken.json: broken symbolic link",
+                                  t / "d1043/g-broken.json: broken symbolic link",
+                                  t / "d1083/g-broken.json: broken symbolic link",
+                                  t / "d1123/g-broken.json: broken symbolic link"}));
+  ASSERT_EQ(one.files.size(), 750u);
+  EXPECT_EQ(one.files[0].size, 749u);
+  EXPECT_EQ(one.files[1].size, 0u);
+  EXPECT_EQ(one.files[749].size, 748u);
+  for (unsigned threads : {2u, 4u}) {
+    for (int run = 0; run < 5; ++run) {
+      const Discovery many = Discover({t.path()}, threads);
+      ASSERT_EQ(Paths(many), Paths(one)) << threads << " threads";
+      EXPECT_EQ(Issues(many), Issues(one)) << threads << " threads";
+      for (std::size_t i = 0; i < one.files.size(); ++i) {
+        ASSERT_EQ(many.files[i].size, one.files[i].size) << many.files[i].path;
+        ASSERT_EQ(many.files[i].mtime_ns, one.files[i].mtime_ns) << many.files[i].path;
+      }
+    }
+  }
+}
+
 TEST(DiscoveryTest, MissingPath) {
   TempDir t;
   const Discovery d = Discover({t / "nope", t / "nope/deeper.json"});
