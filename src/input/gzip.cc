@@ -1,9 +1,13 @@
 // Two decoders. The fast one is libdeflate, whole-buffer: each member is decoded in one call
 // into a buffer sized from the gzip trailer's ISIZE (exact for the usual single-member file),
-// grown and retried when a member turns out larger. libdeflate reports only success or
-// failure, so as soon as a member fails in any way (corrupt, truncated, over the limit, or
-// followed by something that is neither a member nor zero padding) the member is decoded
-// again with zlib, which keeps what decodes before the damage and says where it is.
+// grown and retried when a member turns out larger. The gzip wrapper around libdeflate's raw
+// DEFLATE decoder is ours, as libdeflate's own gzip function reads it, except that the CRC-32
+// is ISA-L's (AVX-512 carry-less multiplication where the CPU has it: 50 GB/s here against
+// libdeflate 1.14's 14, which was a fifth of the time spent inflating). The fast decoder
+// reports only success or failure, so as soon as a member fails in any way (corrupt,
+// truncated, over the limit, or followed by something that is neither a member nor zero
+// padding) the member is decoded again with zlib, which keeps what decodes before the damage
+// and says where it is.
 //
 // The zlib decoder (gzip wrapper only: 16 + MAX_WBITS) decodes straight into `out`, which
 // grows by at most doubling at each step (buffer_growth.h). The buffer never grows past
@@ -13,6 +17,7 @@
 // (inflateReset), zero padding ends the data, anything else is trailing garbage.
 #include "input/gzip.h"
 
+#include <isa-l/crc.h>
 #include <libdeflate.h>
 #include <zlib.h>
 
@@ -65,6 +70,60 @@ libdeflate_decompressor* ThreadDecompressor() {
   thread_local std::unique_ptr<libdeflate_decompressor, Free> decompressor(
       libdeflate_alloc_decompressor());
   return decompressor.get();
+}
+
+std::uint32_t LoadLe32(const unsigned char* p) {
+  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
+}
+
+// libdeflate_gzip_decompress_ex (libdeflate 1.14's lib/gzip_decompress.c, step by step) with
+// ISA-L's CRC-32: one gzip member at the start of `in`, its header, DEFLATE data and trailer.
+libdeflate_result GunzipMember(libdeflate_decompressor* decompressor, std::string_view in,
+                               char* out, std::size_t out_avail, std::size_t* in_used,
+                               std::size_t* out_used) {
+  constexpr std::size_t kFooter = 8, kMinOverhead = 18;
+  constexpr unsigned char kFlagHeaderCrc = 0x02, kFlagExtra = 0x04, kFlagName = 0x08,
+                          kFlagComment = 0x10, kFlagsReserved = 0xe0;
+  if (in.size() < kMinOverhead) return LIBDEFLATE_BAD_DATA;
+  const auto* begin = reinterpret_cast<const unsigned char*>(in.data());
+  const unsigned char* const end = begin + in.size();
+  if (begin[0] != 0x1f || begin[1] != 0x8b || begin[2] != 8) return LIBDEFLATE_BAD_DATA;
+  const unsigned char flags = begin[3];
+  if ((flags & kFlagsReserved) != 0) return LIBDEFLATE_BAD_DATA;
+  const unsigned char* next = begin + 10;  // past MTIME, XFL and OS
+  if ((flags & kFlagExtra) != 0) {
+    if (end - next < 2) return LIBDEFLATE_BAD_DATA;
+    const std::size_t extra = static_cast<std::size_t>(next[0]) | std::size_t{next[1]} << 8;
+    next += 2;
+    if (static_cast<std::size_t>(end - next) < extra) return LIBDEFLATE_BAD_DATA;
+    next += extra;
+  }
+  for (const unsigned char flag : {kFlagName, kFlagComment}) {  // zero-terminated strings
+    if ((flags & flag) == 0) continue;
+    while (next != end && *next++ != 0) {
+    }
+    if (static_cast<std::size_t>(end - next) < kFooter) return LIBDEFLATE_BAD_DATA;
+  }
+  if ((flags & kFlagHeaderCrc) != 0) {
+    if (end - next < 2) return LIBDEFLATE_BAD_DATA;
+    next += 2;
+    if (static_cast<std::size_t>(end - next) < kFooter) return LIBDEFLATE_BAD_DATA;
+  }
+  if (static_cast<std::size_t>(end - next) < kFooter) return LIBDEFLATE_BAD_DATA;
+  std::size_t deflate_used = 0;
+  const libdeflate_result rc = libdeflate_deflate_decompress_ex(
+      decompressor, next, static_cast<std::size_t>(end - next) - kFooter, out, out_avail,
+      &deflate_used, out_used);
+  if (rc != LIBDEFLATE_SUCCESS) return rc;
+  next += deflate_used;
+  const auto* produced = reinterpret_cast<const unsigned char*>(out);
+  if (crc32_gzip_refl(0, produced, *out_used) != LoadLe32(next) ||
+      static_cast<std::uint32_t>(*out_used) != LoadLe32(next + 4)) {
+    return LIBDEFLATE_BAD_DATA;
+  }
+  *in_used = static_cast<std::size_t>(next + kFooter - begin);
+  return LIBDEFLATE_SUCCESS;
 }
 
 // The last member's uncompressed size modulo 2^32, from the trailer (the final 4 bytes).
@@ -221,9 +280,8 @@ Result<void> GunzipAll(std::string_view compressed, std::string& out, std::uint6
     libdeflate_result rc;
     std::size_t in_used = 0, out_used = 0;
     for (;;) {
-      rc = libdeflate_gzip_decompress_ex(decompressor, member.data(), member.size(),
-                                         out.data() + produced, out.size() - produced, &in_used,
-                                         &out_used);
+      rc = GunzipMember(decompressor, member, out.data() + produced, out.size() - produced,
+                        &in_used, &out_used);
       if (rc != LIBDEFLATE_INSUFFICIENT_SPACE || out.size() >= cap) break;
       out.resize(NextBufferSize(out.size(), cap));
     }

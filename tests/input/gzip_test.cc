@@ -161,6 +161,59 @@ TEST(GzipTest, TruncatedAtEveryByte) {
   }
 }
 
+// A gzip member with the header's optional fields (RFC 1952 2.3: FEXTRA, FNAME, FCOMMENT,
+// FHCRC), written by zlib.
+std::string GzipWithHeader(const std::string& data, bool extra, bool name, bool comment,
+                           bool header_crc) {
+  z_stream zs{};
+  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string extra_bytes = "AB\x04\x00xyz!", file_name = "trail.json", text = "a comment";
+  gz_header header{};
+  header.os = 3;
+  header.hcrc = header_crc ? 1 : 0;
+  if (extra) {
+    header.extra = reinterpret_cast<Bytef*>(extra_bytes.data());
+    header.extra_len = static_cast<uInt>(extra_bytes.size());
+  }
+  if (name) header.name = reinterpret_cast<Bytef*>(file_name.data());
+  if (comment) header.comment = reinterpret_cast<Bytef*>(text.data());
+  EXPECT_EQ(deflateSetHeader(&zs, &header), Z_OK);
+  std::string out(deflateBound(&zs, data.size()) + 256, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+TEST(GzipTest, OptionalHeaderFieldsAreSkipped) {
+  const std::string data = Json(200);
+  for (int flags = 0; flags < 16; ++flags) {
+    SCOPED_TRACE("flags " + std::to_string(flags));
+    const std::string member =
+        GzipWithHeader(data, flags & 1, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0);
+    EXPECT_EQ(static_cast<unsigned char>(member[3]),
+              ((flags & 1) ? 0x04 : 0) | ((flags & 2) ? 0x08 : 0) | ((flags & 4) ? 0x10 : 0) |
+                  ((flags & 8) ? 0x02 : 0));
+    std::string out;
+    Result<void> r = GunzipAll(member, out, kNoLimit);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(out == data);
+    // As the second member of a file, after a plain one.
+    r = GunzipAll(Gzip("first\n") + member, out, kNoLimit);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(out == "first\n" + data);
+  }
+  // A name that runs to the end of the data: an error, not a read past it.
+  std::string cut = GzipWithHeader("x", false, true, false, false);
+  cut.resize(14);
+  std::string out;
+  EXPECT_FALSE(GunzipAll(cut, out, kNoLimit));
+}
+
 TEST(GzipTest, CorruptData) {
   const std::string data = Json(100);
   const std::string good = Gzip(data);
