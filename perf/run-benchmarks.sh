@@ -4,7 +4,8 @@
 #   floor = simdjson On Demand iterate + walk top-level keys (the least an evaluator can do),
 #   dom   = simdjson DOM parse of each event, ref = the test-only reference evaluator.
 # Then the alarm benchmark: ms to replay one year of per-minute samples through 20 alarms,
-# for a sparse (metric-filter-like) and a dense series.
+# for a sparse (metric-filter-like) and a dense series. Then discovery: input::Discover
+# against a readdir-only and a one-thread readdir + stat walk of the same tree.
 # Usage: perf/run-benchmarks.sh [extra Google Benchmark flags for the pattern benchmark]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,4 +40,19 @@ for b in data["benchmarks"]:
         ms = b["cpu_time"] if b["time_unit"] == "ms" else b["cpu_time"] / 1e6
         print(f"{b['run_name'].removeprefix('BM_') + ' ' + b.get('label', ''):28} {ms:9.1f} "
               f"{b['evaluations'] / 1e6:8.1f} {b['transitions_per_year']:12.0f}")
+PY
+
+# Discovery of a 12,960-file S3 layout (or TRAILREPLAY_DISCOVERY_TREE): ms per walk, and the
+# ratio to the one-thread readdir + stat walk measured beside it.
+build/perf/bench_discovery --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_format=json >"$out"
+python3 - "$out" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+ms = {b["run_name"].removeprefix("BM_").removesuffix("/real_time"): b["real_time"]
+      for b in data["benchmarks"] if b.get("aggregate_name") == "median"}
+base = ms["SequentialStat"]
+print(f"\n{'discovery (median of 5)':28} {'ms':>9} {'x stat walk':>12}")
+for name, v in ms.items():
+    print(f"{name:28} {v:9.1f} {v / base:12.2f}")
 PY

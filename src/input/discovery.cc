@@ -132,6 +132,8 @@ class StatPool {
   StatPool& operator=(const StatPool&) = delete;
   ~StatPool() { Finish(); }
 
+  unsigned helpers() const { return helpers_; }
+
   void Submit(Batch batch) {
     if (helpers_ == 0) {
       RunBatch(batch);
@@ -314,8 +316,9 @@ class Walker {
       Visit(child, st, /*via_link=*/true);
     }
     if (batch.entries.empty()) return;
-    batch.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (batch.fd < 0) {  // out of descriptors: stat them now, with the directory's own
+    // Without helpers, or out of descriptors: stat them now, with the directory's own.
+    if (pool_.helpers() > 0) batch.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (batch.fd < 0) {
       StatEntries(fd, batch.entries);
       return;
     }
