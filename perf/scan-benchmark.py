@@ -162,7 +162,8 @@ def machine() -> dict:
     duck = NODE_DIR / "node_modules" / "@duckdb" / "node-api" / "package.json"
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1),
             "kernel": platform.release(), "compiler": compiler(),
-            "libdeflate": package("libdeflate-dev"), "simdjson": package("libsimdjson-dev"),
+            "libdeflate": package("libdeflate-dev"), "isal": package("libisal-dev"),
+            "simdjson": package("libsimdjson-dev"),
             "sqlite": package("libsqlite3-dev"), "jq": version(["jq", "--version"]),
             "python": platform.python_version(), "node": version(["node", "--version"]),
             "duckdb_node_api": json.loads(duck.read_text())["version"] if duck.exists() else "absent",
@@ -282,7 +283,7 @@ def main() -> None:
              f"--activity {args.activity}. Commit {info['commit']}.", "",
              f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB, "
              f"Linux {info['kernel']}; {info['compiler']}; libdeflate {info['libdeflate']}, "
-             f"simdjson {info['simdjson']}, SQLite {info['sqlite']}; {info['jq']}, Python "
+             f"ISA-L {info['isal']}, simdjson {info['simdjson']}, SQLite {info['sqlite']}; {info['jq']}, Python "
              f"{info['python']}, node {info['node']}, @duckdb/node-api "
              f"{info['duckdb_node_api']}.", "",
              "| run | seconds | MB/s | records/s | peak RSS | scan N threads is |",
