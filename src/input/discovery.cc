@@ -122,9 +122,9 @@ void RunBatch(Batch& batch) {
   close(batch.fd);
 }
 
-// Batches stat'ed by `helpers` threads (none: by the caller, at once) and by the caller while
-// it waits for them. At most kMaxQueued wait, each holding a descriptor: past that the caller
-// stats the oldest itself.
+// Batches stat'ed by `helpers` threads, started by the first batch, and by the caller while it
+// waits for them in Finish. At most kMaxQueued wait, each holding a descriptor: past that the
+// caller stats the oldest itself.
 class StatPool {
  public:
   explicit StatPool(unsigned helpers) : helpers_(helpers) {}
@@ -135,10 +135,6 @@ class StatPool {
   unsigned helpers() const { return helpers_; }
 
   void Submit(Batch batch) {
-    if (helpers_ == 0) {
-      RunBatch(batch);
-      return;
-    }
     std::unique_lock lock(mu_);
     if (threads_.empty()) {
       for (unsigned i = 0; i < helpers_; ++i) threads_.emplace_back([this] { Help(); });
