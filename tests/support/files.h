@@ -63,10 +63,14 @@ class TempDir {
   std::string path_;
 };
 
-// One gzip member holding `data`.
-inline std::string Gzip(std::string_view data, int level = Z_DEFAULT_COMPRESSION) {
+// One gzip member holding `data`; `header` sets the optional header fields (name, ...).
+inline std::string Gzip(std::string_view data, int level = Z_DEFAULT_COMPRESSION,
+                        gz_header* header = nullptr) {
   z_stream zs{};
   EXPECT_EQ(deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  if (header != nullptr) {
+    EXPECT_EQ(deflateSetHeader(&zs, header), Z_OK);
+  }
   std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());
