@@ -77,7 +77,7 @@ std::uint32_t LoadLe32(const unsigned char* p) {
          static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
 }
 
-// libdeflate_gzip_decompress_ex (libdeflate 1.14's lib/gzip_decompress.c, step by step) with
+// libdeflate_gzip_decompress_ex (as libdeflate 1.14's lib/gzip_decompress.c reads a member) with
 // ISA-L's CRC-32: one gzip member at the start of `in`, its header, DEFLATE data and trailer.
 libdeflate_result GunzipMember(libdeflate_decompressor* decompressor, std::string_view in,
                                char* out, std::size_t out_avail, std::size_t* in_used,
@@ -103,12 +103,10 @@ libdeflate_result GunzipMember(libdeflate_decompressor* decompressor, std::strin
     if ((flags & flag) == 0) continue;
     while (next != end && *next++ != 0) {
     }
-    if (static_cast<std::size_t>(end - next) < kFooter) return LIBDEFLATE_BAD_DATA;
   }
   if ((flags & kFlagHeaderCrc) != 0) {
     if (end - next < 2) return LIBDEFLATE_BAD_DATA;
     next += 2;
-    if (static_cast<std::size_t>(end - next) < kFooter) return LIBDEFLATE_BAD_DATA;
   }
   if (static_cast<std::size_t>(end - next) < kFooter) return LIBDEFLATE_BAD_DATA;
   std::size_t deflate_used = 0;
@@ -129,9 +127,8 @@ libdeflate_result GunzipMember(libdeflate_decompressor* decompressor, std::strin
 // The last member's uncompressed size modulo 2^32, from the trailer (the final 4 bytes).
 std::size_t TrailerSize(std::string_view compressed) {
   if (compressed.size() < 18) return 0;
-  const auto* end = reinterpret_cast<const unsigned char*>(compressed.data() + compressed.size());
-  return static_cast<std::size_t>(end[-4]) | static_cast<std::size_t>(end[-3]) << 8 |
-         static_cast<std::size_t>(end[-2]) << 16 | static_cast<std::size_t>(end[-1]) << 24;
+  return LoadLe32(reinterpret_cast<const unsigned char*>(compressed.data() + compressed.size()) -
+                  4);
 }
 
 // The zlib decoder, from the member starting at `in_pos`, appending after `produced` bytes of
