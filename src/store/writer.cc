@@ -25,6 +25,10 @@ std::string_view InputStatusName(InputStatus status) {
 
 namespace {
 
+// As schema/001_scan.sql creates it (a test compares the two).
+constexpr std::string_view kBuildEventIdIndex =
+    "CREATE INDEX IF NOT EXISTS events_by_event_id ON events (event_id)";
+
 std::string DimensionsJson(const metric::MetricTransformation& t) {
   std::string out = "{";
   for (std::size_t i = 0; i < t.dimensions.size(); ++i) {
@@ -184,6 +188,25 @@ Result<Ledger> LoadLedger(Database& db, std::string_view scope) {
   }
   return ledger;
 }
+
+Result<bool> DeferEventIdIndex(Database& db) {
+  auto stmt = db.Prepare("SELECT EXISTS (SELECT 1 FROM events)");
+  if (!stmt) return std::move(stmt).error();
+  auto row = stmt->Step();
+  if (!row) return std::move(row).error();
+  const bool has_events = stmt->ColumnInt(0) != 0;
+  stmt->Reset();
+  if (has_events) {
+    if (auto ok = db.Exec(kBuildEventIdIndex); !ok) return std::move(ok).error();
+    return false;
+  }
+  if (auto ok = db.Exec("DROP INDEX IF EXISTS events_by_event_id"); !ok) {
+    return std::move(ok).error();
+  }
+  return true;
+}
+
+Result<void> BuildEventIdIndex(Database& db) { return db.Exec(kBuildEventIdIndex); }
 
 Result<std::int64_t> BeginScanRecord(Database& db, std::string_view version,
                                      std::string_view options_json, std::string_view started_at) {

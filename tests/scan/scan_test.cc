@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "scan/scanner.h"
+#include "store/database.h"
 #include "support/files.h"
 
 namespace trailreplay::scan {
@@ -543,6 +544,46 @@ TEST_F(ScanTest, NewDatabasesGetLargePagesAndOldOnesKeepTheirs) {
   EXPECT_EQ(again.events, 1u);
   EXPECT_EQ(Query("PRAGMA page_size", "old.db"), (std::vector<std::string>{"4096"}));
   EXPECT_EQ(Query("SELECT count(*) FROM events", "old.db"), (std::vector<std::string>{"2"}));
+}
+
+// A first scan drops the eventID index and builds it at the end (store::DeferEventIdIndex):
+// what it leaves must be the index the schema defines, and a database whose first scan died
+// before building it gets it back from the next scan.
+TEST_F(ScanTest, TheEventIdIndexIsTheSchemasAfterEveryKindOfScan) {
+  const std::string index_sql = "SELECT sql FROM sqlite_schema WHERE name = 'events_by_event_id'";
+  ASSERT_TRUE(store::Database::Open(dir_ + "/schema.db").has_value());
+  const std::vector<std::string> schema = Query(index_sql, "schema.db");
+  ASSERT_EQ(schema.size(), 1u);
+  const std::vector<std::string> searched = {"SEARCH events USING INDEX events_by_event_id"};
+  auto plan = [&](const std::string& db) {
+    std::vector<std::string> rows =
+        Query("EXPLAIN QUERY PLAN SELECT raw FROM events WHERE event_id = 'x'", db);
+    for (std::string& row : rows) row = row.substr(row.rfind('|') + 1, searched[0].size());
+    return rows;
+  };
+
+  Write("in/a.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
+  Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(Query(index_sql), schema);
+  EXPECT_EQ(plan("t.db"), searched);
+
+  // As a first scan killed before its end leaves it: events stored, no index.
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ + "/t.db").c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, "DROP INDEX events_by_event_id", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(handle);
+  EXPECT_TRUE(Query(index_sql).empty());
+  const ScanSummary nothing_new = Scan(Options({dir_ + "/in"}));
+  EXPECT_EQ(nothing_new.files_already, 1u);
+  EXPECT_EQ(Query(index_sql), schema);
+
+  // A first scan stopped by --strict before reading anything.
+  ASSERT_EQ(symlink((dir_ + "/missing").c_str(), (dir_ + "/in/broken.json").c_str()), 0);
+  ScanOptions strict = Options({dir_ + "/in"}, "strict.db");
+  strict.strict = true;
+  EXPECT_EQ(Scan(strict).status, "stopped");
+  EXPECT_EQ(Query(index_sql, "strict.db"), schema);
 }
 
 TEST_F(ScanTest, UnreadableFilesAreReportedAndTriedAgainNextScan) {
