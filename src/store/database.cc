@@ -63,6 +63,17 @@ Statement& Statement::Bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::BindUncopied(int index, std::string_view text) {
+  const int rc =
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+  return *this;
+}
+
+Statement& Statement::BindUncopied(int index, const std::optional<std::string>& text) {
+  return text ? BindUncopied(index, std::string_view(*text)) : BindNull(index);
+}
+
 Statement& Statement::BindBlob(int index, std::string_view bytes) {
   const int rc = sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;

@@ -37,6 +37,10 @@ class Statement {
   Statement& BindBlob(int index, std::string_view bytes);
   Statement& BindNull(int index);
   Statement& Bind(int index, const std::optional<std::string>& text);
+  // As Bind, without SQLite's copy of the text: it must stay as it is until the statement
+  // has been stepped (Run), and the parameter must be bound again before the next step.
+  Statement& BindUncopied(int index, std::string_view text);
+  Statement& BindUncopied(int index, const std::optional<std::string>& text);
 
   // Steps once: true when a row is available, false when done.
   Result<bool> Step();

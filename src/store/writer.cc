@@ -433,20 +433,21 @@ Result<void> Writer::Add(InputResult& input) {
     const CountedEvent& event = input.events[e];
     if (!keep[e] || event.detail < 0) continue;
     const EventDetail& d = input.details[static_cast<std::size_t>(event.detail)];
-    insert_event_.Bind(1, d.event_id)
+    // `input` outlives the Run below, and every parameter is bound anew for each event.
+    insert_event_.BindUncopied(1, d.event_id)
         .Bind(2, d.event_time)
         .Bind(3, event.stamp)
-        .Bind(4, d.account)
-        .Bind(5, d.region)
-        .Bind(6, d.event_source)
-        .Bind(7, d.event_name)
-        .Bind(8, d.error_code)
-        .Bind(9, d.source_ip)
-        .Bind(10, d.principal_arn)
-        .Bind(11, d.user_agent)
+        .BindUncopied(4, d.account)
+        .BindUncopied(5, d.region)
+        .BindUncopied(6, d.event_source)
+        .BindUncopied(7, d.event_name)
+        .BindUncopied(8, d.error_code)
+        .BindUncopied(9, d.source_ip)
+        .BindUncopied(10, d.principal_arn)
+        .BindUncopied(11, d.user_agent)
         .Bind(12, input_id)
         .Bind(13, static_cast<std::int64_t>(d.record_index))
-        .Bind(14, std::string_view(d.raw));
+        .BindUncopied(14, std::string_view(d.raw));
     if (auto ok = insert_event_.Run(); !ok) return ok;
     const std::int64_t event_pk = db_->LastInsertRowId();
     for (std::size_t h = event.first_hit; h < event.first_hit + event.hit_count; ++h) {
