@@ -206,7 +206,22 @@ Result<bool> DeferEventIdIndex(Database& db) {
   return true;
 }
 
-Result<void> BuildEventIdIndex(Database& db) { return db.Exec(kBuildEventIdIndex); }
+Result<void> BuildEventIdIndex(Database& db) {
+  // The sort holds keys in memory up to the page cache's size, then spills them to temporary
+  // files, which must be files: in memory (the connection's temp_store) they would hold every
+  // key at once. The scan's 32 MiB page cache is given back for the time, so that the sort's
+  // memory takes its place rather than adding to it.
+  auto cache = db.Prepare("PRAGMA cache_size");
+  if (!cache) return std::move(cache).error();
+  if (auto row = cache->Step(); !row) return std::move(row).error();
+  const std::string restore =
+      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=" + std::to_string(cache->ColumnInt(0));
+  cache->Reset();
+  if (auto ok = db.Exec("PRAGMA temp_store=FILE; PRAGMA cache_size=-8192"); !ok) return ok;
+  auto built = db.Exec(kBuildEventIdIndex);
+  if (auto ok = db.Exec(restore); !ok && built) return ok;
+  return built;
+}
 
 Result<std::int64_t> BeginScanRecord(Database& db, std::string_view version,
                                      std::string_view options_json, std::string_view started_at) {
