@@ -211,12 +211,13 @@ Result<void> BuildEventIdIndex(Database& db) {
   // files, which must be files: in memory (the connection's temp_store) they would hold every
   // key at once. The scan's 32 MiB page cache is given back for the time, so that the sort's
   // memory takes its place rather than adding to it.
-  auto cache = db.Prepare("PRAGMA cache_size");
-  if (!cache) return std::move(cache).error();
-  if (auto row = cache->Step(); !row) return std::move(row).error();
-  const std::string restore =
-      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=" + std::to_string(cache->ColumnInt(0));
-  cache->Reset();
+  std::string restore;
+  for (const char* setting : {"temp_store", "cache_size"}) {
+    auto stmt = db.Prepare("PRAGMA " + std::string(setting));
+    if (!stmt) return std::move(stmt).error();
+    if (auto row = stmt->Step(); !row) return std::move(row).error();
+    restore += "PRAGMA " + std::string(setting) + "=" + std::to_string(stmt->ColumnInt(0)) + ";";
+  }
   if (auto ok = db.Exec("PRAGMA temp_store=FILE; PRAGMA cache_size=-8192"); !ok) return ok;
   auto built = db.Exec(kBuildEventIdIndex);
   if (auto ok = db.Exec(restore); !ok && built) return ok;

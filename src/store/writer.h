@@ -53,7 +53,7 @@ Result<Ledger> LoadLedger(Database& db, std::string_view scope);
 
 // The index of events by eventID (schema/001_scan.sql) is the one whose keys arrive in random
 // order: each insert lands on a leaf page of its own, and once the index outgrows the page
-// cache every stored event reads a page back and writes one to the WAL (a quarter of a scan's
+// cache every stored event reads a page back and writes one to the WAL (a fifth of a scan's
 // time when every record matches). Built once over a finished table it is a sort instead.
 // So a scan into a database that holds no events yet (a first scan) drops the index and
 // builds it when done; a scan into one that holds events keeps it, and first rebuilds it if
