@@ -175,15 +175,6 @@ void PrintJson(const ResultSet& result, std::string& out) {
   out += "]\n";
 }
 
-// PRAGMA user_version, or an error when the file is not a database.
-Result<std::int64_t> UserVersion(store::Database& db) {
-  auto stmt = db.Prepare("PRAGMA user_version");
-  if (!stmt) return std::move(stmt).error();
-  auto row = stmt->Step();
-  if (!row) return std::move(row).error();
-  return *row ? stmt->ColumnInt(0) : 0;
-}
-
 Result<store::Database> OpenForQueries(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
@@ -196,14 +187,13 @@ Result<store::Database> OpenForQueries(const std::string& path) {
   }
   auto db = store::Database::Open(path, /*read_only=*/true);
   if (!db) return std::move(db).error();
-  auto version = UserVersion(*db);
+  // An error when the file is not a database.
+  auto version = db->QueryInt("PRAGMA user_version");
   if (!version) return std::move(version).error();
   if (*version == 0) {
-    auto tables = db->Prepare("SELECT count(*) FROM sqlite_schema");
+    auto tables = db->QueryInt("SELECT count(*) FROM sqlite_schema");
     if (!tables) return std::move(tables).error();
-    auto row = tables->Step();
-    if (!row) return std::move(row).error();
-    if (tables->ColumnInt(0) == 0) {
+    if (*tables == 0) {
       return MakeError(ErrorCode::kDatabase,
                        "'" + path + "' is not a trailreplay database (it holds no tables)");
     }

@@ -217,16 +217,21 @@ Result<Statement> Database::Prepare(std::string_view sql) {
   return Statement(db_, stmt);
 }
 
+Result<std::int64_t> Database::QueryInt(std::string_view sql) {
+  auto stmt = Prepare(sql);
+  if (!stmt) return std::move(stmt).error();
+  auto row = stmt->Step();
+  if (!row) return std::move(row).error();
+  return *row ? stmt->ColumnInt(0) : 0;
+}
+
 std::int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 int Database::Changes() const { return sqlite3_changes(db_); }
 
 Result<void> Database::Migrate() {
-  auto version_stmt = Prepare("PRAGMA user_version");
-  if (!version_stmt) return std::move(version_stmt).error();
-  auto row = version_stmt->Step();
-  if (!row) return std::move(row).error();
-  const auto version = static_cast<std::size_t>(version_stmt->ColumnInt(0));
-  version_stmt->Reset();
+  auto user_version = QueryInt("PRAGMA user_version");
+  if (!user_version) return std::move(user_version).error();
+  const auto version = static_cast<std::size_t>(*user_version);
   if (version > std::size(kSchemaMigrations)) {
     return MakeError(ErrorCode::kDatabase,
                      "database '" + path_ + "' has schema version " + std::to_string(version) +

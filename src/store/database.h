@@ -75,6 +75,9 @@ class Database {
 
   Result<void> Exec(std::string_view sql);
   Result<Statement> Prepare(std::string_view sql);
+  // The first column of a query's first row as an integer (0 when there is no row): a
+  // count, an EXISTS, a PRAGMA's value.
+  Result<std::int64_t> QueryInt(std::string_view sql);
   std::int64_t LastInsertRowId() const;
   int Changes() const;
 

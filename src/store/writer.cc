@@ -69,11 +69,9 @@ Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::Fi
     }
     // The filter set is fixed once anything has been counted under it: a filter added later
     // would see only the files scanned after it, a silent undercount.
-    auto count_stmt = db.Prepare("SELECT count(*) FROM inputs");
-    if (!count_stmt) return std::move(count_stmt).error();
-    auto row = count_stmt->Step();
-    if (!row) return std::move(row).error();
-    const bool has_inputs = count_stmt->ColumnInt(0) > 0;
+    auto inputs = db.QueryInt("SELECT count(*) FROM inputs");
+    if (!inputs) return std::move(inputs).error();
+    const bool has_inputs = *inputs > 0;
 
     auto existing =
         db.Prepare("SELECT filter_id, name, fingerprint FROM filters ORDER BY filter_id");
@@ -190,14 +188,10 @@ Result<Ledger> LoadLedger(Database& db, std::string_view scope) {
 }
 
 Result<bool> DeferEventIdIndex(Database& db) {
-  auto stmt = db.Prepare("SELECT EXISTS (SELECT 1 FROM events)");
-  if (!stmt) return std::move(stmt).error();
-  auto row = stmt->Step();
-  if (!row) return std::move(row).error();
-  const bool has_events = stmt->ColumnInt(0) != 0;
-  stmt->Reset();
-  if (has_events) {
-    if (auto ok = db.Exec(kBuildEventIdIndex); !ok) return std::move(ok).error();
+  auto has_events = db.QueryInt("SELECT EXISTS (SELECT 1 FROM events)");
+  if (!has_events) return std::move(has_events).error();
+  if (*has_events != 0) {
+    if (auto ok = BuildEventIdIndex(db); !ok) return std::move(ok).error();
     return false;
   }
   if (auto ok = db.Exec("DROP INDEX IF EXISTS events_by_event_id"); !ok) {
@@ -213,10 +207,9 @@ Result<void> BuildEventIdIndex(Database& db) {
   // memory takes its place rather than adding to it.
   std::string restore;
   for (const char* setting : {"temp_store", "cache_size"}) {
-    auto stmt = db.Prepare("PRAGMA " + std::string(setting));
-    if (!stmt) return std::move(stmt).error();
-    if (auto row = stmt->Step(); !row) return std::move(row).error();
-    restore += "PRAGMA " + std::string(setting) + "=" + std::to_string(stmt->ColumnInt(0)) + ";";
+    auto value = db.QueryInt("PRAGMA " + std::string(setting));
+    if (!value) return std::move(value).error();
+    restore += "PRAGMA " + std::string(setting) + "=" + std::to_string(*value) + ";";
   }
   if (auto ok = db.Exec("PRAGMA temp_store=FILE; PRAGMA cache_size=-8192"); !ok) return ok;
   auto built = db.Exec(kBuildEventIdIndex);
