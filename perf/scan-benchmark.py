@@ -73,10 +73,11 @@ def corpus(size_mb: float, seed: int, activity: int) -> tuple[pathlib.Path, dict
 
 
 def warm(path: pathlib.Path) -> None:
-    """Reads every file once, so a single timed run does not measure the disk: this VM's
-    page cache is kept small by proactive reclaim (DAMON), which evicts a corpus read minutes
-    ago."""
-    for f in path.rglob("*"):
+    """Reads every file once, so that a timed run does not measure the disk: this VM's page
+    cache is kept small by proactive reclaim (DAMON), which evicts a corpus read minutes ago
+    (a scan of the tar, last read by the run before, once took 5.6 s instead of 0.9). Every
+    timed run is preceded by a warm() of its inputs."""
+    for f in [path] if path.is_file() else path.rglob("*"):
         if f.is_file():
             with f.open("rb") as stream:
                 while stream.read(1 << 20):
@@ -87,6 +88,8 @@ def scan(inputs: list[str], threads: int, rules: list[str], manifest: dict,
          repeat: int, prefix: list[str] | None = None) -> dict:
     runs = []
     for _ in range(repeat):
+        for path in inputs:
+            warm(pathlib.Path(path))
         with tempfile.TemporaryDirectory(dir=BUILD) as tmp:
             cmd = [*(prefix or []), str(BINARY), "scan", "--db", f"{tmp}/scan.db", "--threads", str(threads),
                    "--json", "--progress", "never", *rules, *inputs]
@@ -107,6 +110,8 @@ def scan(inputs: list[str], threads: int, rules: list[str], manifest: dict,
 def floor(mode: str, inputs: list[str], threads: int, repeat: int) -> dict:
     runs = []
     for _ in range(repeat):
+        for path in inputs:
+            warm(pathlib.Path(path))
         wall, rss, out = run([str(FLOOR), mode, "--threads", str(threads), *inputs])
         runs.append((wall, rss, json.loads(out)))
     return {"seconds": statistics.median(r[0] for r in runs),
@@ -114,7 +119,7 @@ def floor(mode: str, inputs: list[str], threads: int, repeat: int) -> dict:
             "all_seconds": [r[0] for r in runs]}
 
 
-def baseline(cmd, manifest: dict, *, shell=False, env=None, field="unauthorized",
+def baseline(cmd, manifest: dict, inputs: str, *, shell=False, env=None, field="unauthorized",
              repeat=1, paired=None) -> dict:
     """Runs a baseline `repeat` times. With `paired` (a function that runs scan once and
     returns its seconds), each run follows a scan run, and "ratio" is the median over the
@@ -122,6 +127,7 @@ def baseline(cmd, manifest: dict, *, shell=False, env=None, field="unauthorized"
     walls, rsss, scans, ratios = [], [], [], []
     for _ in range(repeat):
         scan_seconds = paired() if paired else None
+        warm(pathlib.Path(inputs))
         wall, rss, out = run(cmd, shell=shell, env=env)
         lines = out.strip().splitlines()
         result = json.loads(lines[-1]) if lines[-1].startswith("{") else {field: int(lines[-1])}
@@ -239,12 +245,12 @@ def main() -> None:
         jq = ("find " + logs + " -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | "
               "jq -c '[.Records[] | select((.errorCode // \"\") | (endswith(\"UnauthorizedOperation\")"
               " or startswith(\"AccessDenied\")))] | length' | awk '{s += $1} END {print s}'")
-        rows["zcat | jq"] = baseline(jq, manifest, shell=True)
+        rows["zcat | jq"] = baseline(jq, manifest, logs, shell=True)
         def paired() -> float:
             return scan([logs], n, [], manifest, 1)["seconds"]
 
         rows["Python gzip+json loop"] = baseline(
-            [sys.executable, str(ROOT / "perf" / "python_scan.py"), logs], manifest,
+            [sys.executable, str(ROOT / "perf" / "python_scan.py"), logs], manifest, logs,
             repeat=args.repeat, paired=paired)
         reason = duckdb_available()
         if reason is None:
@@ -252,14 +258,13 @@ def main() -> None:
             script = NODE_DIR / "duckdb_scan.mjs"
             shutil.copy(ROOT / "perf" / "duckdb_scan.mjs", script)  # resolves its imports there
             rows[f"DuckDB read_json, {n} threads"] = baseline(
-                ["node", str(script), logs, str(n)], manifest, env=env, repeat=args.repeat,
+                ["node", str(script), logs, str(n)], manifest, logs, env=env, repeat=args.repeat,
                 paired=paired)
         else:
             notes.append(f"DuckDB skipped: {reason}")
     large = None
     if args.large_mb > 0:
         large_path, large_manifest = corpus(args.large_mb, args.seed, args.activity)
-        warm(large_path)
         large = scan([str(large_path / "AWSLogs")], n, [], large_manifest, 1)
         large["bytes"] = large_manifest["uncompressed_bytes"]
 
