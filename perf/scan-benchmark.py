@@ -126,8 +126,10 @@ def baseline(cmd, manifest: dict, inputs: str, *, shell=False, env=None, field="
     pairs of baseline seconds / scan seconds."""
     walls, rsss, scans, ratios = [], [], [], []
     for _ in range(repeat):
+        # A paired scan run has just read the inputs; otherwise they are read here.
         scan_seconds = paired() if paired else None
-        warm(pathlib.Path(inputs))
+        if scan_seconds is None:
+            warm(pathlib.Path(inputs))
         wall, rss, out = run(cmd, shell=shell, env=env)
         lines = out.strip().splitlines()
         result = json.loads(lines[-1]) if lines[-1].startswith("{") else {field: int(lines[-1])}
