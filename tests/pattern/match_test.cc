@@ -203,6 +203,10 @@ const MatchCase kMatchCases[] = {
     {"{ $.msg = \"say \\\"hi\\\"\" }", R"({"msg":"say \"hi\""})", true},
     {"{ $.msg = \"A\" }", R"({"msg":"\u0041"})", true},
     {"{ $.key = 1 }", R"({"\u006bey":1})", true},
+    // Keys are found 16 bytes at a time: an escape or the closing quote past the first block.
+    {"{ $.recipientAccountId = 1 }", R"({"recipientAccount\u0049d":1})", true},
+    {"{ $.sessionCredentialFromConsole = 1 }", R"({"sessionCredentialFromConsole":1})", true},
+    {"{ $.sessionCredentialFromConsole = 1 }", R"({"sessionCredentialFromConsolf":1})", false},
     {"{ $.name = \"caf\xc3\xa9\" }", R"({"name":"caf\u00e9"})", true},
     // Keys are case-sensitive.
     {"{ $.EventName = x }", R"({"eventName":"x"})", false},
