@@ -108,15 +108,18 @@ EventKey Murmur3(std::string_view text) {
 EventKey KeyOfEventId(std::string_view id) {
   // 8-4-4-4-12 hex digits: the 16 bytes in the order they are written.
   if (id.size() == 36 && id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-') {
+    // Where each byte's two digits start; one check after all 32 digits (a bad digit's value
+    // is -1, which sets every bit) keeps the loop free of branches.
+    static constexpr std::array<std::uint8_t, 16> kAt = {0,  2,  4,  6,  9,  11, 14, 16,
+                                                         19, 21, 24, 26, 28, 30, 32, 34};
     EventKey key;
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < 36; i += 2) {
-      if (i == 8 || i == 13 || i == 18 || i == 23) ++i;
-      const int hi = HexValue(id[i]), lo = HexValue(id[i + 1]);
-      if (hi < 0 || lo < 0) return Murmur3(id);
-      key.bytes[n++] = static_cast<std::uint8_t>(hi * 16 + lo);
+    int bad = 0;
+    for (std::size_t n = 0; n < 16; ++n) {
+      const int hi = HexValue(id[kAt[n]]), lo = HexValue(id[kAt[n] + 1]);
+      bad |= hi | lo;
+      key.bytes[n] = static_cast<std::uint8_t>(hi * 16 + lo);
     }
-    return key;
+    return bad < 0 ? Murmur3(id) : key;
   }
   return Murmur3(id);
 }

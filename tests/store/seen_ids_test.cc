@@ -44,6 +44,9 @@ TEST(KeyOfEventIdTest, OtherTextIsMurmur3x64_128) {
   // Not quite a GUID: a non-hex digit, a missing dash, one character short.
   EXPECT_NE(KeyOfEventId("0123abcg-4567-89ab-cdef-0123456789ab"),
             KeyOfEventId("0123abcf-4567-89ab-cdef-0123456789ab"));
+  // A bad last digit is caught too: read as a digit, '/' would make the bytes of ...899f.
+  EXPECT_NE(KeyOfEventId("0123abcd-4567-89ab-cdef-0123456789a/"),
+            KeyOfEventId("0123abcd-4567-89ab-cdef-01234567899f"));
   EXPECT_NE(Hex(KeyOfEventId("0123abcd_4567-89ab-cdef-0123456789ab")),
             "0123abcd456789abcdef0123456789ab");
   EXPECT_NE(KeyOfEventId("abc"), KeyOfEventId("abd"));
