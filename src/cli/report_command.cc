@@ -33,11 +33,9 @@ struct ReportCliOptions {
 Result<bool> HasReplays(const std::string& db_path) {
   auto db = store::Database::Open(db_path);
   if (!db) return std::move(db).error();
-  auto stmt = db->Prepare("SELECT count(*) FROM replayed_alarms");
-  if (!stmt) return std::move(stmt).error();
-  auto row = stmt->Step();
-  if (!row) return std::move(row).error();
-  return stmt->ColumnInt(0) > 0;
+  auto replays = db->QueryInt("SELECT count(*) FROM replayed_alarms");
+  if (!replays) return std::move(replays).error();
+  return *replays > 0;
 }
 
 int Run(const ReportCliOptions& cli) {
