@@ -43,6 +43,7 @@
 #include "common/error_format.h"
 #include "common/json_escape.h"
 #include "store/database.h"
+#include "store/query_guard.h"
 
 namespace trailreplay::cli {
 namespace {
@@ -215,7 +216,6 @@ Result<store::Database> OpenForQueries(const std::string& path) {
       if (!db) return std::move(db).error();
     }
   }
-  if (auto ok = db->Exec("PRAGMA query_only = ON"); !ok) return std::move(ok).error();
   return db;
 }
 
@@ -226,6 +226,17 @@ Error SqlError(sqlite3* db, const std::string& sql, std::size_t statement_start)
   const int offset = sqlite3_error_offset(db);
   if (offset >= 0 && statement_start + static_cast<std::size_t>(offset) <= sql.size()) {
     error.offset = statement_start + static_cast<std::size_t>(offset);
+    error.subject = sql;
+  }
+  return error;
+}
+
+// A statement the read-only guard refused: the caret goes under its first word.
+Error Refused(const std::string& why, const std::string& sql, std::size_t statement_start) {
+  Error error = MakeError(ErrorCode::kInvalidArgument, "sql is read-only: " + why);
+  const std::size_t word = sql.find_first_not_of(" \t\r\n;", statement_start);
+  if (word != std::string::npos) {
+    error.offset = word;
     error.subject = sql;
   }
   return error;
@@ -243,6 +254,11 @@ int Run(const SqlCliOptions& cli) {
     std::cerr << FormatError(db.error(), "SQL");
     return kExitFailure;
   }
+  store::QueryGuard guard;
+  if (auto ok = guard.Install(*db); !ok) {
+    std::cerr << FormatError(ok.error(), "SQL");
+    return kExitFailure;
+  }
   sqlite3* handle = db->handle();
   const char* const begin = sql.c_str();
   const char* tail = begin;
@@ -250,14 +266,22 @@ int Run(const SqlCliOptions& cli) {
   while (*tail != '\0') {
     sqlite3_stmt* raw = nullptr;
     const char* next = nullptr;
+    const auto statement_start = static_cast<std::size_t>(tail - begin);
+    guard.Clear();
     if (sqlite3_prepare_v2(handle, tail, -1, &raw, &next) != SQLITE_OK) {
-      std::cerr << FormatError(SqlError(handle, sql, static_cast<std::size_t>(tail - begin)),
+      std::cerr << FormatError(guard.denial().empty()
+                                   ? SqlError(handle, sql, statement_start)
+                                   : Refused(guard.denial(), sql, statement_start),
                                "SQL");
       return kExitFailure;
     }
     tail = next;
     if (raw == nullptr) continue;  // only blanks or a comment
     std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+    if (auto ok = guard.CheckPrepared(raw); !ok) {
+      std::cerr << FormatError(Refused(ok.error().message, sql, statement_start), "SQL");
+      return kExitFailure;
+    }
     ResultSet result;
     const int columns = sqlite3_column_count(raw);
     for (int i = 0; i < columns; ++i) {

@@ -490,8 +490,8 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
       }
     }
     auto insert_alarm = db->Prepare(
-        "INSERT INTO replayed_alarms (alarm_name, replay_id, definition, series_id) "
-        "VALUES (?, ?, ?, NULLIF(?, 0))");
+        "INSERT INTO replayed_alarms (alarm_name, replay_id, definition, series_id, "
+        "lookback_seconds) VALUES (?, ?, ?, NULLIF(?, 0), ?)");
     auto insert_transition = db->Prepare(
         "INSERT INTO alarm_transitions (alarm_name, time, old_state, new_state, reason) "
         "VALUES (?, ?, ?, ?, ?)");
@@ -510,7 +510,8 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
       insert_alarm->Bind(1, std::string_view(a.stored_name))
           .Bind(2, result.replay_id)
           .Bind(3, std::string_view(AlarmJson(stored)))
-          .Bind(4, *series_id);
+          .Bind(4, *series_id)
+          .Bind(5, EvaluationRange(a.spec, options.evaluation_range) * a.spec.period);
       if (auto ok = insert_alarm->Run(); !ok) return ok;
       for (const auto& t : a.transitions) {
         insert_transition->Bind(1, std::string_view(a.stored_name))
