@@ -146,7 +146,7 @@ int Run(const ReplayCliOptions& cli) {
   options.evaluation_range = cli.evaluation_range;
   options.ignore_creation_time = cli.ignore_creation_time;
   options.version = TRAILREPLAY_VERSION;
-  options.options_json = "{}";
+  options.rule_sources = cli.rules;
   if (auto ok = ParseTimeOptions({{&cli.from, &options.from}, {&cli.to, &options.to}}); !ok) {
     std::cerr << FormatError(ok.error());
     return kExitFailure;

@@ -1,24 +1,22 @@
 // `trailreplay report`: one self-contained HTML file (inline CSS and SVG, no script, no
-// network) of a scanned database: per alarm the timeline with threshold and ALARM bands, the
-// episodes with their events, the tuning curve and the top contributors; and the scan's
-// provenance. When no alarm has been replayed into the database yet, the alarms of the rules
-// it was scanned with are replayed first.
+// network) of a scanned database: per alarm of the rules it was scanned with, replayed over the
+// whole history, the timeline with threshold and ALARM bands, the episodes with their events,
+// the tuning curve and the top contributors; replays stored with their own window or settings,
+// labelled as such; and the scan's provenance. The file is written 0600, whole or not at all,
+// never through a symbolic link.
 //
 // Exit codes: 0 written; 1 no database, a replay that fails, or an unwritable output file;
 // 2 the command line could not be parsed.
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
 #include "common/error_format.h"
-#include "replay/replay.h"
+#include "common/private_file.h"
 #include "report/html_report.h"
-#include "store/database.h"
 
 namespace trailreplay::cli {
 namespace {
@@ -29,15 +27,6 @@ struct ReportCliOptions {
   std::string title = "trailreplay report";
 };
 
-// True when the database holds replayed alarms.
-Result<bool> HasReplays(const std::string& db_path) {
-  auto db = store::Database::Open(db_path);
-  if (!db) return std::move(db).error();
-  auto replays = db->QueryInt("SELECT count(*) FROM replayed_alarms");
-  if (!replays) return std::move(replays).error();
-  return *replays > 0;
-}
-
 int Run(const ReportCliOptions& cli) {
   auto fail = [](const Error& error) {
     std::cerr << FormatError(error);
@@ -46,31 +35,16 @@ int Run(const ReportCliOptions& cli) {
   if (::access(cli.db.c_str(), R_OK) != 0) {
     return fail(MakeError(ErrorCode::kIo, "no database '" + cli.db + "': run scan first"));
   }
-  auto replayed = HasReplays(cli.db);
-  if (!replayed) return fail(replayed.error());
-  if (!*replayed) {
-    auto rules = LoadRuleSources({}, cli.db);
-    if (!rules) return fail(rules.error());
-    replay::ReplayOptions options;
-    options.db_path = cli.db;
-    options.rules = std::move(*rules);
-    options.version = TRAILREPLAY_VERSION;
-    options.options_json = "{\"by\":\"report\"}";
-    auto result = replay::RunReplay(options);
-    if (!result) return fail(result.error());
-  }
+  WarnIfShared(cli.db);
+  auto rules = LoadRuleSources({}, cli.db);
+  if (!rules) return fail(rules.error());
   report::ReportOptions options;
   options.db_path = cli.db;
+  options.rules = std::move(*rules);
   options.title = cli.title;
   auto html = report::BuildHtmlReport(options);
   if (!html) return fail(html.error());
-  std::ofstream out(cli.output, std::ios::binary | std::ios::trunc);
-  out << *html;
-  out.close();
-  if (!out) {
-    return fail(
-        MakeError(ErrorCode::kIo, "cannot write '" + cli.output + "': " + std::strerror(errno)));
-  }
+  if (auto written = WritePrivateFile(cli.output, *html); !written) return fail(written.error());
   std::cout << "wrote " << cli.output << " (" << html->size() / 1024 << " KiB)\n";
   return kExitOk;
 }

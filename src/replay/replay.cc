@@ -170,7 +170,9 @@ Result<void> ValidateAlarm(const AlarmSpec& spec) {
 Result<AlarmSpec> ResolveAlarm(const rules::RuleSet& rules, const std::string& name,
                                store::Database& db) {
   for (const AlarmSpec& spec : rules.alarms) {
-    if (spec.name == name) return spec;
+    if (spec.name != name) continue;
+    if (auto ok = CheckScanned(db, rules, {spec}); !ok) return std::move(ok).error();
+    return spec;
   }
   auto stored = db.Prepare("SELECT definition FROM replayed_alarms WHERE alarm_name = ?");
   if (!stored) return std::move(stored).error();
@@ -388,12 +390,125 @@ Result<std::uint64_t> CountSeriesEvents(
   return total;
 }
 
-Result<ReplayResult> RunReplay(const ReplayOptions& options) {
+std::string ReplayOptionsJson(const ReplayOptions& options) {
+  auto time = [](const std::optional<std::int64_t>& t) {
+    return t ? JsonString(FormatIsoTime(*t)) : std::string("null");
+  };
+  auto list = [](const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i > 0 ? "," : "") + JsonString(items[i]);
+    return out + "]";
+  };
+  const Overrides& o = options.overrides;
+  std::string overrides;
+  auto add = [&](const char* key, const std::string& value) {
+    overrides += (overrides.empty() ? "" : ",") + JsonString(key) + ":" + value;
+  };
+  if (o.threshold) add("threshold", JsonNumber(*o.threshold));
+  if (o.evaluation_periods) add("evaluation_periods", std::to_string(*o.evaluation_periods));
+  if (o.datapoints_to_alarm) add("datapoints_to_alarm", std::to_string(*o.datapoints_to_alarm));
+  if (o.treat_missing_data) {
+    add("treat_missing_data", JsonString(alarm::MissingDataName(*o.treat_missing_data)));
+  }
+  if (o.statistic) add("statistic", JsonString(alarm::StatisticName(*o.statistic, o.percentile)));
+  if (o.period) add("period", std::to_string(*o.period));
+  return "{\"from\":" + time(options.from) + ",\"to\":" + time(options.to) +
+         ",\"overrides\":{" + overrides + "},\"evaluation_range\":" +
+         (options.evaluation_range > 0 ? std::to_string(options.evaluation_range) : "null") +
+         ",\"ignore_creation_time\":" + (options.ignore_creation_time ? "true" : "false") +
+         ",\"rules\":" + list(options.rule_sources) + ",\"alarms\":" + list(options.alarm_names) +
+         "}";
+}
+
+Result<std::string> UnscannedReason(store::Database& db, const rules::RuleSet& rules,
+                                    const AlarmSpec& spec) {
+  auto stored = db.Prepare(
+      "SELECT name, fingerprint FROM filters WHERE metric_namespace = ? AND metric_name = ? "
+      "ORDER BY name");
+  if (!stored) return std::move(stored).error();
+  std::vector<std::string> reasons;
+  for (const metric::MetricFilterSpec& filter : rules.filters) {
+    const auto& t = filter.transformation;
+    if (t.metric_namespace != spec.metric_namespace || t.metric_name != spec.metric_name) continue;
+    // The same filter under another name publishes the same series: compare everything but
+    // the name.
+    stored->Bind(1, std::string_view(t.metric_namespace)).Bind(2, std::string_view(t.metric_name));
+    std::string differs;
+    bool same = false;
+    for (;;) {
+      auto more = stored->Step();
+      if (!more) return std::move(more).error();
+      if (!*more) break;
+      metric::MetricFilterSpec renamed = filter;
+      renamed.name = stored->ColumnText(0);
+      if (metric::FilterFingerprint(renamed) == stored->ColumnText(1)) {
+        same = true;
+      } else if (differs.empty()) {
+        differs = renamed.name;
+      }
+    }
+    stored->Reset();
+    if (same) continue;
+    reasons.push_back(
+        differs.empty()
+            ? "its filter '" + filter.name + "' (" + filter.origin +
+                  ") was not scanned into this database"
+            : "its filter '" + filter.name + "' (" + filter.origin +
+                  ") differs from the filter '" + differs +
+                  "' scanned into this database (pattern or metric transformation)");
+  }
+  std::string out;
+  for (const auto& r : reasons) out += (out.empty() ? "" : "; ") + r;
+  return out;
+}
+
+Result<void> CheckScanned(store::Database& db, const rules::RuleSet& rules,
+                          const std::vector<AlarmSpec>& specs) {
+  std::vector<std::string> problems;
+  for (const AlarmSpec& spec : specs) {
+    auto reason = UnscannedReason(db, rules, spec);
+    if (!reason) return std::move(reason).error();
+    if (!reason->empty()) problems.push_back("alarm '" + spec.name + "': " + *reason);
+  }
+  if (problems.empty()) return {};
+  auto names = db.Prepare("SELECT name FROM filters ORDER BY filter_id");
+  if (!names) return std::move(names).error();
+  std::string held;
+  for (;;) {
+    auto more = names->Step();
+    if (!more) return std::move(more).error();
+    if (!*more) break;
+    held += (held.empty() ? "" : ", ") + names->ColumnText(0);
+  }
+  std::string message = problems.size() == 1
+                            ? problems[0]
+                            : std::to_string(problems.size()) + " of the alarms cannot be replayed";
+  if (problems.size() > 1) {
+    constexpr std::size_t kListed = 5;
+    for (std::size_t i = 0; i < problems.size() && i < kListed; ++i) {
+      message += "\n  " + problems[i];
+    }
+    if (problems.size() > kListed) {
+      message += "\n  ... and " + std::to_string(problems.size() - kListed) + " more";
+    }
+    message += "\n";
+  } else {
+    message += "; ";
+  }
+  message += "the database '" + db.path() + "' holds " +
+             (held.empty() ? std::string("no filters") : "the filters " + held) +
+             ". Its history says nothing about a filter it was not scanned with: scan the logs "
+             "into a new database with these --rules, or choose the alarms of the filters it "
+             "holds (--alarm)";
+  return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+Result<ReplayResult> ComputeReplay(store::Database& db, const ReplayOptions& options) {
   ReplayResult result;
   result.not_replayable = options.rules.not_replayable;
 
   // Which alarms.
-  std::vector<AlarmSpec> selected;
+  std::vector<AlarmSpec> chosen;
   for (const std::string& name : options.alarm_names) {
     const auto& alarms = options.rules.alarms;
     if (std::none_of(alarms.begin(), alarms.end(),
@@ -407,6 +522,7 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
                            : "no alarm named '" + name + "' in the rules");
     }
   }
+  std::vector<AlarmSpec> selected;
   for (const AlarmSpec& spec : options.rules.alarms) {
     if (!options.alarm_names.empty() &&
         std::find(options.alarm_names.begin(), options.alarm_names.end(), spec.name) ==
@@ -415,19 +531,15 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
     }
     AlarmSpec effective = ApplyOverrides(spec, options.overrides);
     if (auto ok = ValidateAlarm(effective); !ok) return std::move(ok).error();
+    chosen.push_back(spec);
     selected.push_back(std::move(effective));
   }
   if (selected.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "no replayable alarm in the rules");
   }
+  if (auto ok = CheckScanned(db, options.rules, chosen); !ok) return std::move(ok).error();
 
-  if (::access(options.db_path.c_str(), F_OK) != 0) {
-    return MakeError(ErrorCode::kIo, "no database '" + options.db_path + "': run scan first");
-  }
-  auto db = store::Database::Open(options.db_path);
-  if (!db) return std::move(db).error();
-
-  auto range = ReplayRange(*db, selected, options.from, options.to, options.evaluation_range);
+  auto range = ReplayRange(db, selected, options.from, options.to, options.evaluation_range);
   if (!range) return std::move(range).error();
   result.from = range->from;
   result.to = range->to;
@@ -439,10 +551,11 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
     replay.from = result.from;
     replay.to = result.to;
 
-    auto series = LoadSeries(*db, spec, *range, EvaluationRange(spec, options.evaluation_range),
+    auto series = LoadSeries(db, spec, *range, EvaluationRange(spec, options.evaluation_range),
                              options.ignore_creation_time);
     if (!series) return std::move(series).error();
     replay.has_series = series->series_id != 0;
+    replay.series_id = series->series_id;
     replay.creation_cutoff = series->creation_cutoff;
     replay.sample_minutes = series->samples.size();
 
@@ -457,45 +570,47 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
     DescribeEpisodes(spec, series->samples, options.evaluation_range, result.to, replay.episodes);
     if (series->series_id != 0) {
       for (Episode& e : replay.episodes) {
-        auto counted = CountSeriesEvents(*db, series->series_id, e.windows);
+        auto counted = CountSeriesEvents(db, series->series_id, e.windows);
         if (!counted) return std::move(counted).error();
         e.matched_events = *counted;
       }
     }
     result.alarms.push_back(std::move(replay));
   }
+  return result;
+}
 
-  // Store: one transaction; a replayed alarm's earlier results are replaced.
-  if (auto ok = db->Exec("BEGIN IMMEDIATE"); !ok) return std::move(ok).error();
+Result<void> StoreReplay(store::Database& db, ReplayResult& result, const ReplayOptions& options) {
+  if (auto ok = db.Exec("BEGIN IMMEDIATE"); !ok) return ok;
   auto write = [&]() -> Result<void> {
-    auto insert_replay = db->Prepare(
+    auto insert_replay = db.Prepare(
         "INSERT INTO replays (started_at, version, options, from_time, to_time) "
         "VALUES (?, ?, ?, ?, ?)");
     if (!insert_replay) return std::move(insert_replay).error();
     insert_replay->Bind(1, std::string_view(NowText()))
         .Bind(2, std::string_view(options.version))
-        .Bind(3, std::string_view(options.options_json))
+        .Bind(3, std::string_view(ReplayOptionsJson(options)))
         .Bind(4, result.from)
         .Bind(5, result.to);
     if (auto ok = insert_replay->Run(); !ok) return ok;
-    result.replay_id = db->LastInsertRowId();
+    result.replay_id = db.LastInsertRowId();
     for (const char* sql : {"DELETE FROM alarm_transitions WHERE alarm_name = ?",
                             "DELETE FROM alarm_episode_rows WHERE alarm_name = ?",
                             "DELETE FROM replayed_alarms WHERE alarm_name = ?"}) {
-      auto stmt = db->Prepare(sql);
+      auto stmt = db.Prepare(sql);
       if (!stmt) return std::move(stmt).error();
       for (const auto& a : result.alarms) {
         stmt->Bind(1, std::string_view(a.stored_name));
         if (auto ok = stmt->Run(); !ok) return ok;
       }
     }
-    auto insert_alarm = db->Prepare(
+    auto insert_alarm = db.Prepare(
         "INSERT INTO replayed_alarms (alarm_name, replay_id, definition, series_id, "
         "lookback_seconds) VALUES (?, ?, ?, NULLIF(?, 0), ?)");
-    auto insert_transition = db->Prepare(
+    auto insert_transition = db.Prepare(
         "INSERT INTO alarm_transitions (alarm_name, time, old_state, new_state, reason) "
         "VALUES (?, ?, ?, ?, ?)");
-    auto insert_episode = db->Prepare(
+    auto insert_episode = db.Prepare(
         "INSERT INTO alarm_episode_rows (alarm_name, start_time, end_time, peak, "
         "matched_events) VALUES (?, ?, ?, ?, ?)");
     for (auto* stmt : {&insert_alarm, &insert_transition, &insert_episode}) {
@@ -504,13 +619,10 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
     for (const auto& a : result.alarms) {
       AlarmSpec stored = a.spec;
       stored.name = a.stored_name;
-      // The series id again, for the row (0 when none).
-      auto series_id = FindSeries(*db, a.spec);
-      if (!series_id) return std::move(series_id).error();
       insert_alarm->Bind(1, std::string_view(a.stored_name))
           .Bind(2, result.replay_id)
           .Bind(3, std::string_view(AlarmJson(stored)))
-          .Bind(4, *series_id)
+          .Bind(4, a.series_id)
           .Bind(5, EvaluationRange(a.spec, options.evaluation_range) * a.spec.period);
       if (auto ok = insert_alarm->Run(); !ok) return ok;
       for (const auto& t : a.transitions) {
@@ -540,10 +652,21 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options) {
     return {};
   };
   if (auto ok = write(); !ok) {
-    (void)db->Exec("ROLLBACK");
-    return std::move(ok).error();
+    (void)db.Exec("ROLLBACK");
+    return ok;
   }
-  if (auto ok = db->Exec("COMMIT"); !ok) return std::move(ok).error();
+  return db.Exec("COMMIT");
+}
+
+Result<ReplayResult> RunReplay(const ReplayOptions& options) {
+  if (::access(options.db_path.c_str(), F_OK) != 0) {
+    return MakeError(ErrorCode::kIo, "no database '" + options.db_path + "': run scan first");
+  }
+  auto db = store::Database::Open(options.db_path);
+  if (!db) return std::move(db).error();
+  auto result = ComputeReplay(*db, options);
+  if (!result) return result;
+  if (auto ok = StoreReplay(*db, *result, options); !ok) return std::move(ok).error();
   return result;
 }
 

@@ -48,15 +48,20 @@ struct Overrides {
 
 struct ReplayOptions {
   std::string db_path;
-  rules::RuleSet rules;                  // already loaded and combined
-  std::vector<std::string> alarm_names;  // empty: every replayable alarm
-  std::optional<std::int64_t> from, to;
+  rules::RuleSet rules;                    // already loaded and combined
+  std::vector<std::string> rule_sources;   // as given to --rules (empty: the database's own)
+  std::vector<std::string> alarm_names;    // empty: every replayable alarm
+  std::optional<std::int64_t> from, to;    // as given; nullopt: the whole history
   Overrides overrides;
   int evaluation_range = 0;  // 0: N + 2
   bool ignore_creation_time = false;
   std::string version;
-  std::string options_json;
 };
+
+// The options as `replays.options` records them (JSON): the window as given (null: the whole
+// history), the overrides, the evaluation range, ignore_creation_time, the rule sources and
+// the alarms chosen.
+std::string ReplayOptionsJson(const ReplayOptions& options);
 
 struct Episode {
   std::int64_t start = 0;
@@ -72,6 +77,7 @@ struct AlarmReplay {
   alarm::AlarmSpec spec;  // as evaluated (overrides applied)
   std::string stored_name;
   bool has_series = false;
+  std::int64_t series_id = 0;  // 0: no event ever published to the metric
   std::uint64_t sample_minutes = 0;
   std::optional<std::int64_t> creation_cutoff;
   std::vector<alarm::Transition> transitions;
@@ -87,7 +93,27 @@ struct ReplayResult {
   std::vector<rules::NotReplayable> not_replayable;
 };
 
+// Evaluates the alarms of `options` over the database without writing anything: the
+// report and the what-if commands replay in memory. An alarm whose filter was never scanned
+// into the database (or was scanned with another pattern or transformation) is an error
+// (CheckScanned): its series would be empty or someone else's, and "never in ALARM" would be
+// a lie.
+Result<ReplayResult> ComputeReplay(store::Database& db, const ReplayOptions& options);
+// Writes a computed replay (replays, replayed_alarms, transitions, episodes) in one
+// transaction; a replayed alarm's earlier results are replaced. Sets result.replay_id.
+Result<void> StoreReplay(store::Database& db, ReplayResult& result, const ReplayOptions& options);
+// Opens the database, ComputeReplay, StoreReplay.
 Result<ReplayResult> RunReplay(const ReplayOptions& options);
+
+// Why an alarm of `rules` cannot be replayed over this database, when it cannot: the filter
+// that publishes its metric in `rules` was not scanned into the database, or was scanned with
+// a different pattern or metric transformation. "" when the database holds it.
+Result<std::string> UnscannedReason(store::Database& db, const rules::RuleSet& rules,
+                                    const alarm::AlarmSpec& spec);
+// Every alarm of `specs` must be replayable over the database: an error that names each
+// filter that is not, and says how to fix it.
+Result<void> CheckScanned(store::Database& db, const rules::RuleSet& rules,
+                          const std::vector<alarm::AlarmSpec>& specs);
 
 // The alarm as a describe-alarms MetricAlarm object (what replayed_alarms.definition holds).
 std::string AlarmJson(const alarm::AlarmSpec& spec);
@@ -96,9 +122,10 @@ std::string AlarmJson(const alarm::AlarmSpec& spec);
 // contributors): they evaluate many variants of one alarm over one loaded series and never
 // write to the database.
 
-// The alarm named `name`: from `rules`, or else one a replay stored in the database
-// (replayed_alarms: what-if variants such as "x (what-if: threshold 5)"). An alarm the rules
-// hold but cannot replay is an error saying why.
+// The alarm named `name`: from `rules` (whose filter must have been scanned into the
+// database: CheckScanned), or else one a replay stored in the database (replayed_alarms:
+// what-if variants such as "x (what-if: threshold 5)"). An alarm the rules hold but cannot
+// replay is an error saying why.
 Result<alarm::AlarmSpec> ResolveAlarm(const rules::RuleSet& rules, const std::string& name,
                                       store::Database& db);
 

@@ -11,6 +11,7 @@
 #include "alarm/alarm.h"
 #include "common/text_format.h"
 #include "common/time.h"
+#include "replay/replay.h"
 #include "rules/rules.h"
 #include "store/database.h"
 
@@ -67,6 +68,8 @@ summary { cursor: pointer; }
 .events td { font-size: 12px; color: #333a48; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
          background: #fde2e1; color: #a4161a; }
+.badge.stored { background: #e4e9f7; color: #2a3f7a; }
+p.stored { background: #eef1fa; border-left: 4px solid #2a3f7a; padding: 6px 10px; }
 .quiet { color: #6b7385; }
 .grid { display: flex; flex-wrap: wrap; gap: 28px; }
 svg text { font: 11px system-ui, sans-serif; fill: #4a5263; }
@@ -222,23 +225,159 @@ std::string TuningSvg(const std::vector<std::pair<double, std::size_t>>& curve, 
 
 }  // namespace
 
+namespace {
+
+// An alarm section's source: the whole-history replay in memory, or a replay stored in the
+// database with its own window or settings.
+struct Section {
+  Alarm alarm;
+  bool stored = false;
+  std::string settings;  // a stored replay's window and settings, in words
+};
+
+// A stored replay's options (replays.options) in words, and whether they differ from a
+// replay of the whole history with the alarm as defined. Older databases recorded no options
+// ("{}"): their window is compared with the whole history's instead.
+struct StoredOptions {
+  std::string words;
+  bool narrowed = false;
+};
+StoredOptions DescribeStoredOptions(const std::string& json, const Alarm& stored,
+                                    const std::optional<replay::Range>& whole) {
+  StoredOptions out;
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  std::vector<std::string> window_flags, what_if;
+  const bool recorded = !parser.parse(json).get_object().get(object) && object["from"].error() !=
+                                                                            simdjson::NO_SUCH_FIELD;
+  if (recorded) {
+    std::string_view text;
+    if (!object["from"].get_string().get(text)) window_flags.push_back("--from");
+    if (!object["to"].get_string().get(text)) window_flags.push_back("--to");
+    simdjson::dom::object overrides;
+    if (!object["overrides"].get_object().get(overrides)) {
+      for (auto [key, value] : overrides) {
+        std::string name(key);
+        std::replace(name.begin(), name.end(), '_', ' ');
+        std::string_view shown;
+        what_if.push_back(name + " " + (value.get_string().get(shown) ? simdjson::minify(value)
+                                                                        : std::string(shown)));
+      }
+    }
+    std::int64_t range = 0;
+    if (!object["evaluation_range"].get_int64().get(range)) {
+      what_if.push_back("evaluation range " + std::to_string(range));
+    }
+    bool ignore = false;
+    if (!object["ignore_creation_time"].get_bool().get(ignore) && ignore) {
+      what_if.push_back("filter creation times ignored");
+    }
+  } else if (whole && (stored.from != whole->from || stored.to != whole->to)) {
+    window_flags.push_back("another window");
+  }
+  out.narrowed = !window_flags.empty() || !what_if.empty();
+  out.words = "window " + FormatIsoTime(stored.from) + " .. " + FormatIsoTime(stored.to);
+  for (std::size_t i = 0; i < window_flags.size(); ++i) {
+    out.words += (i == 0 ? " (narrowed: " : ", ") + window_flags[i];
+  }
+  if (!window_flags.empty()) out.words += ")";
+  for (std::size_t i = 0; i < what_if.size(); ++i) {
+    out.words += (i == 0 ? "; what-if: " : ", ") + what_if[i];
+  }
+  if (!recorded) out.words += "; options not recorded (an older trailreplay stored it)";
+  return out;
+}
+
+}  // namespace
+
 Result<std::string> BuildHtmlReport(const ReportOptions& options) {
-  auto db = store::Database::Open(options.db_path);
+  auto db = store::Database::Open(options.db_path, /*read_only=*/true);
   if (!db) return std::move(db).error();
 
-  std::vector<Alarm> alarms;
+  // Every alarm of the database's rules over the whole scanned history, replayed in memory,
+  // whatever was replayed into the database before.
+  std::vector<Section> sections;
+  std::vector<std::pair<std::string, std::string>> left_out;  // alarm, why
+  for (const auto& n : options.rules.not_replayable) left_out.emplace_back(n.alarm_name, n.reason);
+  replay::ReplayOptions whole;
+  whole.rules = options.rules;
+  whole.rules.alarms.clear();
+  for (const alarm::AlarmSpec& spec : options.rules.alarms) {
+    auto reason = replay::UnscannedReason(*db, options.rules, spec);
+    if (!reason) return std::move(reason).error();
+    if (reason->empty()) {
+      whole.rules.alarms.push_back(spec);
+    } else {
+      left_out.emplace_back(spec.name, *reason);
+    }
+  }
+  std::optional<replay::Range> whole_range;
+  auto has_events = db->QueryInt("SELECT count(*) FROM minute_totals");
+  if (!has_events) return std::move(has_events).error();
+  if (!whole.rules.alarms.empty() && *has_events > 0) {
+    auto replayed = replay::ComputeReplay(*db, whole);
+    if (!replayed) return std::move(replayed).error();
+    whole_range = replay::Range{replayed->from, replayed->to};
+    for (const replay::AlarmReplay& r : replayed->alarms) {
+      Section section;
+      section.alarm = Alarm{r.spec.name, r.spec, r.series_id, r.from, r.to, {}};
+      for (const replay::Episode& e : r.episodes) {
+        section.alarm.episodes.push_back(
+            Episode{e.start, e.end, e.peak, static_cast<std::int64_t>(e.matched_events)});
+      }
+      sections.push_back(std::move(section));
+    }
+  }
+  std::sort(sections.begin(), sections.end(),
+            [](const Section& a, const Section& b) { return a.alarm.name < b.alarm.name; });
+  const std::size_t whole_sections = sections.size();
+
+  // Replays stored in the database that say something the sections above do not: another
+  // window, what-if settings, or alarms outside the database's rules.
+  struct StoredReplay {
+    std::string name, window;
+    bool shown = false;
+  };
+  std::vector<StoredReplay> stored_replays;
   auto ok = ForEach(
       *db,
-      "SELECT a.alarm_name, a.definition, coalesce(a.series_id, 0), r.from_time, r.to_time "
-      "FROM replayed_alarms AS a JOIN replays AS r USING (replay_id) ORDER BY a.alarm_name",
+      "SELECT a.alarm_name, a.definition, coalesce(a.series_id, 0), r.from_time, r.to_time, "
+      "r.options FROM replayed_alarms AS a JOIN replays AS r USING (replay_id) "
+      "ORDER BY a.alarm_name",
       [](store::Statement&) {},
       [&](store::Statement& s) {
         auto spec = ParseDefinition(s.ColumnText(1));
         if (!spec) return;
-        alarms.push_back(
-            Alarm{s.ColumnText(0), *spec, s.ColumnInt(2), s.ColumnInt(3), s.ColumnInt(4), {}});
+        Alarm stored{s.ColumnText(0), *spec, s.ColumnInt(2), s.ColumnInt(3), s.ColumnInt(4), {}};
+        const StoredOptions described = DescribeStoredOptions(s.ColumnText(5), stored, whole_range);
+        const bool covered =
+            std::any_of(sections.begin(), sections.begin() + static_cast<long>(whole_sections),
+                        [&](const Section& w) { return w.alarm.name == stored.name; });
+        StoredReplay listed{stored.name, described.words, false};
+        if (!covered || described.narrowed) {
+          listed.shown = true;
+          sections.push_back(Section{std::move(stored), true, described.words});
+        }
+        stored_replays.push_back(std::move(listed));
       });
   if (!ok) return std::move(ok).error();
+  for (std::size_t i = whole_sections; i < sections.size(); ++i) {
+    Alarm& a = sections[i].alarm;
+    ok = ForEach(
+        *db,
+        "SELECT start_time, end_time, peak, matched_events FROM alarm_episode_rows "
+        "WHERE alarm_name = ? ORDER BY start_time",
+        [&](store::Statement& s) { s.Bind(1, std::string_view(a.name)); },
+        [&](store::Statement& s) {
+          Episode e;
+          e.start = s.ColumnInt(0);
+          if (!s.ColumnIsNull(1)) e.end = s.ColumnInt(1);
+          if (!s.ColumnIsNull(2)) e.peak = s.ColumnDouble(2);
+          e.events = s.ColumnInt(3);
+          a.episodes.push_back(e);
+        });
+    if (!ok) return std::move(ok).error();
+  }
 
   std::string html =
       "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -265,31 +404,38 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
         }
       });
   if (!ok) return std::move(ok).error();
+  const std::size_t stored_shown = sections.size() - whole_sections;
   html += "<header><h1>" + EscapeHtml(options.title) + "</h1><p>" + std::to_string(events) +
           " CloudTrail events from " + std::to_string(inputs) + " inputs" +
-          (span.empty() ? "" : ", " + span) + " &middot; " + std::to_string(alarms.size()) +
-          (alarms.size() == 1 ? " alarm" : " alarms") + " replayed</p></header><main>\n";
+          (span.empty() ? "" : ", " + span) + " &middot; " + std::to_string(whole_sections) +
+          (whole_sections == 1 ? " alarm" : " alarms") + " replayed over the whole history" +
+          (stored_shown == 0 ? ""
+                             : " &middot; " + std::to_string(stored_shown) +
+                                   (stored_shown == 1 ? " stored replay" : " stored replays") +
+                                   " with their own window or settings, after them") +
+          "</p></header><main>\n";
 
-  if (alarms.empty()) {
-    html +=
-        "<section><p>No alarm has been replayed into this database yet "
-        "(<code>trailreplay replay</code>).</p></section>";
+  if (sections.empty()) {
+    html += "<section><p>No alarm to replay: the database's rules hold none that can be "
+            "replayed over it.</p></section>";
   }
-  for (Alarm& a : alarms) {
-    ok = ForEach(
-        *db,
-        "SELECT start_time, end_time, peak, matched_events FROM alarm_episode_rows "
-        "WHERE alarm_name = ? ORDER BY start_time",
-        [&](store::Statement& s) { s.Bind(1, std::string_view(a.name)); },
-        [&](store::Statement& s) {
-          Episode e;
-          e.start = s.ColumnInt(0);
-          if (!s.ColumnIsNull(1)) e.end = s.ColumnInt(1);
-          if (!s.ColumnIsNull(2)) e.peak = s.ColumnDouble(2);
-          e.events = s.ColumnInt(3);
-          a.episodes.push_back(e);
-        });
-    if (!ok) return std::move(ok).error();
+  if (!left_out.empty()) {
+    html += "<section><h2>Alarms not replayed</h2><table><tr><th>alarm</th><th>why</th></tr>";
+    for (const auto& [name, why] : left_out) {
+      html += "<tr><td>" + EscapeHtml(name) + "</td><td>" + EscapeHtml(why) + "</td></tr>";
+    }
+    html += "</table></section>";
+  }
+  for (std::size_t index = 0; index < sections.size(); ++index) {
+    Section& section = sections[index];
+    Alarm& a = section.alarm;
+    if (index == whole_sections) {
+      html +=
+          "<section><h2>Stored replays</h2><p class='quiet'>Each section below is a replay "
+          "stored in the database by <code>trailreplay replay</code> with a window or settings "
+          "of its own (a narrowed window, a what-if, other rules). The sections above cover the "
+          "whole scanned history with the alarms as defined.</p></section>";
+    }
     // The 300-second series (Sum of the alarm's samples per bucket) and the per-minute
     // samples the tuning curve replays.
     std::map<std::int64_t, double> buckets;
@@ -316,7 +462,12 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
     html += "<section><h2>" + EscapeHtml(a.name) + " <span class='badge'>" +
             std::to_string(a.episodes.size()) +
             (a.episodes.size() == 1 ? " episode" : " episodes") + " in ALARM, " +
-            Duration(in_alarm) + "</span></h2>";
+            Duration(in_alarm) + "</span>" +
+            (section.stored ? " <span class='badge stored'>stored replay</span>" : "") + "</h2>";
+    if (section.stored) {
+      html += "<p class='stored'>A replay stored in the database, not the whole history: " +
+              EscapeHtml(section.settings) + ".</p>";
+    }
     html += "<p class='definition'>" +
             EscapeHtml(alarm::StatisticName(a.spec.statistic, a.spec.percentile) + " of " +
                        a.spec.metric_namespace + "/" + a.spec.metric_name + " over " +
@@ -387,6 +538,10 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
       html += "</table>";
     }
 
+    if (section.stored) {
+      html += "</section>\n";
+      continue;
+    }
     // Tuning curve and contributors side by side.
     html += "<div class='grid'><div><h3>Tuning: threshold against ALARM episodes</h3>";
     std::vector<std::pair<double, std::size_t>> curve;
@@ -434,6 +589,7 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
     }
     html += "</div></div></section>\n";
   }
+
 
   // Provenance.
   html +=

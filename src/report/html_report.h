@@ -9,18 +9,24 @@
 //   provenance   the scans (when, version, options), inputs by kind and status, duplicates
 //                dropped, and the bad input met
 //
-// The alarms are those last replayed into the database (replayed_alarms); the CLI replays
-// the database's own rules first when nothing has been replayed yet.
+// Every alarm of the database's rules (those it was scanned with) is replayed in memory over
+// the whole scanned history, whatever was replayed into the database before, so a narrowed or
+// what-if replay can never stand in for the real history. Replays stored in the database that
+// differ from that (another window, what-if settings, alarms outside the rules) follow as
+// sections of their own, labelled with their window and settings. Alarms the rules hold but
+// that cannot be replayed over this database are listed with the reason. Nothing is written.
 #pragma once
 
 #include <string>
 
 #include "common/result.h"
+#include "rules/rules.h"
 
 namespace trailreplay::report {
 
 struct ReportOptions {
   std::string db_path;
+  rules::RuleSet rules;  // the database's own (what it was scanned with)
   std::string title = "trailreplay report";
   std::size_t max_events_per_episode = 50;
   std::size_t max_episodes_per_alarm = 200;

@@ -164,5 +164,83 @@ TEST_F(ReplayTest, OverridesCloudWatchWouldRejectAreErrors) {
   EXPECT_NE(result.error().message.find("datapoints to alarm"), std::string::npos);
 }
 
+
+// Issue 19: `replay --rules cis` over a database scanned with the built-in filters printed
+// "no event ever published to this metric" and 0 episodes for all 18 alarms (root usage
+// among them), exit 0, and stored that. Now it is an error that names each filter, and
+// nothing is stored.
+TEST_F(ReplayTest, AlarmsOfFiltersNeverScannedAreRefusedAndNothingIsStored) {
+  auto cis = rules::LoadRules("cis");
+  ASSERT_TRUE(cis.has_value());
+  ReplayOptions options;
+  options.db_path = db_;
+  options.rules = *cis;
+  auto result = RunReplay(options);
+  ASSERT_FALSE(result.has_value());
+  const std::string& message = result.error().message;
+  EXPECT_NE(message.find("18 of the alarms cannot be replayed"), std::string::npos) << message;
+  EXPECT_NE(message.find("its filter 'cis_root_account_usage' (pack cis) was not scanned into "
+                         "this database"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("holds the filters unauthorized_api_calls, cloudtrail_cfg_changes"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(Column("SELECT count(*) FROM replays"), std::vector<std::int64_t>{0});
+
+  // One alarm, by name: the same refusal, for it alone.
+  options.alarm_names = {"cis_root_account_usage"};
+  result = RunReplay(options);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().message.rfind("alarm 'cis_root_account_usage': its filter", 0), 0u)
+      << result.error().message;
+}
+
+// A rules file whose filter publishes the scanned metric with another pattern would replay
+// the scanned series as if it were its own.
+TEST_F(ReplayTest, AFilterScannedWithAnotherPatternIsRefused) {
+  rules::RuleSet rules = rules::BuiltinRules();
+  rules.filters[0].pattern = R"({ $.errorCode = "AccessDenied" })";
+  ReplayOptions options;
+  options.db_path = db_;
+  options.rules = rules;
+  auto result = RunReplay(options);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_NE(result.error().message.find("differs from the filter 'unauthorized_api_calls' "
+                                        "scanned into this database"),
+            std::string::npos)
+      << result.error().message;
+  // The same filter under another name publishes the same series: accepted.
+  rules = rules::BuiltinRules();
+  rules.filters[1].name = "renamed";
+  options.rules = rules;
+  EXPECT_TRUE(RunReplay(options).has_value());
+}
+
+TEST_F(ReplayTest, StoredReplaysRecordTheOptionsTheyRanWith) {
+  ReplayOptions options;
+  options.alarm_names = {"unauthorized_api_calls"};
+  options.from = ParseIsoTime("2024-03-02T20:00:00Z").value();
+  options.overrides.threshold = 5;
+  options.evaluation_range = 4;
+  options.rule_sources = {"x.json"};
+  Replay(options);
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db_.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(handle, "SELECT options FROM replays", -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))),
+            R"({"from":"2024-03-02T20:00:00Z","to":null,"overrides":{"threshold":5},)"
+            R"("evaluation_range":4,"ignore_creation_time":false,"rules":["x.json"],)"
+            R"("alarms":["unauthorized_api_calls"]})");
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  // The episode_events view honours the evaluation range the replay used (4 x 300 s).
+  EXPECT_EQ(Column("SELECT DISTINCT lookback_seconds FROM replayed_alarms"),
+            std::vector<std::int64_t>{1200});
+}
+
 }  // namespace
 }  // namespace trailreplay::replay

@@ -1,0 +1,112 @@
+// The HTML report over a real scan of sample-data/: every alarm of the database's rules covers
+// the whole history, whatever was replayed into the database before (issue 19: after
+// `replay --from 2024-03-02T20:00Z` the report showed that window's episodes, 3 instead of 31,
+// under a header giving the whole data range).
+#include "report/html_report.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+
+#include "common/time.h"
+#include "replay/replay.h"
+#include "replay/sample_db.h"
+#include "support/files.h"
+
+namespace trailreplay::report {
+namespace {
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_ / "sample.db";
+    ASSERT_NO_FATAL_FAILURE(test::ScanSampleData(db_));
+  }
+
+  void Replay(replay::ReplayOptions options) {
+    options.db_path = db_;
+    options.rules = rules::BuiltinRules();
+    auto result = replay::RunReplay(options);
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+  }
+
+  std::string Build() {
+    ReportOptions options;
+    options.db_path = db_;
+    options.rules = rules::BuiltinRules();
+    auto html = BuildHtmlReport(options);
+    EXPECT_TRUE(html.has_value()) << (html ? "" : html.error().message);
+    return html ? *html : "";
+  }
+
+  // The <h2> headings' text, tags removed.
+  static std::vector<std::string> Headings(const std::string& html) {
+    std::vector<std::string> out;
+    const std::regex h2("<h2>(.*?)</h2>");
+    for (auto it = std::sregex_iterator(html.begin(), html.end(), h2); it != std::sregex_iterator();
+         ++it) {
+      out.push_back(std::regex_replace((*it)[1].str(), std::regex("<[^>]+>"), ""));
+    }
+    return out;
+  }
+
+  test::TempDir dir_;
+  std::string db_;
+};
+
+TEST_F(ReportTest, NothingReplayedYetStillCoversEveryAlarm) {
+  const auto headings = Headings(Build());
+  EXPECT_EQ(headings, (std::vector<std::string>{
+                          "cloudtrail_cfg_changes 6 episodes in ALARM, 1h 44m",
+                          "unauthorized_api_calls 31 episodes in ALARM, 8h 19m",
+                          "Provenance",
+                      }));
+}
+
+TEST_F(ReportTest, ANarrowedOrWhatIfReplayIsItsOwnLabelledSection) {
+  replay::ReplayOptions narrowed;
+  narrowed.from = ParseIsoTime("2024-03-02T20:00:00Z").value();
+  Replay(narrowed);
+  replay::ReplayOptions what_if;
+  what_if.alarm_names = {"unauthorized_api_calls"};
+  what_if.overrides.threshold = 5;
+  Replay(what_if);
+  const std::string html = Build();
+  EXPECT_EQ(Headings(html),
+            (std::vector<std::string>{
+                "cloudtrail_cfg_changes 6 episodes in ALARM, 1h 44m",
+                "unauthorized_api_calls 31 episodes in ALARM, 8h 19m",
+                "Stored replays",
+                "cloudtrail_cfg_changes 0 episodes in ALARM, 0m stored replay",
+                "unauthorized_api_calls 3 episodes in ALARM, 45m stored replay",
+                "unauthorized_api_calls (what-if: threshold 5) 3 episodes in ALARM, 10m stored "
+                "replay",
+                "Provenance",
+            }));
+  EXPECT_NE(html.find("window 2024-03-02T20:00:00Z .. 2024-03-03T00:51:00Z (narrowed: --from)"),
+            std::string::npos);
+  EXPECT_NE(html.find("what-if: threshold 5"), std::string::npos);
+}
+
+TEST_F(ReportTest, AWholeHistoryReplayIsNotShownTwice) {
+  Replay({});
+  EXPECT_EQ(Headings(Build()).size(), 3u);
+}
+
+TEST_F(ReportTest, AlarmsWhoseFiltersWereNotScannedAreListedNotShownAsQuiet) {
+  ReportOptions options;
+  options.db_path = db_;
+  auto cis = rules::LoadRules("cis");
+  ASSERT_TRUE(cis.has_value());
+  options.rules = *cis;
+  auto html = BuildHtmlReport(options);
+  ASSERT_TRUE(html.has_value()) << html.error().message;
+  EXPECT_NE(html->find("<h2>Alarms not replayed</h2>"), std::string::npos);
+  EXPECT_NE(html->find("its filter &#39;cis_root_account_usage&#39; (pack cis) was not scanned"),
+            std::string::npos);
+  EXPECT_EQ(html->find("never went to ALARM"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trailreplay::report
