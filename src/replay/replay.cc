@@ -412,8 +412,8 @@ std::string ReplayOptionsJson(const ReplayOptions& options) {
   }
   if (o.statistic) add("statistic", JsonString(alarm::StatisticName(*o.statistic, o.percentile)));
   if (o.period) add("period", std::to_string(*o.period));
-  return "{\"from\":" + time(options.from) + ",\"to\":" + time(options.to) +
-         ",\"overrides\":{" + overrides + "},\"evaluation_range\":" +
+  return "{\"from\":" + time(options.from) + ",\"to\":" + time(options.to) + ",\"overrides\":{" +
+         overrides + "},\"evaluation_range\":" +
          (options.evaluation_range > 0 ? std::to_string(options.evaluation_range) : "null") +
          ",\"ignore_creation_time\":" + (options.ignore_creation_time ? "true" : "false") +
          ",\"rules\":" + list(options.rule_sources) + ",\"alarms\":" + list(options.alarm_names) +
@@ -449,13 +449,12 @@ Result<std::string> UnscannedReason(store::Database& db, const rules::RuleSet& r
     }
     stored->Reset();
     if (same) continue;
-    reasons.push_back(
-        differs.empty()
-            ? "its filter '" + filter.name + "' (" + filter.origin +
-                  ") was not scanned into this database"
-            : "its filter '" + filter.name + "' (" + filter.origin +
-                  ") differs from the filter '" + differs +
-                  "' scanned into this database (pattern or metric transformation)");
+    reasons.push_back(differs.empty()
+                          ? "its filter '" + filter.name + "' (" + filter.origin +
+                                ") was not scanned into this database"
+                          : "its filter '" + filter.name + "' (" + filter.origin +
+                                ") differs from the filter '" + differs +
+                                "' scanned into this database (pattern or metric transformation)");
   }
   std::string out;
   for (const auto& r : reasons) out += (out.empty() ? "" : "; ") + r;

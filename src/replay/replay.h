@@ -48,10 +48,10 @@ struct Overrides {
 
 struct ReplayOptions {
   std::string db_path;
-  rules::RuleSet rules;                    // already loaded and combined
-  std::vector<std::string> rule_sources;   // as given to --rules (empty: the database's own)
-  std::vector<std::string> alarm_names;    // empty: every replayable alarm
-  std::optional<std::int64_t> from, to;    // as given; nullopt: the whole history
+  rules::RuleSet rules;                   // already loaded and combined
+  std::vector<std::string> rule_sources;  // as given to --rules (empty: the database's own)
+  std::vector<std::string> alarm_names;   // empty: every replayable alarm
+  std::optional<std::int64_t> from, to;   // as given; nullopt: the whole history
   Overrides overrides;
   int evaluation_range = 0;  // 0: N + 2
   bool ignore_creation_time = false;

@@ -248,8 +248,8 @@ StoredOptions DescribeStoredOptions(const std::string& json, const Alarm& stored
   simdjson::dom::parser parser;
   simdjson::dom::object object;
   std::vector<std::string> window_flags, what_if;
-  const bool recorded = !parser.parse(json).get_object().get(object) && object["from"].error() !=
-                                                                            simdjson::NO_SUCH_FIELD;
+  const bool recorded = !parser.parse(json).get_object().get(object) &&
+                        object["from"].error() != simdjson::NO_SUCH_FIELD;
   if (recorded) {
     std::string_view text;
     if (!object["from"].get_string().get(text)) window_flags.push_back("--from");
@@ -260,8 +260,9 @@ StoredOptions DescribeStoredOptions(const std::string& json, const Alarm& stored
         std::string name(key);
         std::replace(name.begin(), name.end(), '_', ' ');
         std::string_view shown;
-        what_if.push_back(name + " " + (value.get_string().get(shown) ? simdjson::minify(value)
-                                                                        : std::string(shown)));
+        what_if.push_back(
+            name + " " +
+            (value.get_string().get(shown) ? simdjson::minify(value) : std::string(shown)));
       }
     }
     std::int64_t range = 0;
@@ -416,8 +417,9 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
           "</p></header><main>\n";
 
   if (sections.empty()) {
-    html += "<section><p>No alarm to replay: the database's rules hold none that can be "
-            "replayed over it.</p></section>";
+    html +=
+        "<section><p>No alarm to replay: the database's rules hold none that can be "
+        "replayed over it.</p></section>";
   }
   if (!left_out.empty()) {
     html += "<section><h2>Alarms not replayed</h2><table><tr><th>alarm</th><th>why</th></tr>";
@@ -589,7 +591,6 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
     }
     html += "</div></div></section>\n";
   }
-
 
   // Provenance.
   html +=

@@ -20,7 +20,7 @@ constexpr std::array<std::string_view, 7> kDeniedFunctions = {
 
 // PRAGMAs that only report, and whose argument (when given) names what to report on.
 constexpr std::array<std::string_view, 9> kReportingPragmasWithArgument = {
-    "table_info", "table_xinfo",     "index_info",      "index_xinfo", "index_list",
+    "table_info",       "table_xinfo",       "index_info",      "index_xinfo", "index_list",
     "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check"};
 
 // PRAGMAs that report when given no argument (with one, most of them change a setting).
@@ -107,8 +107,9 @@ int QueryGuard::Decide(int action, const char* a, const char* b) {
       if (b == nullptr && Contains(kReportingPragmas, name)) return SQLITE_OK;
       return deny(b != nullptr ? "PRAGMA " + name + " = " + b +
                                      " is not allowed: it changes the connection or the database"
-                               : "PRAGMA " + name + " is not allowed (only PRAGMAs that report "
-                                                    "are)");
+                               : "PRAGMA " + name +
+                                     " is not allowed (only PRAGMAs that report "
+                                     "are)");
     }
     case SQLITE_ATTACH:
     case SQLITE_DETACH:

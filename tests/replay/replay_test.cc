@@ -164,7 +164,6 @@ TEST_F(ReplayTest, OverridesCloudWatchWouldRejectAreErrors) {
   EXPECT_NE(result.error().message.find("datapoints to alarm"), std::string::npos);
 }
 
-
 // Issue 19: `replay --rules cis` over a database scanned with the built-in filters printed
 // "no event ever published to this metric" and 0 episodes for all 18 alarms (root usage
 // among them), exit 0, and stored that. Now it is an error that names each filter, and
