@@ -13,6 +13,7 @@
 #include "cli/rules_loading.h"
 #include "common/error_format.h"
 #include "common/json_escape.h"
+#include "common/terminal_text.h"
 #include "common/text_format.h"
 #include "common/time.h"
 #include "replay/contributors.h"
@@ -70,7 +71,7 @@ void PrintTable(const replay::ContributorsResult& r) {
     out += "\n  " + b.field + " (" + std::to_string(b.distinct) + " distinct)\n";
     for (const auto& c : b.top) {
       out += "  " + Pad(std::to_string(c.count), 8, true) + Pad(Percent(c.share), 8, true) + "  " +
-             (c.value.empty() ? "(none)" : c.value) + "\n";
+             (c.value.empty() ? "(none)" : TerminalSafe(c.value)) + "\n";
     }
   }
 
@@ -91,17 +92,18 @@ void PrintTable(const replay::ContributorsResult& r) {
            ": effects not replayed\n";
   for (std::size_t i = 0; i < n.findings.size(); ++i) {
     const auto& f = n.findings[i];
-    out += "\n  " + std::to_string(i + 1) + ". " + f.kind + ": " + f.subject + "\n";
-    out += "     " + f.description + "\n";
-    out += "     exclusion: " + f.clause + "\n";
+    out += "\n  " + std::to_string(i + 1) + ". " + f.kind + ": " + TerminalSafe(f.subject) + "\n";
+    out += "     " + TerminalSafe(f.description) + "\n";
+    out += "     exclusion: " + TerminalSafe(f.clause) + "\n";
     out += "     drops " + std::to_string(f.dropped) + " matches (" +
            std::to_string(f.dropped_in_incident) + " of the incident's)";
     if (n.alarm) out += "; " + EffectText(n, f.after);
     out += "\n";
   }
   if (n.proposal) {
-    out += "\nproposed exclusion (" + n.proposal->subject + "):\n  " + n.proposal->clause +
-           "\npattern with it:\n  " + n.proposal->pattern + "\n";
+    out += "\nproposed exclusion (" + TerminalSafe(n.proposal->subject) + "):\n  " +
+           TerminalSafe(n.proposal->clause) + "\npattern with it:\n  " +
+           TerminalSafe(n.proposal->pattern) + "\n";
     out += "  drops " + std::to_string(n.proposal->dropped) + " matches";
     if (n.alarm) out += "; " + EffectText(n, n.proposal->after);
     out += "\n";

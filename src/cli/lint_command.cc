@@ -29,6 +29,7 @@
 #include "cli/commands.h"
 #include "common/error_format.h"
 #include "common/json_escape.h"
+#include "common/terminal_text.h"
 #include "common/text_format.h"
 #include "rules/lint.h"
 #include "rules/rules.h"
@@ -172,8 +173,8 @@ void PrintText(const std::vector<std::unique_ptr<Linted>>& all, std::size_t erro
         continue;
       }
       out += std::string("  ") + rules::LintSeverityName(f.severity) + " [" + f.check +
-             "]: " + f.message + "\n";
-      if (!f.suggestion.empty()) out += "    suggested: " + f.suggestion + "\n";
+             "]: " + TerminalSafe(f.message) + "\n";
+      if (!f.suggestion.empty()) out += "    suggested: " + TerminalSafe(f.suggestion) + "\n";
     }
   }
   out += "\n" + std::to_string(all.size()) + (all.size() == 1 ? " filter: " : " filters: ") +

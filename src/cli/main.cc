@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/terminal_output.h"
 
 #ifndef TRAILREPLAY_VERSION
 #define TRAILREPLAY_VERSION "0.0.0"
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   // Archive member names (7z, zip) are converted through the character locale; numbers and
   // messages stay in the C locale.
   std::setlocale(LC_CTYPE, "C.UTF-8");
+  trailreplay::cli::ProtectTerminalOutput();
   CLI::App app{
       "trailreplay: replay CloudWatch Logs metric filters and alarms over archived CloudTrail "
       "logs, offline."};

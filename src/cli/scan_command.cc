@@ -20,8 +20,10 @@
 
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
+#include "cli/terminal_output.h"
 #include "common/error_format.h"
 #include "common/json_escape.h"
+#include "common/terminal_text.h"
 #include "common/text_format.h"
 #include "common/time.h"
 #include "rules/rules.h"
@@ -194,8 +196,8 @@ int Run(const ScanCliOptions& cli) {
   if (show_progress) {
     hooks.progress = [&](const scan::Progress& p) {
       const double mb = static_cast<double>(p.bytes_done) / 1e6;
-      std::string line = "\r  " + Grouped(p.files_done) + "/" + Grouped(p.files_total) +
-                         " files  " + Fixed(mb, 1) + " MB  " + Grouped(p.events) + " events";
+      std::string line = "  " + Grouped(p.files_done) + "/" + Grouped(p.files_total) + " files  " +
+                         Fixed(mb, 1) + " MB  " + Grouped(p.events) + " events";
       if (p.seconds > 0.5) {
         line += "  " +
                 Grouped(static_cast<std::uint64_t>(static_cast<double>(p.events) / p.seconds)) +
@@ -207,15 +209,16 @@ int Run(const ScanCliOptions& cli) {
         }
       }
       line += "   ";
+      WriteTerminalControl(std::cerr, "\r");
       std::cerr << line << std::flush;
       progress_shown = true;
     };
   }
   hooks.warning = [&](const std::string& line) {
-    if (progress_shown) {
-      std::cerr << "\r\033[K";
-    }
-    std::cerr << "warning: " << line << "\n";
+    if (progress_shown) WriteTerminalControl(std::cerr, "\r\033[K");
+    // The line quotes file and member names and what was found in them: one line, whatever
+    // they hold.
+    std::cerr << "warning: " << TerminalSafe(line) << "\n";
   };
 
   g_stop = false;

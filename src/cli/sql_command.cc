@@ -40,8 +40,10 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/terminal_output.h"
 #include "common/error_format.h"
 #include "common/json_escape.h"
+#include "common/terminal_text.h"
 #include "store/database.h"
 #include "store/query_guard.h"
 
@@ -98,14 +100,15 @@ std::size_t Width(const std::string& text) {
   }));
 }
 
+// A cell as the table shows it: one line, whatever the data holds (terminal_text.h).
 std::string TableText(const Cell& cell) {
-  return cell.type == SQLITE_BLOB ? "X'" + cell.text + "'" : cell.text;
+  return cell.type == SQLITE_BLOB ? "X'" + cell.text + "'" : TerminalSafe(cell.text);
 }
 
 void PrintTable(const ResultSet& result, std::string& out) {
   const std::size_t n = result.columns.size();
   std::vector<std::size_t> widths(n);
-  for (std::size_t i = 0; i < n; ++i) widths[i] = Width(result.columns[i]);
+  for (std::size_t i = 0; i < n; ++i) widths[i] = Width(TerminalSafe(result.columns[i]));
   for (const auto& row : result.rows) {
     for (std::size_t i = 0; i < n; ++i) widths[i] = std::max(widths[i], Width(TableText(row[i])));
   }
@@ -119,7 +122,7 @@ void PrintTable(const ResultSet& result, std::string& out) {
     while (!text.empty() && text.back() == ' ') text.pop_back();
     out += text + "\n";
   };
-  line([&](std::size_t i) { return result.columns[i]; });
+  line([&](std::size_t i) { return TerminalSafe(result.columns[i]); });
   line([&](std::size_t i) { return std::string(widths[i], '-'); });
   for (const auto& row : result.rows) line([&](std::size_t i) { return TableText(row[i]); });
 }
@@ -243,6 +246,8 @@ Error Refused(const std::string& why, const std::string& sql, std::size_t statem
 }
 
 int Run(const SqlCliOptions& cli) {
+  // CSV keeps the data exact, control characters included; the table escapes them.
+  if (cli.format == "csv") ExactStandardOutput();
   std::string sql = cli.sql;
   if (sql == "-") {
     std::ostringstream text;

@@ -8,8 +8,9 @@
 
 namespace trailreplay {
 
-// Appends `text` to `out` as a quoted JSON string. Bytes >= 0x80 are copied as-is (the input
-// is UTF-8); control characters are escaped.
+// Appends `text` to `out` as a quoted JSON string. Valid UTF-8 is copied as it is; control
+// characters (C0, DEL and the C1 range U+0080..U+009F) are escaped as \u00XX, so JSON output
+// never carries a raw terminal control; a byte that is not valid UTF-8 becomes \ufffd.
 void AppendJsonString(std::string& out, std::string_view text);
 std::string JsonString(std::string_view text);
 
