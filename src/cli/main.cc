@@ -3,6 +3,7 @@
 #include <clocale>
 #include <iostream>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/terminal_output.h"
 
@@ -22,10 +23,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "trailreplay " TRAILREPLAY_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
-  // Usage errors read like every other error: "error: ...", then where to get help.
-  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
-    return "error: " + std::string(e.what()) + "\nRun '" + failed->get_name() +
-           " --help' for more information.\n";
+  // Usage errors read like every other error: "error: ...", what was probably meant, then the
+  // command's own help.
+  app.failure_message([&app](const CLI::App* failed, const CLI::Error& e) {
+    return trailreplay::cli::UsageErrorMessage(app, failed, e);
   });
 
   int exit_code = trailreplay::cli::kExitOk;
@@ -39,6 +40,13 @@ int main(int argc, char** argv) {
   trailreplay::cli::RegisterContributors(app, exit_code);
   trailreplay::cli::RegisterSql(app, exit_code);
   trailreplay::cli::RegisterLint(app, exit_code);
+  trailreplay::cli::OneValuePerRepeatableOption(app);
+
+  if (const std::string unknown = trailreplay::cli::UnknownCommandMessage(app, argc, argv);
+      !unknown.empty()) {
+    std::cerr << unknown;
+    return trailreplay::cli::kExitUsage;
+  }
 
   try {
     app.parse(argc, argv);

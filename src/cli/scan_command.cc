@@ -18,6 +18,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
 #include "cli/terminal_output.h"
@@ -266,7 +267,8 @@ void RegisterScan(CLI::App& app, int& exit_code) {
                   "describe-alarms' output for replay (repeatable; default: the built-in CIS "
                   "filters unauthorized_api_calls and cloudtrail_cfg_changes)")
       ->allow_extra_args(false);
-  cmd->add_option("--threads", options->threads, "Worker threads (default: one per core)");
+  cmd->add_option("--threads", options->threads, "Worker threads (default: one per core)")
+      ->check(AtLeastOne());
   cmd->add_option("--from", options->from, "Count events at or after this UTC time");
   cmd->add_option("--to", options->to, "Count events before this UTC time");
   cmd->add_option("--max-delivery-delay", options->max_delay,
@@ -295,7 +297,8 @@ void RegisterScan(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-document-mb", options->max_document_mb,
                   "Largest decompressed document accepted (a bigger one is a decompression "
                   "bomb: reported and skipped)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(AtLeastOne());
   cmd->callback([options, &exit_code] { exit_code = Run(*options); });
 }
 
