@@ -6,6 +6,11 @@
 //                 event sources, error codes, user agents and readOnly values, with counts and
 //                 shares
 //   noise         over the filter's whole replayed history, read from each event's raw JSON:
+//                 - a steady flow from one AWS service (userIdentity.type AWSService, or a
+//                   service host name as the source): matches in at least 4 separate
+//                   300-second buckets; a service failing its own deliveries (a log bucket
+//                   policy that refuses it) is configuration, not an intruder; the exclusion
+//                   is on sourceIPAddress, as the CIS benchmark's later filter has it
 //                 - a steady trickle: one principal (an assumed role's sessions count as one)
 //                   failing in at least 4 separate 300-second buckets, never more than 3 in a
 //                   bucket, mostly (80%) with the same call: a job or an integration lacking a
@@ -34,6 +39,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "alarm/alarm.h"
@@ -49,6 +55,8 @@ struct MatchedEvent {
   std::int64_t event_pk = 0;
   std::int64_t stamp = 0;
   std::string principal_arn, source_ip, event_name, event_source, error_code, user_agent;
+  // The AWS service that made the call, when one did (ServiceCaller), else "".
+  std::string service;
   std::string read_only;  // "true", "false" or "" (absent)
   std::string raw;
   std::optional<double> value;  // what it published to the series (none: nothing)
@@ -64,6 +72,16 @@ struct Breakdown {
   std::vector<Count> top;
   std::size_t distinct = 0;
 };
+// The AWS service behind a call, when a service made it: CloudTrail records such calls with
+// userIdentity.type "AWSService" and no ARN, naming the service in userIdentity.invokedBy
+// and in sourceIPAddress as a host name ("delivery.logs.amazonaws.com"); a service acting
+// for a principal sets invokedBy too. "" for calls made by people and workloads.
+std::string ServiceCaller(std::string_view identity_type, std::string_view invoked_by,
+                          std::string_view source_ip);
+
+// Who made a call, as contributors names it: the principal's ARN, or "AWS service <host>".
+std::string CallerName(const MatchedEvent& event);
+
 // The top `top` values of each field, by count (ties by value).
 std::vector<Breakdown> Contributors(const std::vector<MatchedEvent>& events, std::size_t top);
 

@@ -11,6 +11,7 @@
 #include "alarm/alarm.h"
 #include "common/text_format.h"
 #include "common/time.h"
+#include "replay/contributors.h"
 #include "replay/replay.h"
 #include "rules/rules.h"
 #include "store/database.h"
@@ -571,23 +572,23 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
             "is the alarm's own.</p></div>";
 
     html += "<div><h3>Top contributors</h3>";
-    for (const auto& [label, column] :
-         {std::pair{"principal", "principal_arn"}, std::pair{"source IP", "source_ip"},
-          std::pair{"event", "event_name"}}) {
-      std::string rows;
-      ok = ForEach(
-          *db,
-          "SELECT coalesce(e." + std::string(column) +
-              ", '(none)'), count(*) FROM events AS e JOIN event_matches AS m USING (event_pk) "
-              "WHERE m.series_id = ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
-          [&](store::Statement& s) { s.Bind(1, a.series_id); },
-          [&](store::Statement& s) {
-            rows += "<tr><td>" + EscapeHtml(s.ColumnText(0)) + "</td><td class='num'>" +
-                    std::to_string(s.ColumnInt(1)) + "</td></tr>";
-          });
-      if (!ok) return std::move(ok).error();
-      html += "<table><tr><th>" + std::string(label) + "</th><th class='num'>matches</th></tr>" +
-              rows + "</table>";
+    // Named as `contributors` names them (an AWS service caller as "AWS service <host>").
+    std::vector<replay::Breakdown> breakdowns;
+    if (a.series_id != 0) {
+      auto filter = replay::FilterForAlarm(*db, a.spec);
+      if (!filter) return std::move(filter).error();
+      auto matches = replay::LoadMatches(*db, filter->filter_id, a.series_id, {});
+      if (!matches) return std::move(matches).error();
+      breakdowns = replay::Contributors(*matches, 5);
+    }
+    for (const replay::Breakdown& b : breakdowns) {
+      if (b.field != "principal" && b.field != "source IP" && b.field != "event name") continue;
+      html += "<table><tr><th>" + EscapeHtml(b.field) + "</th><th class='num'>matches</th></tr>";
+      for (const replay::Count& c : b.top) {
+        html += "<tr><td>" + EscapeHtml(c.value.empty() ? "(none)" : c.value) +
+                "</td><td class='num'>" + std::to_string(c.count) + "</td></tr>";
+      }
+      html += "</table>";
     }
     html += "</div></div></section>\n";
   }

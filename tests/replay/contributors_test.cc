@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -204,6 +205,82 @@ TEST_F(ContributorsTest, NoSuchEpisode) {
   auto result = RunContributors(options);
   ASSERT_FALSE(result.has_value());
   EXPECT_NE(result.error().message.find("31 episodes"), std::string::npos);
+}
+
+TEST(ServiceCallerTest, NamesTheServiceBehindACall) {
+  struct Case {
+    const char* type;
+    const char* invoked_by;
+    const char* source_ip;
+    const char* service;
+  };
+  const Case cases[] = {
+      // CloudTrail's record of a service's own call (the sans504 log deliveries).
+      {"AWSService", "delivery.logs.amazonaws.com", "delivery.logs.amazonaws.com",
+       "delivery.logs.amazonaws.com"},
+      {"AWSService", "", "config.amazonaws.com", "config.amazonaws.com"},
+      {"AWSService", "", "", "(unnamed)"},
+      // A service acting for a principal keeps the principal; a host name alone is a service.
+      {"AssumedRole", "", "ec2.amazonaws.com", "ec2.amazonaws.com"},
+      {"IAMUser", "", "203.0.113.10", ""},
+      {"Root", "signin.amazonaws.com", "signin.amazonaws.com", ""},
+      {"IAMUser", "", "AWS Internal", ""},
+      {"IAMUser", "", "evil host.amazonaws.com", ""},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ServiceCaller(c.type, c.invoked_by, c.source_ip), c.service)
+        << c.type << " " << c.invoked_by << " " << c.source_ip;
+  }
+  MatchedEvent e;
+  e.service = "delivery.logs.amazonaws.com";
+  EXPECT_EQ(CallerName(e), "AWS service delivery.logs.amazonaws.com");
+  e.principal_arn = "arn:aws:iam::1:root";
+  EXPECT_EQ(CallerName(e), "arn:aws:iam::1:root");
+}
+
+// Issue 19: in the sans504 incident, 10,011 of the 10,015 unauthorized-call matches are
+// AccessDenied PutObject/HeadBucket calls of the log delivery service. They showed as
+// principal "(none)" and no exclusion was proposed; the CIS benchmark itself later excluded
+// them (`$.sourceIPAddress != "delivery.logs.amazonaws.com"`).
+TEST(ContributorsDatasetTest, Sans504LogDeliveryIsNamedAndExcluded) {
+  const std::string dataset =
+      std::string(TRAILREPLAY_SHARED_DIR) + "/datasets/sans504-s3-ransomware";
+  if (!std::filesystem::exists(dataset)) GTEST_SKIP() << "no " << dataset;
+  test::TempDir dir;
+  const std::string db = dir / "sans.db";
+  scan::ScanOptions scan_options;
+  scan_options.paths = {dataset};
+  scan_options.db_path = db;
+  scan_options.filters = metric::BuiltinFilters();
+  ASSERT_TRUE(scan::RunScan(scan_options, {}).has_value());
+
+  ContributorsOptions options;
+  options.db_path = db;
+  for (const auto& a : rules::BuiltinRules().alarms) {
+    if (a.name == "unauthorized_api_calls") options.alarm = a;
+  }
+  auto result = RunContributors(options);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  ASSERT_EQ(result->events, 10015u);  // SOURCE.md
+  const Breakdown& principals = result->breakdowns[0];
+  ASSERT_EQ(principals.field, "principal");
+  EXPECT_EQ(principals.top[0].value, "AWS service delivery.logs.amazonaws.com");
+  EXPECT_EQ(principals.top[0].count, 10011u);
+
+  const NoiseReport& noise = result->noise;
+  auto service = std::find_if(noise.findings.begin(), noise.findings.end(),
+                              [](const NoiseFinding& f) { return f.kind == "AWS service"; });
+  ASSERT_NE(service, noise.findings.end());
+  EXPECT_EQ(service->subject, "delivery.logs.amazonaws.com");
+  EXPECT_EQ(
+      service->clause,
+      R"(($.sourceIPAddress NOT EXISTS) || ($.sourceIPAddress != "delivery.logs.amazonaws.com"))");
+  EXPECT_EQ(service->dropped, 10011u);
+  EXPECT_TRUE(service->proposed);
+  ASSERT_TRUE(noise.proposal.has_value());
+  // Replayed: the delivery noise held the alarm in ALARM for days.
+  EXPECT_GT(noise.before.seconds_in_alarm, 3 * 86400);
+  EXPECT_LT(noise.proposal->after.seconds_in_alarm, 3600);
 }
 
 }  // namespace
