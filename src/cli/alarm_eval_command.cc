@@ -21,6 +21,7 @@
 #include "common/error_format.h"
 #include "common/json_escape.h"
 #include "common/time.h"
+#include "metric/transformation.h"
 #include "rules/rules.h"
 
 namespace trailreplay::cli {
@@ -110,6 +111,11 @@ Result<std::vector<alarm::MinuteSample>> LoadSamples(const std::string& path) {
     double value = 0;
     if (object["t"].get_string().get(t)) return where("'t' must be an ISO-8601 UTC time");
     if (object["value"].get_double().get(value)) return where("'value' must be a number");
+    if (!metric::AcceptedMetricValue(value)) {
+      return where("'value' " + JsonNumber(value) +
+                   " is outside the range CloudWatch accepts (PutMetricData rejects magnitudes "
+                   "beyond 2^360 and non-zero ones below 2^-360)");
+    }
     const auto time = ParseIsoTime(t);
     if (!time) return where("'t' must be an ISO-8601 UTC time, not '" + std::string(t) + "'");
     const std::int64_t minute = FloorTo(*time, kMinuteSeconds);

@@ -127,6 +127,12 @@ void PrintSummary(const scan::ScanSummary& s, const std::string& db) {
            std::string(count.size() < 10 ? 10 - count.size() : 0, ' ') + count +
            std::string(pct.size() < 9 ? 9 - pct.size() : 0, ' ') + pct + "\n";
   }
+  for (const auto& f : s.filters) {
+    if (f.rejected_values == 0) continue;
+    out += "  " + f.name + ": " + Count(f.rejected_values, "match", "matches") +
+           " published a value CloudWatch rejects (NaN, infinite, or a magnitude beyond 2^360 or "
+           "below 2^-360): counted as matches, no sample published\n";
+  }
   out += "\n  database: " + db + "\n";
   std::cout << out;
 }

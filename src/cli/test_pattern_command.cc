@@ -127,6 +127,12 @@ int Run(const TestPatternOptions& options) {
              ", \"value\": " + (sample.publish ? JsonNumber(sample.value) : "null") +
              ", \"dimensions\": ";
       AppendDimensions(out, sample);
+      if (sample.rejected) {
+        out +=
+            ", \"rejected\": \"the metric value read is outside the range CloudWatch "
+            "accepts (NaN, infinite, or a magnitude beyond 2^360 or below 2^-360): nothing "
+            "is published\"";
+      }
       out += "}\n";
     }
     std::cout << out;

@@ -84,6 +84,11 @@ Result<MetricTransformation> ReadTransformation(element object, const std::strin
     if (value.get_double().get(number) || !std::isfinite(number)) {
       return FilterError(origin, filter, "'defaultValue' must be a number");
     }
+    if (!AcceptedMetricValue(number)) {
+      return FilterError(origin, filter,
+                         "'defaultValue' is outside the range CloudWatch accepts (a magnitude "
+                         "from 2^-360 to 2^360, or 0)");
+    }
     t.default_value = number;
   }
   auto unit = OptionalString(object, "unit", origin, filter);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 
 #include "pattern/parser.h"
 
@@ -126,6 +127,12 @@ Result<CompiledTransformation> CompiledTransformation::Compile(const MetricTrans
   }
   double literal = 0;
   if (pattern::ParseNumber(value, literal)) {
+    if (!AcceptedMetricValue(literal)) {
+      return TransformationError("metric value " + value +
+                                     " is outside the range CloudWatch accepts (a magnitude "
+                                     "from 2^-360 to 2^360, or 0)",
+                                 0, value);
+    }
     out.literal_value_ = literal;
   } else {
     auto ref = ResolveReference(value, compiled, plan, "metric value");
@@ -198,8 +205,15 @@ std::optional<std::string_view> ReadReference(const ValueRef& ref, EventContext&
   return std::nullopt;
 }
 
+bool AcceptedMetricValue(double value) {
+  const double magnitude = std::fabs(value);
+  static const double kLargest = std::ldexp(1.0, 360), kSmallest = std::ldexp(1.0, -360);
+  return std::isfinite(value) && magnitude <= kLargest && (value == 0 || magnitude >= kSmallest);
+}
+
 void CompiledTransformation::Apply(bool matched, EventContext& event, Sample& out) const {
   out.publish = false;
+  out.rejected = false;
   out.value = 0;
   out.dimensions.clear();
   if (!matched) {
@@ -218,6 +232,10 @@ void CompiledTransformation::Apply(bool matched, EventContext& event, Sample& ou
   } else {
     auto text = ReadReference(*value_ref_, event, bound);
     if (!text || !pattern::ParseNumber(*text, out.value)) return;
+    if (!AcceptedMetricValue(out.value)) {
+      out.rejected = true;
+      return;
+    }
   }
   for (std::size_t i = 0; i < dimension_refs_.size(); ++i) {
     auto text = ReadReference(dimension_refs_[i], event, bound);

@@ -7,7 +7,8 @@
 //
 // A matched event whose metric value or a dimension cannot be read (path missing, value not
 // numeric, object/array/null) still counts as a match but publishes no sample (spec section 0,
-// E.10). Numeric strings ("42") publish as numbers, as delimited fields always do.
+// E.10); so does one whose value CloudWatch would reject (AcceptedMetricValue). Numeric
+// strings ("42") publish as numbers, as delimited fields always do.
 #pragma once
 
 #include <optional>
@@ -44,6 +45,9 @@ struct ValueRef {
 
 struct Sample {
   bool publish = false;
+  // Matched, but the value read is one CloudWatch rejects (AcceptedMetricValue): nothing is
+  // published, and the scan counts it.
+  bool rejected = false;
   double value = 0;
   std::vector<std::pair<std::string, std::string>> dimensions;  // name -> value
 };
@@ -69,6 +73,12 @@ class CompiledTransformation {
   std::vector<ValueRef> dimension_refs_;
   std::vector<ValueRef> references_;  // value then dimensions, for extractedValues
 };
+
+// Whether CloudWatch accepts `value` as a metric value: PutMetricData rejects magnitudes above
+// 2^360 and non-zero ones below 2^-360, NaN and the infinities (spec section 0, "Metric
+// values CloudWatch rejects"). A value it rejects is never published: two matches publishing
+// 1e308 would otherwise make a 5-minute Sum infinite and the alarm's datapoint meaningless.
+bool AcceptedMetricValue(double value);
 
 // True if `unit` is a CloudWatch StandardUnit (or empty).
 bool IsStandardUnit(std::string_view unit);

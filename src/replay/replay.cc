@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 
 #include "common/json_escape.h"
@@ -153,6 +154,10 @@ Result<void> ValidateAlarm(const AlarmSpec& spec) {
   if (spec.period < 60 || spec.period % 60 != 0) {
     return bad("period " + std::to_string(spec.period) +
                " s: replays need a multiple of 60 s (samples are stored per minute)");
+  }
+  if (!std::isfinite(spec.threshold)) {
+    return bad(std::string("the threshold must be a finite number, not ") +
+               (std::isnan(spec.threshold) ? "NaN" : "an infinity (beyond a double's range)"));
   }
   if (spec.evaluation_periods < 1) return bad("evaluation periods must be at least 1");
   if (spec.datapoints_to_alarm < 1 || spec.datapoints_to_alarm > spec.evaluation_periods) {

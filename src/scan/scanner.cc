@@ -777,6 +777,7 @@ bool Worker::CountRecord(std::uint64_t index, std::uint64_t offset, std::int64_t
     store::FilterHit hit;
     hit.filter = static_cast<std::uint32_t>(i);
     hit.publish = sample_.publish;
+    hit.rejected = sample_.rejected;
     hit.value = sample_.value;
     hit.dimensions = "{";
     for (std::size_t d = 0; d < sample_.dimensions.size(); ++d) {
@@ -1182,7 +1183,8 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   summary.bytes_read = progress.bytes_done;
   summary.seconds = elapsed();
   for (std::size_t i = 0; i < filters.size(); ++i) {
-    summary.filters.push_back({filters.spec(i).name, writer->totals().matches[i]});
+    summary.filters.push_back(
+        {filters.spec(i).name, writer->totals().matches[i], writer->totals().rejected[i]});
   }
   report(true);
   if (auto ok =
@@ -1224,7 +1226,8 @@ std::string SummaryJson(const ScanSummary& s) {
                      : 0.0;
     out += "{\"name\":" + JsonString(s.filters[i].name) +
            ",\"matches\":" + std::to_string(s.filters[i].matches) +
-           ",\"share\":" + JsonNumber(share) + "}";
+           ",\"share\":" + JsonNumber(share) +
+           ",\"rejected_values\":" + std::to_string(s.filters[i].rejected_values) + "}";
   }
   out += "]}";
   return out;

@@ -57,6 +57,9 @@ struct ScanOptions {
 struct FilterTotal {
   std::string name;
   std::uint64_t matches = 0;
+  // Matches whose metric value CloudWatch rejects (metric::AcceptedMetricValue): counted as
+  // matches, nothing published.
+  std::uint64_t rejected_values = 0;
 };
 
 struct ScanSummary {

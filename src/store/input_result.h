@@ -30,6 +30,7 @@ struct CountedEvent {
 struct FilterHit {
   std::uint32_t filter = 0;  // index in the scan's filter set
   bool publish = false;      // false: matched, but the metric value or a dimension was unreadable
+  bool rejected = false;     // the value read is one CloudWatch rejects: not published
   double value = 0;
   std::string dimensions;  // canonical JSON object of dimension values, "{}" when none
 };

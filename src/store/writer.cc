@@ -244,6 +244,7 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
   writer.scan_id_ = scan_id;
   writer.keep_duplicates_ = keep_duplicates;
   writer.totals_.matches.assign(writer.filters_.size(), 0);
+  writer.totals_.rejected.assign(writer.filters_.size(), 0);
   writer.plain_series_.assign(writer.filters_.size(), 0);
   struct Prepared {
     Statement* target;
@@ -387,6 +388,7 @@ Result<void> Writer::Add(InputResult& input) {
       if (hit < hit_end && input.hits[hit].filter == f) {
         const FilterHit& h = input.hits[hit++];
         ++totals_.matches[f];
+        if (h.rejected) ++totals_.rejected[f];
         BucketAgg& bucket = buckets_[{f, FloorTo(event.stamp, kBucketSeconds)}];
         ++bucket.matches;
         if (h.publish) {

@@ -93,10 +93,11 @@ class Writer {
 
   struct Totals {
     std::uint64_t inputs = 0;
-    std::uint64_t events = 0;            // counted
-    std::uint64_t duplicates = 0;        // dropped
-    std::uint64_t errors = 0;            // scan_errors rows written
-    std::vector<std::uint64_t> matches;  // per filter
+    std::uint64_t events = 0;             // counted
+    std::uint64_t duplicates = 0;         // dropped
+    std::uint64_t errors = 0;             // scan_errors rows written
+    std::vector<std::uint64_t> matches;   // per filter
+    std::vector<std::uint64_t> rejected;  // per filter: values CloudWatch rejects, unpublished
   };
   const Totals& totals() const { return totals_; }
 

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
+#include <cmath>
+
 #include "pattern/parser.h"
 
 namespace trailreplay::metric {
@@ -160,6 +164,33 @@ TEST(TransformationTest, ExtractedValuesForDelimitedPatterns) {
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"$w1", "ERROR"}, {"$last", "42"}, {"$2", "a"}, {"$3", "b"}};
   EXPECT_EQ(values, expected);
+}
+
+// PutMetricData rejects values outside -2^360..2^360, non-zero magnitudes below 2^-360, NaN
+// and the infinities (spec section 0): such a value is never published.
+TEST(AcceptedMetricValueTest, FollowsPutMetricDataRange) {
+  const double two_360 = std::ldexp(1.0, 360), two_minus_360 = std::ldexp(1.0, -360);
+  struct Case {
+    double value;
+    bool accepted;
+  } const cases[] = {
+      {0, true},
+      {-0.0, true},
+      {1, true},
+      {-42.5, true},
+      {two_360, true},
+      {-two_360, true},
+      {std::nextafter(two_360, 1e308), false},
+      {1e308, false},
+      {-1e200, false},
+      {two_minus_360, true},
+      {std::nextafter(two_minus_360, 0.0), false},
+      {1e-200, false},
+      {std::numeric_limits<double>::infinity(), false},
+      {-std::numeric_limits<double>::infinity(), false},
+      {std::numeric_limits<double>::quiet_NaN(), false},
+  };
+  for (const Case& c : cases) EXPECT_EQ(AcceptedMetricValue(c.value), c.accepted) << c.value;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -162,6 +163,16 @@ TEST_F(ReplayTest, OverridesCloudWatchWouldRejectAreErrors) {
   result = RunReplay(options);
   ASSERT_FALSE(result.has_value());
   EXPECT_NE(result.error().message.find("datapoints to alarm"), std::string::npos);
+  // `--threshold nan` and `--threshold 1e400` (an infinity once read) are not thresholds.
+  for (const double threshold :
+       {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+    options.overrides = {};
+    options.overrides.threshold = threshold;
+    result = RunReplay(options);
+    ASSERT_FALSE(result.has_value());
+    EXPECT_NE(result.error().message.find("the threshold must be a finite number"),
+              std::string::npos);
+  }
 }
 
 // Issue 19: `replay --rules cis` over a database scanned with the built-in filters printed
