@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
 #include "common/error_format.h"
@@ -178,6 +179,7 @@ void PrintJson(const replay::ContributorsResult& r) {
 }
 
 int Run(const ContributorsCliOptions& cli) {
+  if (!cli.db.empty()) WarnIfShared(cli.db);
   auto fail = [](const Error& e) {
     std::cerr << FormatError(e);
     return kExitFailure;

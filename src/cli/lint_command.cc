@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "common/error_format.h"
 #include "common/json_escape.h"
@@ -230,6 +231,7 @@ void PrintJson(const std::vector<std::unique_ptr<Linted>>& all, std::size_t erro
 }
 
 int Run(const LintCliOptions& cli) {
+  if (!cli.db.empty()) WarnIfShared(cli.db);
   std::optional<store::Database> db;
   std::map<std::string, StoredFilter> stored;
   if (!cli.db.empty()) {

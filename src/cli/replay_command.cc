@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
 #include "common/error_format.h"
@@ -140,6 +141,7 @@ void PrintJson(const replay::ReplayResult& r) {
 }
 
 int Run(const ReplayCliOptions& cli) {
+  if (!cli.db.empty()) WarnIfShared(cli.db);
   replay::ReplayOptions options;
   options.db_path = cli.db;
   options.alarm_names = cli.alarms;

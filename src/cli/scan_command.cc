@@ -138,6 +138,7 @@ void PrintSummary(const scan::ScanSummary& s, const std::string& db) {
 }
 
 int Run(const ScanCliOptions& cli) {
+  if (!cli.db.empty()) WarnIfShared(cli.db);
   scan::ScanOptions options;
   options.paths = cli.paths;
   options.db_path = cli.db;

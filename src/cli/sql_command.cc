@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/terminal_output.h"
 #include "common/error_format.h"
@@ -246,6 +247,7 @@ Error Refused(const std::string& why, const std::string& sql, std::size_t statem
 }
 
 int Run(const SqlCliOptions& cli) {
+  if (!cli.db.empty()) WarnIfShared(cli.db);
   // CSV keeps the data exact, control characters included; the table escapes them.
   if (cli.format == "csv") ExactStandardOutput();
   std::string sql = cli.sql;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
 #include "common/error_format.h"
@@ -174,6 +175,7 @@ void PrintJson(const replay::TuneResult& r) {
 }
 
 int Run(const TuneCliOptions& cli) {
+  if (!cli.db.empty()) WarnIfShared(cli.db);
   auto fail = [](const Error& e) {
     std::cerr << FormatError(e);
     return kExitFailure;

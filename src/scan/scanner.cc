@@ -941,6 +941,8 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   if (auto ok = scan_lock.Acquire(options.db_path, options.wait_for_other_scan, hooks); !ok) {
     return std::move(ok).error();
   }
+  if (auto ok = db->CheckIntegrity(); !ok) return std::move(ok).error();
+  if (auto ok = store::MarkAbandonedScans(*db); !ok) return std::move(ok).error();
   // The writer's connection: a 32 MiB page cache, so that a batch's pages are not spilled to
   // the WAL before its commit and index pages stay cached (the default 2 MiB thrashed on the
   // events indexes; about 8% of the writer's CPU with default rules, a third of the time with

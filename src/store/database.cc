@@ -179,6 +179,20 @@ Result<Database> Database::Open(const std::string& path, bool read_only) {
   Database database(db, path);
   sqlite3_busy_timeout(db, 5000);
   if (!read_only) {
+    // Someone else's SQLite file (version 0, yet tables in it) is not made into ours: nothing
+    // is changed in it, not even its journal mode.
+    auto version = database.QueryInt("PRAGMA user_version");
+    if (!version) return std::move(version).error();
+    if (*version == 0) {
+      auto objects = database.QueryInt("SELECT count(*) FROM sqlite_schema");
+      if (!objects) return std::move(objects).error();
+      if (*objects > 0) {
+        return MakeError(ErrorCode::kDatabase,
+                         "'" + path +
+                             "' is a SQLite database, but not one of trailreplay's (it "
+                             "holds other tables): choose another --db");
+      }
+    }
     // WAL keeps readers working during a scan; synchronous=NORMAL is durable across process
     // crashes (what resume needs), losing at most the last commits on power loss. A new
     // database gets 16 KiB pages (set before WAL, which fixes the size): events carry raw
@@ -247,6 +261,27 @@ Result<void> Database::Migrate() {
     }
   }
   return {};
+}
+
+Result<void> Database::CheckIntegrity() {
+  auto check = Prepare("PRAGMA quick_check(5)");
+  if (!check) return std::move(check).error();
+  std::string problems;
+  for (;;) {
+    auto row = check->Step();
+    if (!row) {
+      problems = sqlite3_errmsg(db_);  // SQLite's own words, without the statement
+      break;
+    }
+    if (!*row) break;
+    const std::string line = check->ColumnText(0);
+    if (line == "ok") return {};
+    problems += (problems.empty() ? "" : "; ") + line;
+  }
+  return MakeError(ErrorCode::kDatabase,
+                   "database '" + path_ + "' is damaged (SQLite's quick_check: " + problems +
+                       "); the scan stopped before writing to it. Keep it as it is, and scan into "
+                       "a new database (or restore a copy)");
 }
 
 Result<std::optional<std::string>> Database::GetMeta(std::string_view key) {

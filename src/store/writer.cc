@@ -217,6 +217,11 @@ Result<void> BuildEventIdIndex(Database& db) {
   return built;
 }
 
+Result<void> MarkAbandonedScans(Database& db) {
+  // finished_at stays NULL: when it stopped is not known.
+  return db.Exec("UPDATE scans SET status = 'interrupted' WHERE status = 'running'");
+}
+
 Result<std::int64_t> BeginScanRecord(Database& db, std::string_view version,
                                      std::string_view options_json, std::string_view started_at) {
   auto stmt = db.Prepare(

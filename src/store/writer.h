@@ -62,7 +62,10 @@ Result<bool> DeferEventIdIndex(Database& db);
 // Builds the index if it is missing (a no-op otherwise).
 Result<void> BuildEventIdIndex(Database& db);
 
-// The run log.
+// The run log. A scan that was killed, ran out of memory or hit a full disk left its row
+// `running`; the next scan (holding the write lock, so none is running) marks such rows
+// `interrupted`.
+Result<void> MarkAbandonedScans(Database& db);
 Result<std::int64_t> BeginScanRecord(Database& db, std::string_view version,
                                      std::string_view options_json, std::string_view started_at);
 Result<void> FinishScanRecord(Database& db, std::int64_t scan_id, std::string_view status,

@@ -872,6 +872,65 @@ TEST_F(ScanTest, InterruptedScanResumesToTheSameDatabase) {
   }
 }
 
+// Issue 19: a scan that was killed (or ran out of memory, or hit a full disk) stayed `running`
+// in the run log forever. The next scan, holding the write lock, marks it interrupted.
+TEST_F(ScanTest, ARunningRowLeftByADeadScanBecomesInterrupted) {
+  Write("a.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "RunInstances")}));
+  Scan(Options({dir_ + "/a.json"}));
+  {
+    auto db = store::Database::Open(dir_ + "/t.db");
+    ASSERT_TRUE(db.has_value());
+    // What a scan killed with SIGKILL leaves behind.
+    ASSERT_TRUE(
+        db->Exec("INSERT INTO scans (started_at, version, options, status) "
+                 "VALUES ('2024-03-02T00:00:00Z', 'test', '{}', 'running')"));
+  }
+  Scan(Options({dir_ + "/a.json"}));
+  EXPECT_EQ(Query("SELECT scan_id, status, finished_at IS NULL FROM scans ORDER BY scan_id"),
+            (std::vector<std::string>{"1|complete|0", "2|interrupted|1", "3|complete|0"}));
+}
+
+// A damaged database used to be scanned into without a word when the damage lay in pages the
+// scan did not need (exit 0); where it did, counts could be read from it. Now nothing is
+// written, and the error says the file is damaged.
+TEST_F(ScanTest, ADamagedDatabaseIsRefusedBeforeAnythingIsWritten) {
+  Write("a.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "RunInstances")}));
+  Scan(Options({dir_ + "/a.json"}));
+  const auto pages = Query(
+      "SELECT pageno, (SELECT page_size FROM pragma_page_size) FROM dbstat "
+      "WHERE name = 'minute_totals' LIMIT 1");
+  ASSERT_EQ(pages.size(), 1u);
+  const long page = std::stol(pages[0].substr(0, pages[0].find('|')));
+  const long size = std::stol(pages[0].substr(pages[0].find('|') + 1));
+  {
+    std::fstream file(dir_ + "/t.db", std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp((page - 1) * size);
+    file.write("\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f", 8);  // no b-tree page starts so
+  }
+  Write("b.json", Records({Record(Guid(2), "2024-03-01T10:05:00Z", "RunInstances")}));
+  auto result = RunScan(Options({dir_ + "/b.json"}), {});
+  ASSERT_FALSE(result.has_value());
+  EXPECT_NE(result.error().message.find("is damaged"), std::string::npos) << result.error().message;
+  EXPECT_EQ(Query("SELECT count(*) FROM scans"), std::vector<std::string>{"1"});
+}
+
+// Someone else's SQLite file given as --db is not made into a trailreplay database.
+TEST_F(ScanTest, AnotherApplicationsDatabaseIsLeftAlone) {
+  {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ + "/other.db").c_str(), &handle), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(handle, "CREATE TABLE notes (x)", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(handle);
+  }
+  Write("a.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "RunInstances")}));
+  auto result = RunScan(Options({dir_ + "/a.json"}, "other.db"), {});
+  ASSERT_FALSE(result.has_value());
+  EXPECT_NE(result.error().message.find("not one of trailreplay's"), std::string::npos);
+  EXPECT_EQ(Query("SELECT name FROM sqlite_schema ORDER BY 1", "other.db"),
+            std::vector<std::string>{"notes"});
+  EXPECT_EQ(Query("PRAGMA journal_mode", "other.db"), std::vector<std::string>{"delete"});
+}
+
 // The real datasets in ../shared/datasets: the unique-eventID counts of each SOURCE.md.
 struct DatasetCase {
   const char* name;
