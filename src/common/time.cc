@@ -94,22 +94,57 @@ Result<std::int64_t> ParseTimeArgument(std::string_view text) {
   auto bad = [&] {
     return MakeError(ErrorCode::kInvalidArgument,
                      "invalid time '" + std::string(text) +
-                         "': expected UTC like 2024-03-01, 2024-03-01T12:00Z or "
-                         "2024-03-01T12:00:30Z");
+                         "': expected a date (2024-03-01, midnight UTC), a date and time "
+                         "(2024-03-01T12:00, 2024-03-01T12:00:30, 2024-03-01 12:00, with an "
+                         "optional fraction of a second), UTC unless it ends in a zone (Z, "
+                         "-05:00, +0100, +01), or epoch seconds (1709294400, @1709294400)");
   };
+  // Epoch seconds.
+  std::string_view digits = text.substr(!text.empty() && text[0] == '@' ? 1 : 0);
+  if (!digits.empty() && digits.size() <= 12 &&
+      digits.find_first_not_of("0123456789") == std::string_view::npos) {
+    std::int64_t seconds = 0;
+    for (char c : digits) seconds = seconds * 10 + (c - '0');
+    return seconds;
+  }
   unsigned year = 0, month = 0, day = 0;
   if (!ParseDate(text, year, month, day)) return bad();
-  if (text.size() == 10) return DaysFromCivil(year, month, day) * 86400;
-  std::string normal(text);
-  if (normal[10] == ' ') normal[10] = 'T';
-  if (!normal.empty() && normal.back() != 'Z' && normal.find('+', 10) == std::string::npos &&
-      normal.find('-', 10) == std::string::npos) {
-    normal += 'Z';
+  const std::int64_t midnight = DaysFromCivil(year, month, day) * 86400;
+  if (text.size() == 10) return midnight;
+  if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') return bad();
+  unsigned hour = 0, minute = 0, second = 0;
+  if (!Digits(text, 11, 2, hour) || text.size() < 16 || text[13] != ':' ||
+      !Digits(text, 14, 2, minute) || hour > 23 || minute > 59) {
+    return bad();
   }
-  // `YYYY-MM-DDTHH:MMZ`: add the seconds.
-  if (normal.size() == 17 && normal[13] == ':') normal.insert(16, ":00");
-  if (auto t = ParseIsoTime(normal)) return *t;
-  return bad();
+  std::size_t pos = 16;
+  if (pos < text.size() && text[pos] == ':') {
+    if (!Digits(text, pos + 1, 2, second) || second > 60) return bad();  // 60: a leap second
+    pos += 3;
+    if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+      const std::size_t fraction = ++pos;
+      while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+      if (pos == fraction) return bad();  // seconds are floored: the fraction is read past
+    }
+  }
+  std::int64_t offset = 0;
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+    ++pos;
+  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    const std::int64_t sign = text[pos] == '+' ? 1 : -1;
+    unsigned oh = 0, om = 0;
+    if (!Digits(text, pos + 1, 2, oh) || oh > 23) return bad();
+    std::size_t next = pos + 3;
+    if (next < text.size() && text[next] == ':') ++next;
+    if (next < text.size()) {
+      if (!Digits(text, next, 2, om) || om > 59) return bad();
+      next += 2;
+    }
+    offset = sign * static_cast<std::int64_t>(oh * 3600 + om * 60);
+    pos = next;
+  }
+  if (pos != text.size()) return bad();
+  return midnight + hour * 3600 + minute * 60 + second - offset;
 }
 
 Result<std::int64_t> ParseDurationArgument(std::string_view text) {

@@ -39,8 +39,10 @@ std::optional<std::int64_t> ParseIsoTime(std::string_view text);
 // `YYYY-MM-DDTHH:MM:SSZ`.
 std::string FormatIsoTime(std::int64_t epoch_seconds);
 
-// A time given on the command line: `2024-03-01`, `2024-03-01T12:00`, `2024-03-01T12:00Z`,
-// `2024-03-01T12:00:30Z`, `2024-03-01 12:00:00` (always UTC), or anything ParseIsoTime takes.
+// A time given on the command line: a date (`2024-03-01`, midnight UTC); a date and time
+// (`2024-03-01T12:00`, `2024-03-01T12:00:30.5`, `2024-03-01 12:00`), UTC unless it ends in a
+// zone (`Z`, `-05:00`, `+0100`, `+01`); or epoch seconds (`1709294400`, `@1709294400`).
+// Seconds are floored. The error lists every accepted form.
 Result<std::int64_t> ParseTimeArgument(std::string_view text);
 
 // A duration on the command line: a number with unit s, m, h or d (`90m`, `24h`, `2d`).

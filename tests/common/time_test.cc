@@ -59,6 +59,49 @@ TEST(TimeTest, ParseTimeArgumentAcceptsTheShortForms) {
   EXPECT_FALSE(ParseTimeArgument("2024-03-32").has_value());
 }
 
+// Epoch seconds and offsets without seconds are times too, wherever a command takes one.
+TEST(TimeTest, ParseTimeArgumentAcceptsEpochSecondsAndOffsets) {
+  const std::int64_t noon = 1709251200 + 12 * 3600;
+  struct Case {
+    const char* text;
+    std::optional<std::int64_t> expected;
+  } const cases[] = {
+      {"1709294400", noon},
+      {"@1709294400", noon},
+      {"0", 0},
+      {"2024-03-01T07:00-05:00", noon},
+      {"2024-03-01T07:00:00-05:00", noon},
+      {"2024-03-01T13:00+0100", noon},
+      {"2024-03-01T13:00+01", noon},
+      {"2024-03-01T13:00:00.250+01:00", noon},
+      {"2024-03-01t12:00z", noon},
+      {"2024-03-01T12:00:30.999", noon + 30},
+      {"2024-03-01T12:00+1:00", std::nullopt},
+      {"2024-03-01T12:00+24:00", std::nullopt},
+      {"2024-03-01T12", std::nullopt},
+      {"2024-03-01T12:00:", std::nullopt},
+      {"2024-03-01T12:00:30.", std::nullopt},
+      {"2024-03-01X12:00", std::nullopt},
+      {"17092944000000", std::nullopt},  // beyond 12 digits: not a plausible epoch second
+      {"-5", std::nullopt},
+      {"@", std::nullopt},
+  };
+  for (const Case& c : cases) {
+    auto t = ParseTimeArgument(c.text);
+    if (c.expected) {
+      ASSERT_TRUE(t.has_value()) << c.text << ": " << t.error().message;
+      EXPECT_EQ(*t, *c.expected) << c.text;
+    } else {
+      EXPECT_FALSE(t.has_value()) << c.text;
+    }
+  }
+  // The error lists every accepted form.
+  const std::string message = ParseTimeArgument("last tuesday").error().message;
+  for (const char* form : {"2024-03-01", "2024-03-01T12:00", "-05:00", "+0100", "1709294400"}) {
+    EXPECT_NE(message.find(form), std::string::npos) << form;
+  }
+}
+
 TEST(TimeTest, ParseDurationArgument) {
   EXPECT_EQ(*ParseDurationArgument("90s"), 90);
   EXPECT_EQ(*ParseDurationArgument("90m"), 5400);
