@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-dev
   sqlite3 python3
+  dpkg-dev man-db zsh fish
 )
 
 # --with-browser: also Chromium, which the report's rendering test needs (scripts/test.sh).

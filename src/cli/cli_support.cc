@@ -80,6 +80,13 @@ void OneValuePerRepeatableOption(CLI::App& app) {
   }
 }
 
+void EveryCommandTakesVersion(CLI::App& app, const std::string& version) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->set_version_flag("--version", version, "Print the version and exit");
+    EveryCommandTakesVersion(*sub, version);
+  }
+}
+
 std::string UsageErrorMessage(const CLI::App& app, const CLI::App* failed, const CLI::Error& e) {
   // The command the error is about: the deepest one given, whichever level raised it.
   const CLI::App* command = failed;

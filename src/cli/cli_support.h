@@ -15,6 +15,9 @@ namespace trailreplay::cli {
 // after every command is registered.
 void OneValuePerRepeatableOption(CLI::App& app);
 
+// `--version` on every command, not only the program.
+void EveryCommandTakesVersion(CLI::App& app, const std::string& version);
+
 // The usage-error text for CLI11's failures: "error: ..." naming the command, a suggestion for
 // an unknown command or option ("did you mean '--threads'?"), and the command's own --help.
 std::string UsageErrorMessage(const CLI::App& app, const CLI::App* failed, const CLI::Error& e);

@@ -5,6 +5,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "cli/manual.h"
 #include "cli/terminal_output.h"
 
 #ifndef TRAILREPLAY_VERSION
@@ -40,7 +41,9 @@ int main(int argc, char** argv) {
   trailreplay::cli::RegisterContributors(app, exit_code);
   trailreplay::cli::RegisterSql(app, exit_code);
   trailreplay::cli::RegisterLint(app, exit_code);
+  trailreplay::cli::RegisterManual(app, exit_code);  // last: it describes the others
   trailreplay::cli::OneValuePerRepeatableOption(app);
+  trailreplay::cli::EveryCommandTakesVersion(app, "trailreplay " TRAILREPLAY_VERSION);
 
   if (const std::string unknown = trailreplay::cli::UnknownCommandMessage(app, argc, argv);
       !unknown.empty()) {
