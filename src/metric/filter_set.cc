@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/json_escape.h"
+#include "common/json_location.h"
 #include "pattern/parser.h"
 
 namespace trailreplay::metric {
@@ -119,8 +120,7 @@ Result<std::vector<MetricFilterSpec>> ParseFilterDocument(std::string_view json,
   simdjson::padded_string padded(json);
   element root;
   if (auto error = parser.parse(padded).get(root)) {
-    return FilterError(origin, "",
-                       std::string("not valid JSON: ") + simdjson::error_message(error));
+    return FilterError(origin, "", InvalidJsonMessage(json, simdjson::error_message(error)));
   }
   element filters;
   if (!root.is_object() || root["metricFilters"].get(filters)) {

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "common/json_escape.h"
+#include "common/json_location.h"
 
 namespace trailreplay::rules {
 namespace {
@@ -347,7 +348,7 @@ Result<RuleSet> ParseRulesDocument(std::string_view json, const std::string& ori
   simdjson::padded_string padded(json);
   element root;
   if (auto error = parser.parse(padded).get(root)) {
-    return RuleError(origin, "", std::string("not valid JSON: ") + simdjson::error_message(error));
+    return RuleError(origin, "", InvalidJsonMessage(json, simdjson::error_message(error)));
   }
   element unused;
   const bool has_filters = root.is_object() && !root["metricFilters"].get(unused);
