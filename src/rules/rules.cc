@@ -394,8 +394,16 @@ Result<RuleSet> LoadRules(const std::string& source) {
   }
   std::ifstream in(source, std::ios::binary);
   if (!in) {
-    return MakeError(ErrorCode::kIo,
-                     "cannot read rules file '" + source + "': " + std::strerror(errno));
+    const int error = errno;
+    std::string message = "cannot read rules file '" + source + "': " + std::strerror(error);
+    // A name without a path that is no file was most likely meant as a pack.
+    if (error == ENOENT && source.find('/') == std::string::npos &&
+        source.find('.') == std::string::npos) {
+      message += "; and no built-in pack is named '" + source + "' (packs:";
+      for (const Pack& pack : Packs()) message += " " + pack.name + " (" + pack.description + ")";
+      message += "; 'trailreplay rules' lists them)";
+    }
+    return MakeError(ErrorCode::kIo, std::move(message));
   }
   std::ostringstream text;
   text << in.rdbuf();
