@@ -9,9 +9,10 @@
 //          prints them; NULL is empty;
 //   csv    RFC 4180: a header row, fields quoted when they hold `,`, `"`, CR or LF (quotes
 //          doubled), NULL as an empty field; lines end in LF;
-//   json   one array of objects per statement, numbers as numbers, NULL as null, BLOBs as
-//          hex strings.
-// Results are separated by a blank line (table, csv) or a newline between arrays (json).
+//   json   one JSON document: a statement's result is an array of objects (numbers as
+//          numbers, NULL as null, BLOBs as hex strings); with several statements, an array
+//          of those arrays, one per statement that has result columns.
+// Table and CSV results are separated by a blank line.
 //
 // Read-only, with one exception: a database made by an older trailreplay (PRAGMA user_version
 // below this build's schema version) is first opened read-write once, which applies the
@@ -270,6 +271,27 @@ int Run(const SqlCliOptions& cli) {
   const char* const begin = sql.c_str();
   const char* tail = begin;
   bool first = true;
+  // JSON prints one document, once the statements have run (or stopped on an error): the
+  // result of a single statement as its array of rows, several as an array of those arrays.
+  std::vector<std::string> json_results;
+  struct PrintJsonAtEnd {
+    std::vector<std::string>& results;
+    ~PrintJsonAtEnd() {
+      if (results.empty()) return;
+      if (results.size() == 1) {
+        std::cout << results[0];
+      } else {
+        std::string out = "[\n";
+        for (std::size_t i = 0; i < results.size(); ++i) {
+          std::string text = results[i];
+          while (!text.empty() && text.back() == '\n') text.pop_back();
+          out += text + (i + 1 < results.size() ? ",\n" : "\n");
+        }
+        std::cout << out << "]\n";
+      }
+      std::cout << std::flush;
+    }
+  } print_json_at_end{json_results};
   while (*tail != '\0') {
     sqlite3_stmt* raw = nullptr;
     const char* next = nullptr;
@@ -307,7 +329,12 @@ int Run(const SqlCliOptions& cli) {
     }
     if (columns == 0) continue;
     std::string out;
-    if (!first && cli.format != "json") out += "\n";
+    if (cli.format == "json") {
+      PrintJson(result, out);
+      json_results.push_back(std::move(out));
+      continue;
+    }
+    if (!first) out += "\n";
     first = false;
     if (cli.format == "csv") {
       PrintCsv(result, out);
