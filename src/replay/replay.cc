@@ -150,9 +150,15 @@ Result<void> ValidateAlarm(const AlarmSpec& spec) {
   auto bad = [&](const std::string& what) {
     return MakeError(ErrorCode::kInvalidArgument, "alarm '" + spec.name + "': " + what);
   };
+  if (alarm::IsHighResolutionPeriod(spec.period)) {
+    return bad("period " + std::to_string(spec.period) +
+               " s makes a high-resolution alarm, and metric filters publish at one-minute "
+               "resolution: replays need a multiple of 60 s (alarm-eval evaluates "
+               "high-resolution alarms over samples stamped with seconds)");
+  }
   if (spec.period < 60 || spec.period % 60 != 0) {
     return bad("period " + std::to_string(spec.period) +
-               " s: replays need a multiple of 60 s (samples are stored per minute)");
+               " s: replays need a multiple of 60 s (metric filters publish per minute)");
   }
   if (spec.evaluation_periods < 1) return bad("evaluation periods must be at least 1");
   if (spec.datapoints_to_alarm < 1 || spec.datapoints_to_alarm > spec.evaluation_periods) {
