@@ -296,9 +296,8 @@ class Replay {
   const std::vector<MinuteSample>& samples_;
   const EvaluateOptions& options_;
 
-  std::int64_t step_ = 60;         // seconds between window ends (SampleSlotSeconds)
   std::int64_t period_ = 60;       // P, seconds
-  std::size_t period_steps_ = 1;   // P / step_
+  std::size_t period_steps_ = 1;   // P / the slot (SampleSlotSeconds)
   std::size_t n_ = 1;              // EvaluationPeriods
   std::size_t m_ = 1;              // DatapointsToAlarm
   std::size_t range_ = 3;          // R
@@ -319,7 +318,7 @@ class Replay {
   std::uint64_t fenwick_total_ = 0;
 
   std::vector<Slot> ring_;
-  std::size_t ring_step_ = 0;  // P / step_ modulo the ring's size
+  std::size_t ring_step_ = 0;  // period_steps_ modulo the ring's size
   // The real datapoints the last CollectUsed found, newest first.
   std::vector<Datapoint> used_;
   std::size_t real_in_range_ = 0;
@@ -758,9 +757,10 @@ std::string Replay::Reason(Outcome outcome, State new_state, std::size_t positio
 
 EvaluationResult Replay::Run() {
   EvaluationResult result;
-  step_ = SampleSlotSeconds(alarm_.period);
-  period_ = std::max<std::int64_t>(step_, FloorTo(alarm_.period, step_));
-  period_steps_ = static_cast<std::size_t>(period_ / step_);
+  // Window ends advance by `slot` (SampleSlotSeconds: a minute, 10 s for high resolution).
+  const std::int64_t slot = SampleSlotSeconds(alarm_.period);
+  period_ = std::max<std::int64_t>(slot, FloorTo(alarm_.period, slot));
+  period_steps_ = static_cast<std::size_t>(period_ / slot);
   n_ = static_cast<std::size_t>(std::max(1, alarm_.evaluation_periods));
   m_ = static_cast<std::size_t>(std::clamp(alarm_.datapoints_to_alarm, 1, static_cast<int>(n_)));
   range_ =
@@ -770,7 +770,7 @@ EvaluationResult Replay::Run() {
     low_samples_ = MinimumPercentileSamples(alarm_.percentile);
   }
   const bool multi_day = static_cast<std::int64_t>(n_) * period_ > kDaySeconds;
-  const std::int64_t step = multi_day ? kHourSeconds : step_;  // between evaluations
+  const std::int64_t step = multi_day ? kHourSeconds : slot;  // between evaluations
   const std::int64_t first = CeilTo(options_.from, step);
   const std::int64_t last = FloorTo(options_.to, step);
   if (first > last) return result;
@@ -791,7 +791,7 @@ EvaluationResult Replay::Run() {
   State state = options_.initial_state;
   std::size_t enter = lo, leave = lo, range_begin = lo;
   std::size_t position = ring_.size() - 1;
-  for (std::int64_t end = first_end; end <= last; end += step_) {
+  for (std::int64_t end = first_end; end <= last; end += slot) {
     while (enter < hi && samples_[enter].minute < end) Enter(enter++);
     const std::int64_t start = end - period_;
     while (leave < enter && samples_[leave].minute < start) Leave(leave++);
@@ -827,8 +827,8 @@ EvaluationResult Replay::Run() {
     // the windows jumped over. Only when evaluations are not being recorded.
     if (empty_range && !options_.record_every_evaluation) {
       const std::int64_t resume =
-          enter < hi ? FloorTo(samples_[enter].minute, step_) + step_ : last + step_;
-      end = std::max(end, resume - step_);
+          enter < hi ? FloorTo(samples_[enter].minute, slot) + slot : last + slot;
+      end = std::max(end, resume - slot);
     }
   }
   return result;
