@@ -141,12 +141,23 @@ Result<std::uint64_t> ReadHistory(store::Database& db, std::vector<std::unique_p
   return events;
 }
 
+// Text for the terminal: control characters (which a filter name, a pattern, or a value
+// quoted from the stored events may hold) shown as '?'.
+std::string Shown(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+  return out;
+}
+
 void PrintText(const std::vector<std::unique_ptr<Linted>>& all, std::size_t errors,
                std::size_t warnings, std::size_t notes) {
   std::string out;
   for (const auto& l : all) {
     const auto& r = l->report;
-    out += r.name + " (" + l->source.origin + ")";
+    out += Shown(r.name) + " (" + Shown(l->source.origin) + ")";
     if (r.has_history) {
       out += ": matched " + Grouped(r.matches) + " of " + Grouped(r.events) + " events (" +
              Percent(r.matches, r.events) + ")";
@@ -157,7 +168,7 @@ void PrintText(const std::vector<std::unique_ptr<Linted>>& all, std::size_t erro
       out += ": ok\n";
       continue;
     }
-    out += "\n  pattern: " + r.pattern + "\n";
+    out += "\n  pattern: " + Shown(r.pattern) + "\n";
     for (const auto& f : findings) {
       if (f.check == "syntax" && l->linter.error()) {
         std::string text = FormatError(*l->linter.error(), "pattern");
@@ -172,8 +183,8 @@ void PrintText(const std::vector<std::unique_ptr<Linted>>& all, std::size_t erro
         continue;
       }
       out += std::string("  ") + rules::LintSeverityName(f.severity) + " [" + f.check +
-             "]: " + f.message + "\n";
-      if (!f.suggestion.empty()) out += "    suggested: " + f.suggestion + "\n";
+             "]: " + Shown(f.message) + "\n";
+      if (!f.suggestion.empty()) out += "    suggested: " + Shown(f.suggestion) + "\n";
     }
   }
   out += "\n" + std::to_string(all.size()) + (all.size() == 1 ? " filter: " : " filters: ") +

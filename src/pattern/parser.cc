@@ -249,9 +249,14 @@ std::optional<Error> Parser::CheckBare(std::size_t start, std::size_t end, Bare 
   if (bad == token.size()) return std::nullopt;
   const char c = token[bad];
   const std::string noun = what == Bare::kTerm ? "term" : "value";
+  // The token is echoed only when it is printable ASCII: a message must not carry control
+  // bytes to a terminal.
+  const bool printable = std::all_of(token.begin(), token.end(), [](char b) {
+    return static_cast<unsigned char>(b) >= 0x20 && static_cast<unsigned char>(b) < 0x7f;
+  });
   const std::string quoted = QuotePatternText(Unescaped(token));
   // Logs Insights spellings get named: a field such as @message, a /regex/.
-  if (what == Bare::kTerm && bad == 0 && c == '@' && token.size() > 1) {
+  if (printable && what == Bare::kTerm && bad == 0 && c == '@' && token.size() > 1) {
     return Fail("'" + std::string(token) +
                     "' is a CloudWatch Logs Insights field, not filter-pattern syntax: a filter "
                     "pattern matches the log message itself, with terms (ERROR, \"two words\") "
@@ -259,7 +264,7 @@ std::optional<Error> Parser::CheckBare(std::size_t start, std::size_t end, Bare 
                     quoted + " matches that text)",
                 start);
   }
-  if (bad == 0 && c == '/' && token.size() > 2 && token.back() == '/') {
+  if (printable && bad == 0 && c == '/' && token.size() > 2 && token.back() == '/') {
     const std::string_view body = token.substr(1, token.size() - 2);
     return Fail("'" + std::string(token) +
                     "' is CloudWatch Logs Insights regex syntax, not filter-pattern syntax: a "
@@ -278,7 +283,7 @@ std::optional<Error> Parser::CheckBare(std::size_t start, std::size_t end, Bare 
     message = Describe(c) + " must be quoted";
   }
   return Fail(message + ": CloudWatch accepts only " + allowed + " in an unquoted " + noun +
-                  "; write " + quoted,
+                  (printable ? "; write " + quoted : "; quote the whole " + noun),
               start + bad);
 }
 

@@ -105,6 +105,10 @@ const ErrorCase kErrorCases[] = {
     {"10.0.0.1", kBad, 2, "write \"10.0.0.1\""},
     {"ERROR*", kBad, 5, "write \"ERROR*\""},
     {"caf\xc3\xa9", kBad, 3, "byte 0xc3 must be quoted"},
+    {"caf\xc3\xa9", kBad, 3, "; quote the whole term"},  // bytes outside ASCII are not echoed
+    {"a\x1b[31m", kBad, 1,
+     "byte 0x1b must be quoted: CloudWatch accepts only letters, digits, "
+     "'_' and '-' in an unquoted term; quote the whole term"},
     {"-ok!", kBad, 3, "write \"ok!\""},
     {"{ $.msg = Alert! }", kBad, 15, "write \"Alert!\""},
     {"{ $.msg = it's }", kBad, 12, "write \"it's\""},
