@@ -1,14 +1,15 @@
-// The replay is one pass over the minutes of the evaluation span. At each minute e it computes
-// the datapoint of the window [e - P, e) and keeps it in a ring of the last (R - 1)·P/60 + 1
-// minutes, because window k of the evaluation at T is the window that ended at T - k·P: every
-// window is computed once and read by R evaluations. The window's samples are a contiguous run
+// The replay is one pass over the steps of the evaluation span (minutes; 10 s for a
+// high-resolution alarm). At each step e it computes the datapoint of the window [e - P, e)
+// and keeps it in a ring of the last (R - 1)·P/step + 1 steps, because window k of the
+// evaluation at T is the window that ended at T - k·P: every window is computed once and read
+// by R evaluations. The window's samples are a contiguous run
 // of `samples`, [leave, enter), and both ends only move forward, so
 //   SampleCount, Sum   are differences of prefix sums over the samples (the sum in
 //                      double-double, so that long series do not lose the fractions);
 //   Minimum, Maximum   come from a monotonic deque of sample indices;
 //   pNN                comes from a Fenwick tree of sample counts over the distinct values of
 //                      the series, queried for the k-th smallest.
-// All of that is O(1) or O(log V) per minute; an evaluation then reads at most R ring slots
+// All of that is O(1) or O(log V) per step; an evaluation then reads at most R ring slots
 // (stopping at the N-th real datapoint), and skips even that when the whole range is empty.
 // Once the range is empty the state cannot change until the next sample, so unless every
 // evaluation is being recorded the replay jumps straight there (sparse metric-filter series
@@ -295,12 +296,12 @@ class Replay {
   const std::vector<MinuteSample>& samples_;
   const EvaluateOptions& options_;
 
-  std::int64_t period_ = 60;        // P, seconds
-  std::size_t period_minutes_ = 1;  // P / 60
-  std::size_t n_ = 1;               // EvaluationPeriods
-  std::size_t m_ = 1;               // DatapointsToAlarm
-  std::size_t range_ = 3;           // R
-  std::uint64_t low_samples_ = 0;   // percentile windows below this keep the state (0: off)
+  std::int64_t period_ = 60;       // P, seconds
+  std::size_t period_steps_ = 1;   // P / the slot (SampleSlotSeconds)
+  std::size_t n_ = 1;              // EvaluationPeriods
+  std::size_t m_ = 1;              // DatapointsToAlarm
+  std::size_t range_ = 3;          // R
+  std::uint64_t low_samples_ = 0;  // percentile windows below this keep the state (0: off)
 
   std::size_t base_ = 0;  // index in samples_ of the first sample that can enter a window
   // Prefix sums over samples_[base_...]: SampleCount, and Sum as hi + lo.
@@ -317,7 +318,7 @@ class Replay {
   std::uint64_t fenwick_total_ = 0;
 
   std::vector<Slot> ring_;
-  std::size_t ring_step_ = 0;  // P / 60 modulo the ring's size
+  std::size_t ring_step_ = 0;  // period_steps_ modulo the ring's size
   // The real datapoints the last CollectUsed found, newest first.
   std::vector<Datapoint> used_;
   std::size_t real_in_range_ = 0;
@@ -756,8 +757,10 @@ std::string Replay::Reason(Outcome outcome, State new_state, std::size_t positio
 
 EvaluationResult Replay::Run() {
   EvaluationResult result;
-  period_ = std::max<std::int64_t>(kMinuteSeconds, FloorTo(alarm_.period, kMinuteSeconds));
-  period_minutes_ = static_cast<std::size_t>(period_ / kMinuteSeconds);
+  // Window ends advance by `slot` (SampleSlotSeconds: a minute, 10 s for high resolution).
+  const std::int64_t slot = SampleSlotSeconds(alarm_.period);
+  period_ = std::max<std::int64_t>(slot, FloorTo(alarm_.period, slot));
+  period_steps_ = static_cast<std::size_t>(period_ / slot);
   n_ = static_cast<std::size_t>(std::max(1, alarm_.evaluation_periods));
   m_ = static_cast<std::size_t>(std::clamp(alarm_.datapoints_to_alarm, 1, static_cast<int>(n_)));
   range_ =
@@ -767,7 +770,7 @@ EvaluationResult Replay::Run() {
     low_samples_ = MinimumPercentileSamples(alarm_.percentile);
   }
   const bool multi_day = static_cast<std::int64_t>(n_) * period_ > kDaySeconds;
-  const std::int64_t step = multi_day ? kHourSeconds : kMinuteSeconds;
+  const std::int64_t step = multi_day ? kHourSeconds : slot;  // between evaluations
   const std::int64_t first = CeilTo(options_.from, step);
   const std::int64_t last = FloorTo(options_.to, step);
   if (first > last) return result;
@@ -783,12 +786,12 @@ EvaluationResult Replay::Run() {
       std::lower_bound(samples_.begin(), samples_.end(), last, by_minute) - samples_.begin());
   Prepare(lo, std::max(lo, hi));
 
-  ring_.assign((range_ - 1) * period_minutes_ + 1, Slot{});
-  ring_step_ = period_minutes_ % ring_.size();
+  ring_.assign((range_ - 1) * period_steps_ + 1, Slot{});
+  ring_step_ = period_steps_ % ring_.size();
   State state = options_.initial_state;
   std::size_t enter = lo, leave = lo, range_begin = lo;
   std::size_t position = ring_.size() - 1;
-  for (std::int64_t end = first_end; end <= last; end += kMinuteSeconds) {
+  for (std::int64_t end = first_end; end <= last; end += slot) {
     while (enter < hi && samples_[enter].minute < end) Enter(enter++);
     const std::int64_t start = end - period_;
     while (leave < enter && samples_[leave].minute < start) Leave(leave++);
@@ -824,9 +827,8 @@ EvaluationResult Replay::Run() {
     // the windows jumped over. Only when evaluations are not being recorded.
     if (empty_range && !options_.record_every_evaluation) {
       const std::int64_t resume =
-          enter < hi ? FloorTo(samples_[enter].minute, kMinuteSeconds) + kMinuteSeconds
-                     : last + kMinuteSeconds;
-      end = std::max(end, resume - kMinuteSeconds);
+          enter < hi ? FloorTo(samples_[enter].minute, slot) + slot : last + slot;
+      end = std::max(end, resume - slot);
     }
   }
   return result;
@@ -953,6 +955,14 @@ std::optional<MissingData> ParseMissingDataName(std::string_view text) {
     if (text == MissingDataName(treatment)) return treatment;
   }
   return std::nullopt;
+}
+
+bool IsHighResolutionPeriod(std::int64_t period) {
+  return period == 10 || period == 20 || period == 30;
+}
+
+std::int64_t SampleSlotSeconds(std::int64_t period) {
+  return period < kMinuteSeconds ? kHighResolutionStep : kMinuteSeconds;
 }
 
 std::string ReasonTime(std::int64_t epoch_seconds) {

@@ -6,7 +6,13 @@
 // minute T. Window k (k = 0 newest) is [T - (k+1)·P, T - k·P); its datapoint is the Statistic
 // of the samples stamped inside it, and is stamped with the window's start. A multi-day alarm
 // (EvaluationPeriods × Period > 86,400 s) is evaluated once per hour, at each whole hour,
-// with the same windows.
+// with the same windows. A high-resolution alarm (Period 10, 20 or 30 s) is evaluated every
+// 10 s, at each T a multiple of 10 s ("If the alarm period is 10 seconds or 30 seconds, the
+// alarm is evaluated every 10 seconds", spec B.3.4), with the same windows; its samples come
+// per 10-second slot (a sample stamped 12:00:07 counts in [12:00:00, 12:00:10)), so each
+// window holds exactly the samples stamped inside it. Samples of a metric published once a
+// minute leave most of its windows empty, and the alarm lapses into INSUFFICIENT_DATA, as
+// PutMetricAlarm's documentation warns.
 //
 // The evaluation range. Each evaluation looks at R windows (R = EvaluationPeriods + 2 unless
 // set: the only documented case is N = 3, R = 5; spec E.1). A window with no samples is
@@ -131,7 +137,7 @@ struct AlarmSpec {
   std::vector<std::pair<std::string, std::string>> dimensions;  // name -> value
   Statistic statistic = Statistic::kSum;
   double percentile = 0;      // kPercentile: 0 < p < 100 (p99 -> 99)
-  std::int64_t period = 300;  // seconds, a multiple of 60
+  std::int64_t period = 300;  // seconds: a multiple of 60, or 10, 20 or 30 (high resolution)
   int evaluation_periods = 1;
   int datapoints_to_alarm = 1;
   double threshold = 1;
@@ -142,17 +148,18 @@ struct AlarmSpec {
   bool ignore_low_sample_percentile = false;
 };
 
-// One minute of published samples: what the samples table keeps, plus the distinct values
-// with their counts (needed for percentiles; may be empty for other statistics).
+// One slot of published samples (a minute; 10 s for a high-resolution alarm, see
+// SampleSlotSeconds): what the samples table keeps, plus the distinct values with their counts
+// (needed for percentiles; may be empty for other statistics).
 struct MinuteSample {
-  std::int64_t minute = 0;  // epoch seconds, a multiple of 60
+  std::int64_t minute = 0;  // the slot's start, epoch seconds: a multiple of the slot
   std::uint64_t count = 0;
   double sum = 0, minimum = 0, maximum = 0;
   std::vector<std::pair<double, std::uint64_t>> values;  // value -> samples, ascending
 };
 
 struct EvaluateOptions {
-  std::int64_t from = 0;     // first evaluation at or after this time (rounded up to a minute)
+  std::int64_t from = 0;     // first evaluation at or after this time (rounded up to a step)
   std::int64_t to = 0;       // last evaluation at or before this time
   int evaluation_range = 0;  // R; 0 means N + 2
   State initial_state = State::kInsufficientData;
@@ -183,7 +190,14 @@ struct EvaluationResult {
   std::vector<Evaluation> evaluations;  // only with record_every_evaluation
 };
 
-// `samples` sorted by minute, one entry per minute at most.
+// High-resolution periods: AWS accepts 10, 20 and 30 s below a minute (PutMetricAlarm).
+bool IsHighResolutionPeriod(std::int64_t period);
+inline constexpr std::int64_t kHighResolutionStep = 10;
+// The slot samples are aggregated into, and the step between evaluations, for an alarm of
+// `period` seconds: 60, or kHighResolutionStep below a minute.
+std::int64_t SampleSlotSeconds(std::int64_t period);
+
+// `samples` sorted by slot, one entry per slot at most.
 EvaluationResult Evaluate(const AlarmSpec& alarm, const std::vector<MinuteSample>& samples,
                           const EvaluateOptions& options);
 

@@ -1,10 +1,15 @@
 // `trailreplay alarm-eval`: one alarm against a metric series given as JSON Lines of
-// published samples ({"t":"2024-03-01T00:05:00Z","value":1}; a minute without a line has no
-// data), evaluated at chosen instants or every minute of a range. Users check an alarm against
-// a series exported from CloudWatch; the tests pin CloudWatch's semantics with it.
+// published samples ({"t":"2024-03-01T00:05:07Z","value":1}; a period without a line has no
+// data), evaluated at chosen instants or at every evaluation of a range. Users check an alarm
+// against a series exported from CloudWatch; the tests pin CloudWatch's semantics with it.
+//
+// Samples carry seconds. A high-resolution alarm (Period 10, 20 or 30 s, which a replay of
+// scanned data refuses: metric filters publish per minute) sees them in 10-second slots and is
+// evaluated every 10 s; any other alarm per minute (alarm/alarm.h).
 //
 // `--at` instants are evaluated independently, each from --initial-state (so a row of AWS's
-// missing-data tables is one call); `--from/--to` evaluates every minute, carrying the state.
+// missing-data tables is one call); `--from/--to` evaluates every step (a minute, 10 s for a
+// high-resolution alarm), carrying the state.
 // Exit codes: 0 evaluated; 1 unreadable or invalid alarm or samples, or the alarm is not
 // replayable (the reason is printed); 2 the command line could not be parsed.
 #include <simdjson.h>
@@ -60,7 +65,7 @@ Result<alarm::AlarmSpec> LoadAlarm(const AlarmEvalOptions& o) {
       document.find("\"CompositeAlarms\"") == std::string::npos) {
     document = "{\"MetricAlarms\":[" + document + "]}";
   }
-  auto set = rules::ParseRulesDocument(document, o.alarm_file);
+  auto set = rules::ParseRulesDocument(document, o.alarm_file, rules::SampleResolution::kSecond);
   if (!set) return std::move(set).error();
   std::vector<alarm::AlarmSpec> candidates;
   for (auto& a : set->alarms) {
@@ -87,7 +92,8 @@ Result<alarm::AlarmSpec> LoadAlarm(const AlarmEvalOptions& o) {
   return candidates.front();
 }
 
-Result<std::vector<alarm::MinuteSample>> LoadSamples(const std::string& path) {
+// Samples aggregated per slot of `slot` seconds (SampleSlotSeconds of the alarm's period).
+Result<std::vector<alarm::MinuteSample>> LoadSamples(const std::string& path, std::int64_t slot) {
   auto text = ReadText(path);
   if (!text) return std::move(text).error();
   std::map<std::int64_t, alarm::MinuteSample> minutes;
@@ -118,7 +124,7 @@ Result<std::vector<alarm::MinuteSample>> LoadSamples(const std::string& path) {
     }
     const auto time = ParseIsoTime(t);
     if (!time) return where("'t' must be an ISO-8601 UTC time, not '" + std::string(t) + "'");
-    const std::int64_t minute = FloorTo(*time, kMinuteSeconds);
+    const std::int64_t minute = FloorTo(*time, slot);
     alarm::MinuteSample& s = minutes[minute];
     s.minute = minute;
     s.minimum = s.count == 0 ? value : std::min(s.minimum, value);
@@ -154,13 +160,13 @@ int Run(const AlarmEvalOptions& o) {
   }
   auto spec = LoadAlarm(o);
   if (!spec) return fail(spec.error());
-  if (spec->period % 60 != 0) {
-    return fail(
-        MakeError(ErrorCode::kInvalidArgument,
-                  "period " + std::to_string(spec->period) +
-                      " s: samples are per minute, so the period must be a multiple of 60"));
+  if (!alarm::IsHighResolutionPeriod(spec->period) && spec->period % 60 != 0) {
+    return fail(MakeError(ErrorCode::kInvalidArgument,
+                          "period " + std::to_string(spec->period) +
+                              " s: CloudWatch accepts 10, 20, 30 or a multiple of 60"));
   }
-  auto samples = LoadSamples(o.samples);
+  const std::int64_t step = alarm::SampleSlotSeconds(spec->period);
+  auto samples = LoadSamples(o.samples, step);
   if (!samples) return fail(samples.error());
   auto initial = ParseState(o.initial_state);
   if (!initial) return fail(initial.error());
@@ -173,7 +179,7 @@ int Run(const AlarmEvalOptions& o) {
     for (const auto& text : o.at) {
       auto t = ParseTimeArgument(text);
       if (!t) return fail(t.error());
-      options.from = options.to = FloorTo(*t, kMinuteSeconds);
+      options.from = options.to = FloorTo(*t, step);
       for (const auto& e : alarm::Evaluate(*spec, *samples, options).evaluations) Print(e);
     }
     return kExitOk;
@@ -195,7 +201,9 @@ void RegisterAlarmEval(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "alarm-eval",
       "Evaluate one CloudWatch alarm against a metric series given as JSON Lines of samples "
-      "({\"t\":\"2024-03-01T00:05:00Z\",\"value\":1}), printing one JSON line per evaluation.");
+      "({\"t\":\"2024-03-01T00:05:07Z\",\"value\":1}), printing one JSON line per evaluation. "
+      "A high-resolution alarm (Period 10, 20 or 30 s) is evaluated every 10 s over the "
+      "samples' seconds; others every minute.");
   cmd->add_option("--alarm", options->alarm_file,
                   "A MetricAlarm object, or 'aws cloudwatch describe-alarms' output")
       ->required();
@@ -203,8 +211,11 @@ void RegisterAlarmEval(CLI::App& app, int& exit_code) {
   cmd->add_option("--samples", options->samples, "The samples, JSON Lines ('-': stdin)")
       ->capture_default_str();
   cmd->add_option("--at", options->at,
-                  "Evaluate at this minute, from --initial-state (repeatable)");
-  cmd->add_option("--from", options->from, "Evaluate every minute from this time...");
+                  "Evaluate at this time (down to the minute, or to 10 s for a high-resolution "
+                  "alarm), from --initial-state (repeatable)");
+  cmd->add_option("--from", options->from,
+                  "Evaluate every minute (every 10 s for a high-resolution alarm) from this "
+                  "time...");
   cmd->add_option("--to", options->to, "...to this time, carrying the state");
   cmd->add_option("--initial-state", options->initial_state, "OK, ALARM or INSUFFICIENT_DATA")
       ->capture_default_str();

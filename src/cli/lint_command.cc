@@ -148,7 +148,7 @@ void PrintText(const std::vector<std::unique_ptr<Linted>>& all, std::size_t erro
   std::string out;
   for (const auto& l : all) {
     const auto& r = l->report;
-    out += r.name + " (" + l->source.origin + ")";
+    out += TerminalSafe(r.name) + " (" + TerminalSafe(l->source.origin) + ")";
     if (r.has_history) {
       out += ": matched " + Grouped(r.matches) + " of " + Grouped(r.events) + " events (" +
              Percent(r.matches, r.events) + ")";
@@ -159,7 +159,7 @@ void PrintText(const std::vector<std::unique_ptr<Linted>>& all, std::size_t erro
       out += ": ok\n";
       continue;
     }
-    out += "\n  pattern: " + r.pattern + "\n";
+    out += "\n  pattern: " + TerminalSafe(r.pattern) + "\n";
     for (const auto& f : findings) {
       if (f.check == "syntax" && l->linter.error()) {
         std::string text = FormatError(*l->linter.error(), "pattern");
@@ -334,10 +334,11 @@ void RegisterLint(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<LintCliOptions>();
   CLI::App* cmd = app.add_subcommand(
       "lint",
-      "Check metric filter patterns: syntax and AWS limits, and against a scanned database the "
-      "share of events each matches, clauses that never matched, != on fields CloudTrail "
-      "usually omits, and values that differ from the data only by case. Exit 0 clean, 3 "
-      "warnings, 1 errors.");
+      "Check metric filter patterns: syntax and AWS limits; patterns or clauses that can "
+      "never match, bracketed space-delimited values, ignored ? terms, OR/AND/NOT written as "
+      "terms; and against a scanned database the share of events each matches, clauses that "
+      "never matched, != on fields the matching events lack, and values that differ from the "
+      "data only by case. Exit 0 clean, 3 warnings, 1 errors.");
   cmd->add_option("--rules", options->rules,
                   "Metric filters: a pack ('cis') or a file of 'aws logs describe-metric-filters' "
                   "output (repeatable; default: the filters the --db database was scanned with, "

@@ -130,7 +130,8 @@ bool CompareNumbers(CompareOp op, double left, double right) {
   return false;
 }
 
-// One JSON value against one comparison.
+}  // namespace
+
 bool JsonValueSatisfies(const JsonValue& v, CompareOp op, const Value& literal) {
   if (v.kind == JsonKind::kObject || v.kind == JsonKind::kArray || v.kind == JsonKind::kNull) {
     return false;
@@ -150,8 +151,6 @@ bool JsonValueSatisfies(const JsonValue& v, CompareOp op, const Value& literal) 
   return op == CompareOp::kEq ? equal : !equal;
 }
 
-// One space-delimited field's text against one comparison. Fields are text; a field that reads
-// as a number compares numerically with a number literal.
 bool FieldSatisfies(std::string_view text, CompareOp op, const Value& literal) {
   if (literal.kind == Value::Kind::kNumber) {
     double number = 0;
@@ -165,8 +164,6 @@ bool FieldSatisfies(std::string_view text, CompareOp op, const Value& literal) {
   const bool equal = ValueTextMatches(literal, text);
   return op == CompareOp::kEq ? equal : !equal;
 }
-
-}  // namespace
 
 // ---- CompiledPattern ----------------------------------------------------------------------
 

@@ -243,4 +243,9 @@ bool ValueTextMatches(const Value& value, std::string_view text);
 // must be a number literal. Returns false otherwise.
 bool ParseNumber(std::string_view text, double& out);
 
+// One JSON value against one comparison (the rules atop compiled.cc), and one space-delimited
+// field's text: a field that reads as a number compares numerically with a number literal.
+bool JsonValueSatisfies(const JsonValue& value, CompareOp op, const Value& literal);
+bool FieldSatisfies(std::string_view text, CompareOp op, const Value& literal);
+
 }  // namespace trailreplay::pattern

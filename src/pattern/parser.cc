@@ -9,20 +9,21 @@
 // stack.
 #include "pattern/parser.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 namespace trailreplay::pattern {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '_' || c == '-';
-}
+bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c); }
+bool IsNameChar(char c) { return IsAlnum(c) || c == '_' || c == '-'; }
 
 std::string Describe(char c) {
   const auto u = static_cast<unsigned char>(c);
@@ -31,11 +32,36 @@ std::string Describe(char c) {
     std::snprintf(buffer, sizeof buffer, "0x%02x", u);
     return std::string("byte ") + buffer;
   }
+  if (c == '\'') return "\"'\"";
   return std::string("'") + c + "'";
 }
 
 // Which family's grammar a leaf test follows.
 enum class Dialect { kJson, kDelimited };
+
+// What an unquoted token is, for the wording of its errors.
+enum class Bare { kTerm, kValue };
+
+// The text a user most likely meant by an unquoted token: a backslash before a character that
+// is not a letter or digit was an attempted escape (`Failed\!`), which only quotes allow.
+std::string Unescaped(std::string_view token) {
+  std::string out;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    if (token[i] == '\\' && i + 1 < token.size() && !IsAlnum(token[i + 1])) continue;
+    out += token[i];
+  }
+  return out;
+}
+
+// Whether `text` at `at` starts the word `word`, compared case-insensitively (Logs Insights
+// keywords are written in either case).
+bool WordAtCi(std::string_view text, std::size_t at, std::string_view word) {
+  if (text.size() - std::min(at, text.size()) < word.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[at + i])) != word[i]) return false;
+  }
+  return at + word.size() == text.size() || !IsNameChar(text[at + word.size()]);
+}
 
 class Parser {
  public:
@@ -84,6 +110,14 @@ class Parser {
   Result<Value> ParseRegexValue();
   Result<Selector> ParseSelector();
   Result<std::string> ParseQuoted(char quote);  // at the opening quote
+
+  // The unquoted token src_[start, end) is a term or a value: an error at its first character
+  // CloudWatch accepts only inside quotes (spec: src/README.md, "What a pattern may leave
+  // unquoted"), showing the token quoted; nothing when every character is allowed.
+  std::optional<Error> CheckBare(std::size_t start, std::size_t end, Bare what) const;
+  // Logs Insights comparison syntax (`like`, `not like`, `=~`, `in`) at the cursor, where a
+  // filter pattern expects its operator: the error saying so.
+  std::optional<Error> LogsInsightsOperator() const;
 
   // Adds a selector (deduplicated) and returns its index.
   std::uint32_t InternSelector(Selector selector);
@@ -163,12 +197,8 @@ Result<void> Parser::ParseTerms() {
       }
     } else {
       const std::size_t start = pos_;
-      while (!AtEnd() && !IsBlank(Peek())) {
-        if (Peek() == '"') {
-          return FailHere("'\"' inside a bare term; quote the whole term instead");
-        }
-        ++pos_;
-      }
+      while (!AtEnd() && !IsBlank(Peek())) ++pos_;
+      if (auto bad = CheckBare(start, pos_, Bare::kTerm)) return std::move(*bad);
       term.text = std::string(src_.substr(start, pos_ - start));
     }
     pattern_.terms.push_back(std::move(term));
@@ -205,6 +235,85 @@ Result<std::string> Parser::ParseQuoted(char quote) {
     ++pos_;
   }
   return Fail("unterminated quoted string", open);
+}
+
+// ---- unquoted tokens ---------------------------------------------------------------------
+
+std::optional<Error> Parser::CheckBare(std::size_t start, std::size_t end, Bare what) const {
+  const std::string_view token = src_.substr(start, end - start);
+  std::size_t bad = 0;
+  while (bad < token.size() &&
+         (what == Bare::kTerm ? IsBareTermChar(token[bad]) : IsBareValueChar(token[bad]))) {
+    ++bad;
+  }
+  if (bad == token.size()) return std::nullopt;
+  const char c = token[bad];
+  const std::string noun = what == Bare::kTerm ? "term" : "value";
+  // The token is echoed only when it is printable ASCII: a message must not carry control
+  // bytes to a terminal.
+  const bool printable = std::all_of(token.begin(), token.end(), [](char b) {
+    return static_cast<unsigned char>(b) >= 0x20 && static_cast<unsigned char>(b) < 0x7f;
+  });
+  const std::string quoted = QuotePatternText(Unescaped(token));
+  // Logs Insights spellings get named: a field such as @message, a /regex/.
+  if (printable && what == Bare::kTerm && bad == 0 && c == '@' && token.size() > 1) {
+    return Fail("'" + std::string(token) +
+                    "' is a CloudWatch Logs Insights field, not filter-pattern syntax: a filter "
+                    "pattern matches the log message itself, with terms (ERROR, \"two words\") "
+                    "or a %regex% (" +
+                    quoted + " matches that text)",
+                start);
+  }
+  if (printable && bad == 0 && c == '/' && token.size() > 2 && token.back() == '/') {
+    const std::string_view body = token.substr(1, token.size() - 2);
+    return Fail("'" + std::string(token) +
+                    "' is CloudWatch Logs Insights regex syntax, not filter-pattern syntax: a "
+                    "filter pattern writes a regex between percent signs, %" +
+                    std::string(body) + "% (" + quoted + " matches that text)",
+                start);
+  }
+  const std::string allowed = what == Bare::kTerm ? "letters, digits, '_' and '-'"
+                                                  : "letters, digits and the characters _ - + . *";
+  std::string message;
+  if (c == '\\') {
+    message = "'\\' is not an escape outside quotes";
+  } else if (c == '"') {
+    message = "'\"' inside an unquoted " + noun;
+  } else {
+    message = Describe(c) + " must be quoted";
+  }
+  return Fail(message + ": CloudWatch accepts only " + allowed + " in an unquoted " + noun +
+                  (printable ? "; write " + quoted : "; quote the whole " + noun),
+              start + bad);
+}
+
+std::optional<Error> Parser::LogsInsightsOperator() const {
+  const std::string what = " is CloudWatch Logs Insights syntax, not filter-pattern syntax: ";
+  if (LookingAt("=~")) {
+    return FailHere("'=~'" + what + "a filter pattern matches a regex with = %regex%");
+  }
+  if (WordAtCi(src_, pos_, "like")) {
+    return FailHere("'like'" + what +
+                    "match part of a value with a glob (= \"*text*\") or a regex (= %text%)");
+  }
+  if (WordAtCi(src_, pos_, "not")) {
+    std::size_t after = pos_ + 3;
+    while (after < src_.size() && IsBlank(src_[after])) ++after;
+    if (WordAtCi(src_, after, "like")) {
+      return FailHere("'not like'" + what +
+                      "exclude with a glob (!= \"*text*\") or a regex (!= %text%)");
+    }
+  }
+  if (WordAtCi(src_, pos_, "in")) {
+    std::size_t after = pos_ + 2;
+    while (after < src_.size() && IsBlank(src_[after])) ++after;
+    if (after < src_.size() && src_[after] == '[') {
+      return FailHere("'in [...]'" + what +
+                      "compare with each value and join the comparisons with || "
+                      "(($.f = a) || ($.f = b))");
+    }
+  }
+  return std::nullopt;
 }
 
 // ---- standalone regex -------------------------------------------------------------------
@@ -410,6 +519,7 @@ std::uint32_t Parser::InternSelector(Selector selector) {
 
 Result<CompareOp> Parser::ParseOperator() {
   SkipBlanks();
+  if (auto insights = LogsInsightsOperator()) return std::move(*insights);
   if (LookingAt("==")) return FailHere("'==' is not an operator; use '='");
   if (LookingAt("!=")) {
     pos_ += 2;
@@ -459,6 +569,7 @@ Result<Expr> Parser::ParseJsonTest() {
     }
     return !IsNameChar(Peek(word.size()));
   };
+  if (auto insights = LogsInsightsOperator()) return std::move(*insights);
   if (keyword_at("IS")) {
     pos_ += 2;
     SkipBlanks();
@@ -538,15 +649,22 @@ Result<Value> Parser::ParseValue(CompareOp op, Dialect dialect) {
   if (Peek() == '=' || Peek() == '<' || Peek() == '>' || Peek() == '!' || Peek() == '(') {
     return Unexpected("a value");
   }
+  // Brackets opened inside a delimited value ([level=[ERROR], ...]) are part of the token, so
+  // that its error shows the whole of it quoted.
+  std::size_t brackets = 0;
   while (!AtEnd()) {
     const char c = Peek();
     if (IsBlank(c) || c == ')' || LookingAt("&&") || LookingAt("||")) break;
     if (dialect == Dialect::kJson && c == '}') break;
-    if (dialect == Dialect::kDelimited && (c == ',' || c == ']')) break;
-    if (c == '"') return FailHere("'\"' inside an unquoted value; quote the whole value instead");
+    if (dialect == Dialect::kDelimited) {
+      if (c == ',' || (c == ']' && brackets == 0)) break;
+      if (c == '[') ++brackets;
+      if (c == ']') --brackets;
+    }
     ++pos_;
   }
   if (pos_ == start) return Unexpected("a value");
+  if (auto bad = CheckBare(start, pos_, Bare::kValue)) return std::move(*bad);
   value.text = std::string(src_.substr(start, pos_ - start));
   if (IsNumberLiteral(value.text)) {
     value.kind = Value::Kind::kNumber;
@@ -693,6 +811,23 @@ bool IsNumberLiteral(std::string_view text) {
     if (i == exp_start) return false;
   }
   return i == n;
+}
+
+bool IsBareTermChar(char c) { return IsNameChar(c); }
+
+bool IsBareValueChar(char c) { return IsNameChar(c) || c == '.' || c == '*' || c == '+'; }
+
+bool IsBareValue(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), IsBareValueChar);
+}
+
+std::string QuotePatternText(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
 }
 
 Result<Pattern> ParsePattern(std::string_view source) { return Parser(source).Parse(); }

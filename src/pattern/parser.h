@@ -9,7 +9,8 @@
 //
 // Term expressions (unstructured text, substring matches, case-sensitive):
 //   terms      := item (blank+ item)*
-//   item       := ('-' | '?')? ( '"' phrase '"' | bareword )    -- \" and \\ escape in phrases
+//   item       := ('-' | '?')? ( '"' phrase '"' | bareterm )    -- \" and \\ escape in phrases
+//   bareterm   := [A-Za-z0-9_-]+
 //
 // Standalone regex:
 //   regex      := '%' <CloudWatch regex subset, see regex.h> '%'
@@ -27,9 +28,9 @@
 //   bracket    := "['" <any but '> "']"
 //   name       := [A-Za-z0-9_-]+
 //   op         := '=' | '!=' | '<' | '>' | '<=' | '>='  -- < > <= >= need a number
-//   value      := '"' text '"' | '%' regex '%' | bareword   -- '*' in text is a glob
-//   bareword   := runs to blank, ')', '}', '&&' or '||'; a number if it reads as
-//                 [+-]? digits ('.' digits)? ([eE] [+-]? digits)?
+//   value      := '"' text '"' | '%' regex '%' | barevalue  -- '*' in text is a glob
+//   barevalue  := [A-Za-z0-9_.*+-]+, up to a blank, ')', '}', '&&' or '||'; a number if it
+//                 reads as [+-]? digits ('.' digits)? ([eE] [+-]? digits)?
 //
 // Space-delimited patterns:
 //   delimited  := '[' slot ( ',' slot )* ']'
@@ -37,12 +38,20 @@
 //                                                 leaves are `name op value`; empty slots
 //                                                 are unnamed fields
 //
+// Unquoted terms and values hold only the characters above; any other (':', '!', '\'', '%',
+// '@', '/', '\\', ...) must be inside double quotes, as CloudWatch requires ("Invalid
+// character(s) in term"). The error points at the character and shows the token quoted; a
+// backslash is no escape outside quotes. Logs Insights syntax (`like`, `not like`, `=~`,
+// `in [...]`, a /regex/ value, an @field term) is named as such. The rule and its evidence:
+// src/README.md, "What a pattern may leave unquoted".
+//
 // Limits enforced as errors, as AWS does (kPatternLimit): 1024 bytes; at most 2 %regex% in a
 // JSON or space-delimited pattern; at most 1 wildcard per selector and 3 wildcard selectors per
 // pattern. trailreplay's own bounds: parentheses nest at most kMaxDepth deep; at most one `...`.
 // The parser never recurses more than kMaxDepth frames, whatever the input.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -60,6 +69,15 @@ Result<Pattern> ParsePattern(std::string_view source);
 
 // True if `text` reads as a JSON-pattern number literal (the `number` production above).
 bool IsNumberLiteral(std::string_view text);
+
+// The characters CloudWatch accepts outside double quotes in a term (`bareterm`) and in a
+// JSON or space-delimited value (`barevalue`).
+bool IsBareTermChar(char c);
+bool IsBareValueChar(char c);
+// True if `text` may be written as an unquoted value (non-empty, every character allowed).
+bool IsBareValue(std::string_view text);
+// `text` as a double-quoted phrase or value: '"' and '\' escaped with '\'.
+std::string QuotePatternText(std::string_view text);
 
 }  // namespace trailreplay::pattern
 

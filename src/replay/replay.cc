@@ -151,9 +151,15 @@ Result<void> ValidateAlarm(const AlarmSpec& spec) {
   auto bad = [&](const std::string& what) {
     return MakeError(ErrorCode::kInvalidArgument, "alarm '" + spec.name + "': " + what);
   };
+  if (alarm::IsHighResolutionPeriod(spec.period)) {
+    return bad("period " + std::to_string(spec.period) +
+               " s makes a high-resolution alarm, and metric filters publish at one-minute "
+               "resolution: replays need a multiple of 60 s (alarm-eval evaluates "
+               "high-resolution alarms over samples stamped with seconds)");
+  }
   if (spec.period < 60 || spec.period % 60 != 0) {
     return bad("period " + std::to_string(spec.period) +
-               " s: replays need a multiple of 60 s (samples are stored per minute)");
+               " s: replays need a multiple of 60 s (metric filters publish per minute)");
   }
   if (!std::isfinite(spec.threshold)) {
     return bad(std::string("the threshold must be a finite number, not ") +

@@ -14,6 +14,7 @@
 #include "common/json_escape.h"
 #include "common/text_format.h"
 #include "pattern/parser.h"
+#include "rules/contradiction.h"
 
 namespace trailreplay::rules {
 
@@ -93,19 +94,27 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
-// A value as it would be written in a pattern: bare when that is unambiguous, else quoted.
+// A value as it would be written in a pattern: bare when CloudWatch allows it and it reads
+// as a string (not a number), else quoted.
 std::string ValueLiteral(std::string_view text, bool quoted) {
-  const bool bare_ok = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.' ||
-           c == '*' || c == ':' || c == '/';
-  });
-  if (!quoted && bare_ok && !pattern::IsNumberLiteral(text)) return std::string(text);
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+  if (!quoted && pattern::IsBareValue(text) && !pattern::IsNumberLiteral(text)) {
+    return std::string(text);
   }
-  return out + "\"";
+  return pattern::QuotePatternText(text);
+}
+
+// A term as the pattern would write it, with its `-` or `?`.
+std::string TermText(const pattern::Term& term) {
+  const std::string prefix = term.mode == pattern::TermMode::kExcluded   ? "-"
+                             : term.mode == pattern::TermMode::kOptional ? "?"
+                                                                         : "";
+  return prefix + (term.quoted ? pattern::QuotePatternText(term.text) : term.text);
+}
+
+std::string JoinTerms(const std::vector<pattern::Term>& terms) {
+  std::string out;
+  for (const auto& term : terms) out += (out.empty() ? "" : " ") + TermText(term);
+  return out;
 }
 
 // The pattern with one condition in place of the whole (same selectors, so the same plan).
@@ -127,6 +136,138 @@ void VisitLeaves(const Expr& expr, std::vector<const Expr*>& ancestors,
     return;
   }
   visit(expr, ancestors);
+}
+
+using AddFinding = std::function<void(LintSeverity, std::string, std::string, std::string)>;
+
+// contradictory: the pattern, or a clause of its top-level `||`, can never match.
+void CheckContradictions(const Pattern& p, const AddFinding& add) {
+  if (auto c = FindContradiction(p)) {
+    add(LintSeverity::kWarning, "contradictory",
+        c->absolute ? "can never match: " + c->reason + "."
+                    : "can never match an event whose JSON keys are unique, as every "
+                      "CloudTrail record's are: " +
+                          c->reason +
+                          " (only a document that repeats a key gives a path two "
+                          "values).",
+        "");
+    return;
+  }
+  if (p.kind != PatternKind::kJson || !p.condition || p.condition->kind != ExprKind::kOr) return;
+  const auto texts = TopLevelClauseTexts(p);
+  const auto& clauses = p.condition->children;
+  for (std::size_t i = 0; i < clauses.size(); ++i) {
+    auto c = FindContradiction(p, clauses[i]);
+    if (!c) continue;
+    add(LintSeverity::kWarning, "contradictory",
+        "clause " + std::to_string(i + 1) + (texts.empty() ? "" : " `" + texts[i] + "`") +
+            " of the top-level `||` can never match" +
+            (c->absolute ? "" : " an event whose JSON keys are unique") + ": " + c->reason +
+            "; the filter matches only through its other clauses.",
+        "");
+  }
+}
+
+// Term patterns: `?` terms that CloudWatch ignores, and OR / AND / NOT written as terms.
+void CheckTerms(const Pattern& p, const AddFinding& add) {
+  if (p.kind != PatternKind::kTerms) return;
+  using pattern::Term;
+  using pattern::TermMode;
+  std::vector<Term> optional, others;
+  for (const Term& term : p.terms)
+    (term.mode == TermMode::kOptional ? optional : others).push_back(term);
+  if (!optional.empty() && !others.empty()) {
+    std::string listed;
+    for (std::size_t i = 0; i < optional.size(); ++i) {
+      listed += (i > 0 ? ", `" : "`") + TermText(optional[i]) + "`";
+    }
+    std::string equivalent = JoinTerms(others);
+    auto reparsed = pattern::ParsePattern(equivalent);
+    if (!reparsed || reparsed->kind != PatternKind::kTerms) equivalent.clear();
+    add(LintSeverity::kWarning, "optional-terms-ignored",
+        "CloudWatch ignores " + listed +
+            ": a pattern that mixes `?` terms with required or excluded terms ignores every `?` "
+            "term (AWS's note under \"Match optional terms\"), so this one matches exactly what `" +
+            JoinTerms(others) +
+            "` matches. A term pattern cannot require one of several terms alongside others; "
+            "a second filter can.",
+        equivalent);
+  }
+
+  // Bare OR, AND, NOT: filter patterns have no such keywords, so each is a term to find.
+  std::vector<std::string> words;
+  bool has_or = false, negate_next = false;
+  std::vector<Term> rewritten;
+  for (const Term& term : p.terms) {
+    const bool keyword = !term.quoted && term.mode == TermMode::kRequired &&
+                         (term.text == "OR" || term.text == "AND" || term.text == "NOT");
+    if (!keyword) {
+      Term t = term;
+      if (negate_next && t.mode == TermMode::kRequired) t.mode = TermMode::kExcluded;
+      negate_next = false;
+      rewritten.push_back(std::move(t));
+      continue;
+    }
+    if (std::find(words.begin(), words.end(), term.text) == words.end()) words.push_back(term.text);
+    has_or = has_or || term.text == "OR";
+    negate_next = term.text == "NOT";
+  }
+  if (words.empty()) return;
+  std::string message;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    message += (i == 0 ? "`" : i + 1 == words.size() ? " and `" : ", `") + words[i] + "`";
+  }
+  message += words.size() == 1 ? " is a term here, text the message must contain: "
+                               : " are terms here, text the message must contain: ";
+  message +=
+      "filter patterns have no OR, AND or NOT. Terms are all required by default; `?` marks "
+      "alternatives (`?ERROR ?WARN`: either) and `-` an excluded term (`ERROR -timeout`).";
+  bool suggestable = !rewritten.empty();
+  if (has_or) {
+    for (Term& t : rewritten) {
+      // `?` next to a `-` term would be ignored: no honest rewrite then.
+      if (t.mode == TermMode::kExcluded) suggestable = false;
+      t.mode = TermMode::kOptional;
+    }
+  }
+  add(LintSeverity::kWarning, "boolean-word-term", message,
+      suggestable ? JoinTerms(rewritten) : std::string());
+}
+
+// Space-delimited values `[...]`: a field written in brackets is extracted without them.
+void CheckBracketedValues(const Pattern& p, const AddFinding& add) {
+  if (p.kind != PatternKind::kDelimited) return;
+  const std::string& src = p.source;
+  std::vector<const Expr*> ancestors;
+  for (const auto& slot : p.slots) {
+    if (!slot.condition) continue;
+    VisitLeaves(*slot.condition, ancestors, [&](const Expr& leaf, const std::vector<const Expr*>&) {
+      const Value& v = leaf.value;
+      if (leaf.kind != ExprKind::kCompare || v.kind != Value::Kind::kString || v.glob) return;
+      if (leaf.op != CompareOp::kEq && leaf.op != CompareOp::kNe) return;
+      if (v.text.size() < 2 || v.text.front() != '[' || v.text.find(']') != v.text.size() - 1) {
+        return;
+      }
+      const std::string inner = v.text.substr(1, v.text.size() - 2);
+      const std::string test = LeafText(p, leaf);
+      const std::string why = " a log line holding " + v.text +
+                              ": a bracketed run is one field, extracted without its brackets (" +
+                              inner + "), so ";
+      std::string message =
+          leaf.op == CompareOp::kEq
+              ? "`" + test + "` never matches" + why +
+                    "this compares only with a field that holds the brackets inside double "
+                    "quotes (\"" +
+                    v.text + "\")."
+              : "`" + test + "` holds for" + why +
+                    "this excludes only a field that holds the brackets inside double quotes "
+                    "(\"" +
+                    v.text + "\").";
+      const std::size_t end = ValueEnd(src, v);
+      add(LintSeverity::kWarning, "bracketed-value", message,
+          src.substr(0, v.offset) + ValueLiteral(inner, v.quoted) + src.substr(end));
+    });
+  }
 }
 
 }  // namespace
@@ -414,6 +555,15 @@ FilterLintReport FilterLinter::Finish() const {
     report.findings.push_back(
         {severity, std::move(check), std::move(message), std::move(suggestion)});
   };
+  // Static checks: what the pattern can match at all.
+  const AddFinding add_static = [&](LintSeverity severity, std::string check, std::string message,
+                                    std::string suggestion) {
+    add(severity, std::move(check), std::move(message), std::move(suggestion));
+  };
+  CheckContradictions(s.pattern, add_static);
+  CheckTerms(s.pattern, add_static);
+  CheckBracketedValues(s.pattern, add_static);
+
   // Counts over the stored matches are exact when every match was observed.
   const bool all_matches_seen = s.has_history && s.observed_matches == s.matches;
 
@@ -507,35 +657,46 @@ FilterLintReport FilterLinter::Finish() const {
     }
   }
 
-  // ne-absent-field.
+  // ne-absent-field. Under an `&&`, presence is measured on the stored events that satisfy
+  // the rest of it, and only a measured majority of absences is reported (with the NOT
+  // EXISTS form). A `!=` with no `&&` around it is at most a note, without a rewrite: adding
+  // NOT EXISTS would make it match every event without the field, the opposite of a filter
+  // such as `{ $.errorMessage != "" }`, which means "present and different".
   for (const auto& check : s.not_equal) {
     const Expr& leaf = *check.leaf;
     const Selector& selector = s.pattern.selectors[leaf.operand];
     const std::string field = selector.ToString();
     const std::size_t end = ValueEnd(src, leaf.value);
     const std::string leaf_text = src.substr(leaf.offset, end - leaf.offset);
-    std::string suggestion = src.substr(0, leaf.offset) + "(" + field + " NOT EXISTS || " +
-                             leaf_text + ")" + src.substr(end);
-    const std::string why =
-        ": under AWS semantics a comparison on an absent field is false, `!=` included (spec "
+    const std::string semantics =
+        "under AWS semantics a comparison on an absent field is false, `!=` included (spec "
         "A.3), so `" +
-        leaf_text + "` does not match events without " + field.substr(2) +
-        ". If those events are meant, write (" + field + " NOT EXISTS || " + leaf_text + ")";
+        leaf_text + "` does not match events without " + field.substr(2);
+    std::string measured;
     if (check.context_events > 0) {
       const std::uint64_t absent = check.context_events - check.present;
       if (static_cast<double>(absent) < 0.5 * static_cast<double>(check.context_events)) continue;
+      measured = field + " is absent from " + Grouped(absent) + " of the " +
+                 Grouped(check.context_events) + " stored events" +
+                 (check.context ? " that satisfy the rest of its `&&`" : "") + " (" +
+                 Percent(absent, check.context_events) + ")";
+    } else if (!check.context && UsuallyAbsentField(selector)) {
+      measured = field + " is absent from most CloudTrail records";
+    } else {
+      continue;  // nothing measured, and an `&&` may well imply the field
+    }
+    if (check.context) {
       add(LintSeverity::kWarning, "ne-absent-field",
-          field + " is absent from " + Grouped(absent) + " of the " +
-              Grouped(check.context_events) + " stored events" +
-              (check.context ? " that satisfy the rest of its `&&`" : "") + " (" +
-              Percent(absent, check.context_events) + ")" + why + ".",
-          suggestion);
-    } else if (UsuallyAbsentField(selector)) {
-      add(check.context ? LintSeverity::kNote : LintSeverity::kWarning, "ne-absent-field",
-          field + " is absent from most CloudTrail records" +
-              std::string(check.context ? " (unless the rest of its `&&` implies it)" : "") + why +
-              ".",
-          suggestion);
+          measured + ": " + semantics + ". If those events are meant, write (" + field +
+              " NOT EXISTS || " + leaf_text + ").",
+          src.substr(0, leaf.offset) + "(" + field + " NOT EXISTS || " + leaf_text + ")" +
+              src.substr(end));
+    } else {
+      add(LintSeverity::kNote, "ne-absent-field",
+          measured + ": " + semantics +
+              ", which for a `!=` that no `&&` narrows is usually the point (present and "
+              "different); adding NOT EXISTS would match every event without the field.",
+          "");
     }
   }
 

@@ -5,6 +5,15 @@
 // Per filter (one FilterLinter each):
 //   syntax                the pattern is parsed with AWS's grammar and limits; an invalid one
 //                         is an error carrying the parser's offset, and nothing else is checked;
+//   contradictory         the pattern, or a clause of its top-level `||`, can never match
+//                         (rules/contradiction.h decides, and claims only what it proves);
+//   bracketed-value       a space-delimited comparison with a value in brackets
+//                         (`[level="[ERROR]", ...]`): CloudWatch extracts a bracketed field
+//                         without its brackets, so `=` never matches a log line holding
+//                         [ERROR] (only the quoted field "[ERROR]"), and `!=` always does;
+//   optional-terms-ignored `?` terms beside required or excluded ones, which CloudWatch
+//                         ignores (the suggestion is the equivalent pattern without them);
+//   boolean-word-term     a bare OR, AND or NOT in a term pattern, which is a term to find;
 //   matches-most-events   it matched more than half of all counted events (SetCounts). When its
 //                         top-level `||` holds `!=` clauses (the CIS v1.3-1.5 unauthorized-calls
 //                         pattern), one such clause alone matches almost everything; the
@@ -16,13 +25,16 @@
 //                         rare events, so a note; a case typo is a warning of its own);
 //   ne-absent-field       `$.f != v` with no `$.f NOT EXISTS` in the pattern, on a field absent
 //                         from most events: under AWS semantics (spec A.3) a comparison on an
-//                         absent field is false, `!=` included. Presence is measured over the
-//                         stored events (ObserveStored) that satisfy the `&&` siblings of the
-//                         comparison (so `$.eventName = ConsoleLogin && $.additionalEventData.
-//                         MFAUsed != Yes` measures ConsoleLogin events only); without such events
-//                         a static list of fields CloudTrail usually omits decides (a note for
-//                         event-specific fields such as requestParameters.* when an `&&`
-//                         sibling names the event, which may imply the field; else a warning);
+//                         absent field is false, `!=` included. Under an `&&`, presence is
+//                         measured over the stored events (ObserveStored) that satisfy the
+//                         `&&` siblings of the comparison (so `$.eventName = ConsoleLogin &&
+//                         $.additionalEventData.MFAUsed != Yes` measures ConsoleLogin events
+//                         only) and a measured majority of absences is a warning with the NOT
+//                         EXISTS form; with nothing measured, nothing is said. A `!=` that no
+//                         `&&` narrows (`{ $.errorMessage != "" }`) means "present and
+//                         different": when the field is absent from most stored events, or
+//                         (no history) is one CloudTrail usually omits, a note, never the
+//                         NOT EXISTS rewrite, which would match nearly every event;
 //   case-mismatch         a string literal compared with `=`/`!=` that equals no stored value of
 //                         its field but equals some case-insensitively (`Stoplogging` while the
 //                         data has `StopLogging`): matching is case-sensitive;

@@ -45,8 +45,9 @@ std::string AlarmLabel(const std::string& name) { return "alarm '" + name + "'";
 // cause that makes an accepted alarm impossible to replay.
 class AlarmReader {
  public:
-  AlarmReader(element item, const std::string& origin, std::string label)
-      : item_(item), origin_(origin), label_(std::move(label)) {}
+  AlarmReader(element item, const std::string& origin, std::string label,
+              SampleResolution resolution)
+      : item_(item), origin_(origin), label_(std::move(label)), resolution_(resolution) {}
 
   Result<alarm::AlarmSpec> Read(std::optional<std::string>& reason);
 
@@ -65,6 +66,7 @@ class AlarmReader {
   element item_;
   const std::string& origin_;
   std::string label_;
+  SampleResolution resolution_;
 };
 
 Result<std::optional<std::string>> AlarmReader::String(const char* key) const {
@@ -209,13 +211,17 @@ Result<alarm::AlarmSpec> AlarmReader::Read(std::optional<std::string>& reason) {
   if (!period->has_value()) return Fail("lacks 'Period'");
   if (**period < 1) return Fail("'Period' must be positive, found " + std::to_string(**period));
   spec.period = **period;
-  if (spec.period == 10 || spec.period == 20 || spec.period == 30) {
-    NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
-                              " s makes it a high-resolution alarm, and samples are stored per "
-                              "minute");
+  if (alarm::IsHighResolutionPeriod(spec.period)) {
+    if (resolution_ == SampleResolution::kMinute) {
+      NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
+                                " s makes it a high-resolution alarm, and metric filters publish "
+                                "at one-minute resolution, so its periods would hold no data "
+                                "(alarm-eval evaluates it over samples stamped with seconds)");
+    }
   } else if (spec.period % 60 != 0) {
     NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
-                              " s is not a multiple of 60 s, and samples are stored per minute");
+                              " s is neither 10, 20, 30 nor a multiple of 60 s, the periods "
+                              "CloudWatch accepts");
   }
   const std::int64_t span = spec.period * spec.evaluation_periods;
   const std::int64_t limit = spec.period < 3600 ? kOneDay : kSevenDays;
@@ -254,7 +260,7 @@ Result<alarm::AlarmSpec> AlarmReader::Read(std::optional<std::string>& reason) {
 
 // Reads MetricAlarms or CompositeAlarms into `out`. Names must be unique across both lists.
 Result<void> ReadAlarms(element root, const char* key, bool composite, const std::string& origin,
-                        std::set<std::string>& names, RuleSet& out) {
+                        SampleResolution resolution, std::set<std::string>& names, RuleSet& out) {
   element list_value;
   if (root[key].get(list_value)) return {};
   simdjson::dom::array list;
@@ -286,7 +292,7 @@ Result<void> ReadAlarms(element root, const char* key, bool composite, const std
       continue;
     }
     std::optional<std::string> reason;
-    auto spec = AlarmReader(item, origin, AlarmLabel(name)).Read(reason);
+    auto spec = AlarmReader(item, origin, AlarmLabel(name), resolution).Read(reason);
     if (!spec) return std::move(spec).error();
     spec->name = name;
     if (reason) {
@@ -343,7 +349,8 @@ RuleSet BuiltinRules() {
   return rules;
 }
 
-Result<RuleSet> ParseRulesDocument(std::string_view json, const std::string& origin) {
+Result<RuleSet> ParseRulesDocument(std::string_view json, const std::string& origin,
+                                   SampleResolution resolution) {
   simdjson::dom::parser parser;
   simdjson::padded_string padded(json);
   element root;
@@ -376,10 +383,11 @@ Result<RuleSet> ParseRulesDocument(std::string_view json, const std::string& ori
     }
   }
   std::set<std::string> names;
-  if (auto read = ReadAlarms(root, "MetricAlarms", false, origin, names, out); !read) {
+  if (auto read = ReadAlarms(root, "MetricAlarms", false, origin, resolution, names, out); !read) {
     return std::move(read).error();
   }
-  if (auto read = ReadAlarms(root, "CompositeAlarms", true, origin, names, out); !read) {
+  if (auto read = ReadAlarms(root, "CompositeAlarms", true, origin, resolution, names, out);
+      !read) {
     return std::move(read).error();
   }
   if (out.filters.empty() && out.alarms.empty() && out.not_replayable.empty()) {

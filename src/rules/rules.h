@@ -7,7 +7,8 @@
 //
 // Alarms are joined to filters by MetricName + Namespace (and dimension names); an alarm that
 // cannot be replayed (no filter publishes its metric, metric math, composite, a period shorter
-// than a minute, an anomaly-detection operator) is kept with the reason, never dropped silently.
+// than a minute: metric filters publish per minute, an anomaly-detection operator) is kept with
+// the reason, never dropped silently.
 #pragma once
 
 #include <string>
@@ -42,15 +43,22 @@ RuleSet BuiltinRules();
 // A built-in pack name ("cis"; case-sensitive, and it wins over a file of the same name, which
 // `./cis` reaches) or a file path.
 Result<RuleSet> LoadRules(const std::string& source);
+// What the alarms will be evaluated over. Metric filters publish at one-minute resolution
+// (spec A.5), so over scanned data a high-resolution alarm (Period 10, 20 or 30 s) has nothing
+// to evaluate and is not replayable; samples given with seconds (alarm-eval) can carry a
+// high-resolution metric, and there it evaluates.
+enum class SampleResolution { kMinute, kSecond };
+
 // A document as text; `origin` names it in messages and in MetricFilterSpec::origin. Holds
 // `metricFilters`, `MetricAlarms`, `CompositeAlarms` or several of them. A definition that
 // PutMetricFilter or PutMetricAlarm would reject (bad pattern, missing AlarmName, Threshold or
 // EvaluationPeriods, DatapointsToAlarm > EvaluationPeriods, ...) is an error naming the origin and
 // the filter or alarm; an alarm AWS accepts but trailreplay cannot evaluate (metric math,
-// composite, Period 10/20/30 or not a multiple of 60, Period x EvaluationPeriods over AWS's
-// limits, anomaly-detection operators, extended statistics other than pNN/pNN.N) goes to
-// not_replayable. Alarms are not joined to filters here: see Combine.
-Result<RuleSet> ParseRulesDocument(std::string_view json, const std::string& origin);
+// composite, Period not a multiple of 60 (10/20/30 too, at kMinute resolution), Period x
+// EvaluationPeriods over AWS's limits, anomaly-detection operators, extended statistics other
+// than pNN/pNN.N) goes to not_replayable. Alarms are not joined to filters here: see Combine.
+Result<RuleSet> ParseRulesDocument(std::string_view json, const std::string& origin,
+                                   SampleResolution resolution = SampleResolution::kMinute);
 
 // Several sources together (repeated --rules); a name defined twice is an error. Then joins:
 // alarms whose metric no filter of the set publishes move to not_replayable.

@@ -696,6 +696,108 @@ TEST(AlarmMultiDayTest, EvaluatedHourly) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// High-resolution alarms (issue 26): Period 10, 20 or 30 s (PutMetricAlarm: "Valid values are
+// 10, 20, 30, and any multiple of 60"), evaluated every 10 s ("If the alarm period is 10
+// seconds or 30 seconds, the alarm is evaluated every 10 seconds", spec B.3.4), over samples in
+// 10-second slots.
+
+// A sample stamped `seconds` after 12:00:00 with one value, in its 10-second slot.
+MinuteSample Slot10(int seconds, double value) {
+  return One(At(12, 0) + seconds - (seconds % 10 + 10) % 10, value);
+}
+
+TEST(AlarmHighResolutionTest, SlotsAndSteps) {
+  EXPECT_TRUE(IsHighResolutionPeriod(10));
+  EXPECT_TRUE(IsHighResolutionPeriod(20));
+  EXPECT_TRUE(IsHighResolutionPeriod(30));
+  EXPECT_FALSE(IsHighResolutionPeriod(60));
+  EXPECT_FALSE(IsHighResolutionPeriod(15));
+  EXPECT_EQ(SampleSlotSeconds(10), 10);
+  EXPECT_EQ(SampleSlotSeconds(30), 10);
+  EXPECT_EQ(SampleSlotSeconds(60), 60);
+  EXPECT_EQ(SampleSlotSeconds(300), 60);
+}
+
+// AWS-validated (localstack tests/aws/services/cloudwatch/test_cloudwatch.py
+// `test_put_metric_alarm` and its snapshot, @8b9a79f0): two samples, 21 and 22, in one 10-s
+// period; Average > 21 goes to ALARM with this reason (sampleCount 2, value 21.5).
+TEST(AlarmHighResolutionTest, AwsValidatedAverageOfTwoSamplesInOnePeriod) {
+  AlarmSpec alarm = CisAlarm();
+  alarm.period = 10;
+  alarm.statistic = Statistic::kAverage;
+  alarm.threshold = 21;
+  alarm.comparison = Comparison::kGreaterThanThreshold;
+  alarm.treat_missing_data = MissingData::kIgnore;
+  std::vector<MinuteSample> samples = {Sample(At(12, 0), {{21, 1}, {22, 1}})};
+  const EvaluationResult result = Replay(alarm, samples, At(12, 0), At(12, 0) + 10);
+  ASSERT_EQ(result.transitions.size(), 1u);
+  EXPECT_EQ(result.transitions[0].time, At(12, 0) + 10);
+  EXPECT_EQ(result.transitions[0].new_state, State::kAlarm);
+  EXPECT_EQ(result.transitions[0].reason,
+            "Threshold Crossed: 1 datapoint [21.5 (01/03/24 12:00:00)] was greater than the "
+            "threshold (21.0).");
+}
+
+struct HighResolutionCase {
+  const char* what;
+  std::int64_t period;
+  int n, m, range;                              // range 0: N + 2
+  std::vector<std::pair<int, double>> samples;  // seconds after 12:00:00, value
+  // Evaluations from 12:00:00 to 12:01:10, every 10 s, one letter each: A ALARM, O OK,
+  // I INSUFFICIENT_DATA.
+  const char* states;
+};
+
+const HighResolutionCase kHighResolutionCases[] = {
+    // One sample at 12:00:05, R = N: each window [T - P, T) holds it for P / 10 evaluations.
+    {"P=10", 10, 1, 1, 1, {{5, 1}}, "IAIIIIII"},
+    {"P=20", 20, 1, 1, 1, {{5, 1}}, "IAAIIIII"},
+    {"P=30", 30, 1, 1, 1, {{5, 1}}, "IAAAIIII"},
+    // The default range R = N + 2 looks back two more windows (B.4.5), at 10 s as at minutes.
+    {"P=10, R=3", 10, 1, 1, 0, {{5, 1}}, "IAAAIIII"},
+    // The second of the sample decides its window: 12:00:09 and 12:00:10 fall apart.
+    {"slot edges", 10, 1, 1, 1, {{9, 1}, {10, 0}}, "IAOIIIII"},
+    // 3 of 3 over 10-s windows, R = 3: breaching at :05, :15, :25, not at :35; before the
+    // third, fewer than 3 real points under `missing` are OK (the premature rule needs the
+    // oldest breach M windows old).
+    {"3 of 3", 10, 3, 3, 3, {{5, 1}, {15, 1}, {25, 1}, {35, 0}}, "IOOAOOOI"},
+    // A standard-resolution metric (one sample a minute, at :00) under a 10-s alarm: the
+    // alarm "does not receive data for the attempts that do not correspond to a one-minute
+    // data resolution, and ... might often lapse into INSUFFICIENT_DATA" (PutMetricAlarm).
+    {"one sample a minute", 10, 1, 1, 1, {{0, 1}, {60, 1}}, "IAIIIIIA"},
+};
+
+TEST(AlarmHighResolutionTest, EvaluatedEveryTenSecondsOverTenSecondSlots) {
+  for (const HighResolutionCase& c : kHighResolutionCases) {
+    AlarmSpec alarm = CisAlarm();
+    alarm.period = c.period;
+    alarm.evaluation_periods = c.n;
+    alarm.datapoints_to_alarm = c.m;
+    std::vector<MinuteSample> samples;
+    for (const auto& [seconds, value] : c.samples) samples.push_back(Slot10(seconds, value));
+    SortByMinute(samples);
+    const EvaluationResult result =
+        Replay(alarm, samples, At(12, 0), At(12, 1) + 10, State::kInsufficientData, c.range);
+    std::string states;
+    for (const Evaluation& e : result.evaluations) {
+      EXPECT_EQ(e.time % 10, 0) << c.what;
+      states += e.state == State::kAlarm ? 'A' : e.state == State::kOk ? 'O' : 'I';
+    }
+    EXPECT_EQ(states, c.states) << c.what;
+  }
+}
+
+// Samples with seconds under a Period >= 60 alarm: per minute, as before.
+TEST(AlarmHighResolutionTest, MinuteAlarmsKeepTheirMinutes) {
+  AlarmSpec alarm = CisAlarm();
+  alarm.period = 60;
+  const std::vector<MinuteSample> samples = {One(At(12, 0), 1)};
+  const EvaluationResult result = Replay(alarm, samples, At(12, 0), At(12, 3));
+  ASSERT_EQ(result.evaluations.size(), 4u);
+  for (const Evaluation& e : result.evaluations) EXPECT_EQ(e.time % 60, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Differential test: a slow reference that recomputes every window by scanning the samples and
 // reads the rules of alarm.h one by one.
 
@@ -803,7 +905,7 @@ std::vector<RefEvaluation> RefEvaluate(const AlarmSpec& alarm,
   const int m = std::clamp(alarm.datapoints_to_alarm, 1, n);
   const int r = std::max(options.evaluation_range > 0 ? options.evaluation_range : n + 2, n);
   const std::int64_t p = alarm.period;
-  const std::int64_t step = n * p > 86400 ? 3600 : 60;
+  const std::int64_t step = n * p > 86400 ? 3600 : p < 60 ? 10 : 60;
   const MissingData treatment = alarm.treat_missing_data;
   const std::uint64_t low_limit =
       alarm.statistic == Statistic::kPercentile && alarm.ignore_low_sample_percentile
@@ -892,7 +994,11 @@ std::string Describe(const RandomCase& c) {
   return s;
 }
 
-RandomCase MakeRandomCase(std::mt19937_64& rng, bool multi_day) {
+enum class Shape { kMinutes, kMultiDay, kHighResolution };
+
+RandomCase MakeRandomCase(std::mt19937_64& rng, Shape shape) {
+  const bool multi_day = shape == Shape::kMultiDay;
+  const bool high_resolution = shape == Shape::kHighResolution;
   auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   RandomCase c;
   AlarmSpec& a = c.alarm;
@@ -901,6 +1007,9 @@ RandomCase MakeRandomCase(std::mt19937_64& rng, bool multi_day) {
     a.period = periods[uniform(0, 4)];
     const int min_n = static_cast<int>(86400 / a.period) + 1;
     a.evaluation_periods = std::min(uniform(min_n, min_n + 4), static_cast<int>(604800 / a.period));
+  } else if (high_resolution) {
+    a.period = 10 * uniform(1, 3);
+    a.evaluation_periods = uniform(1, 5);
   } else {
     a.period = 60 * uniform(1, 15);
     a.evaluation_periods = uniform(1, 5);
@@ -917,9 +1026,11 @@ RandomCase MakeRandomCase(std::mt19937_64& rng, bool multi_day) {
 
   // Samples: bursts of activity over a few days, some minutes without value lists, a few
   // empty minutes.
+  // (For a high-resolution alarm the "minutes" are 10-second slots, over a few hours.)
   const std::int64_t origin = kDay;
+  const std::int64_t slot = high_resolution ? 10 : 60;
   const int days = multi_day ? 10 : uniform(1, 3);
-  const std::int64_t minutes = days * 1440;
+  const std::int64_t minutes = high_resolution ? uniform(2, 6) * 360 : days * 1440;
   const double densities[] = {0.002, 0.02, 0.2, 0.7};
   const double background = densities[uniform(0, 3)];
   const int bursts = uniform(0, multi_day ? 10 : 30);
@@ -951,13 +1062,13 @@ RandomCase MakeRandomCase(std::mt19937_64& rng, bool multi_day) {
       }
       if (!merged) list.emplace_back(v, static_cast<std::uint64_t>(uniform(1, 3)));
     }
-    MinuteSample s = Sample(origin + i * 60, list);
+    MinuteSample s = Sample(origin + i * slot, list);
     const int kind = uniform(0, 19);
     if (kind == 0) {
       s.values.clear();  // aggregates only
     } else if (kind == 1) {
       s = MinuteSample{};  // an empty minute
-      s.minute = origin + i * 60;
+      s.minute = origin + i * slot;
     }
     c.samples.push_back(std::move(s));
   }
@@ -971,8 +1082,8 @@ RandomCase MakeRandomCase(std::mt19937_64& rng, bool multi_day) {
     o.from = origin + uniform(0, 4 * 1440) * 60 + uniform(0, 59);
     o.to = o.from + uniform(1, 5) * 86400;
   } else {
-    o.from = origin + uniform(-60, static_cast<int>(minutes) - 60) * 60 + uniform(0, 59);
-    o.to = o.from + uniform(60, 720) * 60 + uniform(0, 59);
+    o.from = origin + uniform(-60, static_cast<int>(minutes) - 60) * slot + uniform(0, 59);
+    o.to = o.from + uniform(60, 720) * slot + uniform(0, 59);
   }
   return c;
 }
@@ -1021,8 +1132,17 @@ void CheckAgainstReference(const RandomCase& c, std::uint64_t seed) {
 TEST(AlarmDifferentialTest, RandomSeriesAgreeWithTheReference) {
   for (std::uint64_t seed = 1; seed <= 3000; ++seed) {
     std::mt19937_64 rng(seed);
-    const RandomCase c = MakeRandomCase(rng, false);
+    const RandomCase c = MakeRandomCase(rng, Shape::kMinutes);
     CheckAgainstReference(c, seed);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST(AlarmDifferentialTest, RandomHighResolutionAlarmsAgreeWithTheReference) {
+  for (std::uint64_t seed = 1; seed <= 500; ++seed) {
+    std::mt19937_64 rng(2000000 + seed);
+    const RandomCase c = MakeRandomCase(rng, Shape::kHighResolution);
+    CheckAgainstReference(c, 2000000 + seed);
     if (HasFatalFailure()) return;
   }
 }
@@ -1030,7 +1150,7 @@ TEST(AlarmDifferentialTest, RandomSeriesAgreeWithTheReference) {
 TEST(AlarmDifferentialTest, RandomMultiDayAlarmsAgreeWithTheReference) {
   for (std::uint64_t seed = 1; seed <= 150; ++seed) {
     std::mt19937_64 rng(1000000 + seed);
-    const RandomCase c = MakeRandomCase(rng, true);
+    const RandomCase c = MakeRandomCase(rng, Shape::kMultiDay);
     CheckAgainstReference(c, 1000000 + seed);
     if (HasFatalFailure()) return;
   }

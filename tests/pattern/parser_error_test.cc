@@ -22,7 +22,7 @@ const ErrorCase kErrorCases[] = {
     // Terms.
     {"\"unclosed", kBad, 0, "unterminated quoted string"},
     {"ERROR \"half", kBad, 6, "unterminated"},
-    {"ERR\"OR", kBad, 3, "inside a bare term"},
+    {"ERR\"OR", kBad, 3, "'\"' inside an unquoted term"},
     {"ERROR - x", kBad, 6, "must be followed by a term"},
     {"?", kBad, 0, "must be followed by a term"},
     {"\"a\"b", kBad, 3, "followed by a blank"},
@@ -73,6 +73,68 @@ const ErrorCase kErrorCases[] = {
     {"{ $.a = \"abc }", kBad, 8, "unterminated"},
     {"{ $.a = %abc }", kBad, 8, "no closing '%'"},
     {"{ $.a = %a(b)% }", kBad, 10, "parentheses"},
+    // Characters CloudWatch accepts only inside quotes (src/README.md, "What a pattern may
+    // leave unquoted"): the error points at the character and shows the token quoted. Each
+    // row is a pattern AWS rejected with "Invalid character(s) in term '<c>'", or the
+    // character the AWS pages require quoted:
+    //   ':'  `?Status: timeout` rejected by filter-log-events (a published runbook of
+    //        `filterPattern` rejections); `Failed login: Incorrect password` (issue 26);
+    //   '!' '\'' '%'  deployed patterns rejected (issue 26); `%something!%` is the AWS page's
+    //        own example of a rejected character;
+    //   '\\' `level\":\"error` rejected; a backslash escapes nothing outside quotes;
+    //   '('  `PlayerSpawnedInWorld (reason: JoinMultiplayer` rejected (a CDK deployment);
+    //   '@'  `@message like /.../` rejected (Logs Insights syntax sent to FilterLogEvents);
+    //   '`'  a pasted backtick rejected; '[' `"retrievedReferences":[]` rejected;
+    //   '/' '#' '$' and the rest: the AWS pages ("Enclose ... terms that include
+    //        non-alphanumeric characters in double quotation marks"; JSON strings "that have
+    //        unicode and other characters such as '@', '$', '\\' ... must be enclosed in
+    //        double quotes").
+    {"Failed login: Incorrect password", kBad, 12, "write \"login:\""},
+    {"?Status: timeout", kBad, 7, "':' must be quoted"},
+    {"Alert! disk full", kBad, 5, "write \"Alert!\""},
+    {"it's", kBad, 2, "write \"it's\""},
+    {"CPU 95%", kBad, 6, "write \"95%\""},
+    {"Failed\\!", kBad, 6, "'\\' is not an escape outside quotes"},
+    {"Failed\\!", kBad, 6, "write \"Failed!\""},
+    {"level\\\":\\\"error", kBad, 5, "write \"level\\\":\\\"error\""},
+    {"PlayerSpawnedInWorld (reason: JoinMultiplayer", kBad, 21, "write \"(reason:\""},
+    {"user@example.com", kBad, 4, "write \"user@example.com\""},
+    {"`ERROR`", kBad, 0, "'`' must be quoted"},
+    {"GET /index.html", kBad, 4, "write \"/index.html\""},
+    {"#alerts", kBad, 0, "write \"#alerts\""},
+    {"10.0.0.1", kBad, 2, "write \"10.0.0.1\""},
+    {"ERROR*", kBad, 5, "write \"ERROR*\""},
+    {"caf\xc3\xa9", kBad, 3, "byte 0xc3 must be quoted"},
+    {"caf\xc3\xa9", kBad, 3, "; quote the whole term"},  // bytes outside ASCII are not echoed
+    {"a\x1b[31m", kBad, 1,
+     "byte 0x1b must be quoted: CloudWatch accepts only letters, digits, "
+     "'_' and '-' in an unquoted term; quote the whole term"},
+    {"-ok!", kBad, 3, "write \"ok!\""},
+    {"{ $.msg = Alert! }", kBad, 15, "write \"Alert!\""},
+    {"{ $.msg = it's }", kBad, 12, "write \"it's\""},
+    {"{ $.arn = arn:aws:iam::123456789012:root }", kBad, 13,
+     "write \"arn:aws:iam::123456789012:root\""},
+    {"{ $.path = /index.html }", kBad, 11, "unquoted value"},
+    {"{ $.load = 95% }", kBad, 13, "write \"95%\""},
+    {"{ $.who = @me }", kBad, 10, "write \"@me\""},
+    {"[level=[ERROR], msg]", kBad, 7, "write \"[ERROR]\""},
+    {"[id, name=RequestId:, value]", kBad, 19, "write \"RequestId:\""},
+    // The spelling the AWS-rejected `{ $."sc-status" = 5* }` needed: bracket notation.
+    {"{ $.\"sc-status\" = 5* }", kBad, 4, "use $.['name']"},
+    // Logs Insights syntax used by mistake is named as such.
+    {"{ $.msg like \"x\" }", kBad, 8, "'like' is CloudWatch Logs Insights syntax"},
+    {"{ $.msg LIKE \"x\" }", kBad, 8, "'like' is CloudWatch Logs Insights syntax"},
+    {"{ $.msg not like \"x\" }", kBad, 8, "'not like' is CloudWatch Logs Insights syntax"},
+    {"{ $.msg NOT LIKE \"x\" }", kBad, 8, "'not like' is CloudWatch Logs Insights syntax"},
+    {"{ $.msg =~ /err/ }", kBad, 8, "'=~' is CloudWatch Logs Insights syntax"},
+    {"{ $.msg = /err/ }", kBad, 10, "regex syntax, not filter-pattern syntax"},
+    {"{ $.msg = /err/ }", kBad, 10, "%err%"},
+    {"{ $.code in [400, 404] }", kBad, 9, "'in [...]' is CloudWatch Logs Insights syntax"},
+    {"[a, b like x]", kBad, 6, "'like' is CloudWatch Logs Insights syntax"},
+    {"[a, b = /x.*/]", kBad, 8, "regex syntax"},
+    {"@message like /ERROR/", kBad, 0, "'@message' is a CloudWatch Logs Insights field"},
+    {"filter @message like /ERROR/", kBad, 7, "Logs Insights field"},
+    {"message like /ERROR/", kBad, 13, "'/ERROR/' is CloudWatch Logs Insights regex syntax"},
     // Quotas (spec A.0).
     {"{ $.a[*].b[*] = 1 }", kLimit, 2, "at most one wildcard"},
     {"{ $.*[*] = 1 }", kLimit, 2, "at most one wildcard"},
@@ -150,6 +212,31 @@ TEST(ParserErrorTest, FormattedErrorHasACaretUnderTheOffendingByte) {
             "(at byte 8 of the pattern)\n"
             "  { $.a > abc }\n"
             "          ^\n");
+}
+
+// Issue 26: the whole message for a deployed pattern AWS rejected, caret under the ':'.
+TEST(ParserErrorTest, UnquotedColonShowsTheQuotedTerm) {
+  auto parsed = ParsePattern("Failed login: Incorrect password");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(FormatError(parsed.error(), "pattern"),
+            "error: ':' must be quoted: CloudWatch accepts only letters, digits, '_' and '-' in "
+            "an unquoted term; write \"login:\" (at byte 12 of the pattern)\n"
+            "  Failed login: Incorrect password\n"
+            "              ^\n");
+}
+
+// The quoted form an error shows always parses, and as one term or value with the text the
+// user most likely meant.
+TEST(ParserErrorTest, TheQuotedFormParses) {
+  for (const char* token : {"login:", "it's", "95%", "a\\b", "say\"hi\"", "[ERROR]", "@me"}) {
+    const std::string quoted = QuotePatternText(token);
+    auto term = ParsePattern(quoted + " x");
+    ASSERT_TRUE(term.has_value()) << quoted;
+    EXPECT_EQ(term->terms[0].text, token);
+    auto value = ParsePattern("{ $.a = " + quoted + " }");
+    ASSERT_TRUE(value.has_value()) << quoted;
+    EXPECT_EQ(value->condition->value.text, token);
+  }
 }
 
 TEST(ParserErrorTest, FormattedErrorWindowsLongPatterns) {

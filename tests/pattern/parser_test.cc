@@ -30,7 +30,11 @@ const ParseCase kParseCases[] = {
     {"\"ERROR][grpc\"", "terms(\"ERROR][grpc\")"},
     {"\"say \\\"hi\\\"\"", "terms(\"say \\\"hi\\\"\")"},
     {"\"C:\\path\"", "terms(\"C:\\\\path\")"},
-    {"user@example.com", "terms(\"user@example.com\")"},
+    {"\"user@example.com\"", "terms(\"user@example.com\")"},
+    // Unquoted terms hold letters, digits, '_' and '-' (src/README.md, "What a pattern may
+    // leave unquoted"); a leading '-' is the exclusion.
+    {"health-check", "terms(\"health-check\")"},
+    {"ERROR -health-check Task_3", "terms(\"ERROR\", -\"health-check\", \"Task_3\")"},
     {"\"\" ERROR", "terms(\"\", \"ERROR\")"},
     // Standalone regex (A.2).
     {"%AUTHORIZED%", "regex(%AUTHORIZED%)"},
@@ -72,6 +76,10 @@ const ParseCase kParseCases[] = {
     {"{ $.latency = * }", "json(eq($.latency, glob\"*\"))"},
     {"{ $.x = \"Ev*ent\" }", "json(eq($.x, glob\"Ev*ent\"))"},
     {"{ $.x = true }", "json(eq($.x, \"true\"))"},
+    // Unquoted values add '.', '*' and '+' to the term characters.
+    {"{ $.awsRegion = us-east-1 }", "json(eq($.awsRegion, \"us-east-1\"))"},
+    {"{ $.v = a_b-c.d+e* }", "json(eq($.v, glob\"a_b-c.d+e*\"))"},
+    {"[a = -, b]", "delimited(a:eq(a, \"-\"), b)"},
     // IS / NOT EXISTS.
     {"{ $.SomeObject IS NULL }", "json(is_null($.SomeObject))"},
     {"{ $.flag IS TRUE }", "json(is_true($.flag))"},
@@ -132,6 +140,145 @@ const ParseCase kParseCases[] = {
     {"[a, (b = 1 || b = 2), c]", "delimited(a, b:or(eq(b, 1), eq(b, 2)), c)"},
     {"[a, b = 1 && c = 2, c]", "delimited(a, b:and(eq(b, 1), eq(c, 2)), c)"},
 };
+
+// Every example pattern of AWS's filter-pattern pages, current and archived, must parse:
+//   [CWL-FPS] https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html
+//   [CWL-FPS-2018] awsdocs/amazon-cloudwatch-logs-user-guide@e9343db3 FilterAndPatternSyntax.md
+//   [CWL-FPS-2021] awsdocs/amazon-cloudwatch-logs-user-guide@5f9d4b2e FilterAndPatternSyntax.md
+//   [CT-ALARMS], [SH-CW] the CloudTrail alarm and Security Hub CloudWatch control pages.
+// Two are left out, each with evidence that AWS rejects it: the 2018-2021 example
+// `[ip, user, username, timestamp, request, status_code = 4* && bytes > 1000]` (its condition
+// names a field that is no slot; the console answers "Invalid filter pattern",
+// awsdocs/amazon-cloudwatch-logs-user-guide#21; see parser_error_test), and the prose
+// `"ERROR" - "Exiting"` of 2018-2021, which quotes each term as prose and writes the exclusion
+// `-Exiting` that the later pages spell `ERROR -ARGUMENTS`.
+const char* const kAwsExamples[] = {
+    // [CWL-FPS] unstructured and regex.
+    "ERROR",
+    "ERROR ARGUMENTS",
+    "?ERROR ?ARGUMENTS",
+    "?ERROR ?ARGUMENTS REQUEST",
+    "\"INTERNAL SERVER ERROR\"",
+    "ERROR -ARGUMENTS",
+    "\" \"",
+    "%AUTHORIZED%",
+    "%^[hc]at%",
+    "%[hc]at$%",
+    "%colou?r%",
+    "%[abc]%",
+    "%[a-z]%",
+    "%[abcx-z]%",
+    "%a{3,5}%",
+    "%gra|ey%",
+    "%^starting|^initializing|^shutting down%",
+    "%\\[.\\]%",
+    "%10\\.10\\.0\\.1%",
+    "%ab*c%",
+    "%ab[0-9]*%",
+    "%ab+c%",
+    "%.at%",
+    "%10.10.0.1%",
+    "%\\d%",
+    "%[0-9]%",
+    "%\\D%",
+    "%[^0-9]%",
+    "%\\w%",
+    "%[a-zA-Z_0-9]%",
+    "%\\W%",
+    "%[^a-zA-Z_0-9]%",
+    "%\\x3A%",
+    "%\\x28%",
+    "%something%",
+    // [CWL-FPS] JSON.
+    "{ $.eventType = \"UpdateTrail\" }",
+    "{ $.bandwidth > 75 }",
+    "{ $.latency < 50 }",
+    "{ $.refreshRate >= 60 }",
+    "{ $.responseTime <= 5 }",
+    "{ $.errorCode = 400}",
+    "{ $.errorCode != 500 }",
+    "{ $.number[0] = 1e+3 }",
+    "{ $.number[0] != 1e-3 }",
+    "{ $.sourceIPAddress != 123.123.* }",
+    "{ $.arrayKey[0] = \"value\" }",
+    "{ $.eventType = %Trail% }",
+    "{ $.arrayKey[*] = %val.{2}% }",
+    "{ $.* = %111\\.111\\.111\\.1[0-9]{1,2}% }",
+    "{ $.['cluster.name'] = \"c\" }",
+    "{ $.SomeObject IS NULL }",
+    "{ $.SomeOtherObject NOT EXISTS }",
+    "{ ($.user.id = 1) && ($.users[0].email = \"John.Doe@example.com\") }",
+    "{ $.user.email = \"John.Stiles@example.com\" || $.coordinates[0][1] = \"nonmatch\" && "
+    "$.actions[2] = \"nonmatch\" }",
+    "{ ($.user.email = \"John.Stiles@example.com\" || $.coordinates[0][1] = \"nonmatch\") && "
+    "$.actions[2] = \"nonmatch\" }",
+    "{ ($.user.id = 2 && $.users[0].email = \"nonmatch\") || $.actions[2] = \"GET\" }",
+    // [CWL-FPS] space-delimited.
+    "[ip=%127\\.0\\.0\\.[1-9]%, user, username, timestamp, request =*.html*, status_code = 4*, "
+    "bytes]",
+    "[..., request =*.html*, status_code = 4*, bytes]",
+    "[ip, user, username, timestamp, request =*.html*, status_code = 404 || status_code = 410, "
+    "bytes]",
+    "[w1=ERROR, w2]",
+    "[w1=ERROR || w1=WARNING, w2]",
+    "[w1!=ERROR && w1!=WARNING, w2]",
+    "[logLevel, date, time, method, url=%/service/resource/[0-9]+$%, response_time]",
+    "[logLevel, date, time, method, url=%/service/resource/[0-9]+/part/[0-9]+$%, "
+    "response_time]",
+    // [CWL-FPS-2018], [CWL-FPS-2021].
+    "\"\"",
+    "?Error ?fatal",
+    "ERROR Exception",
+    "Failed to process the request",
+    "?ERROR ?WARN",
+    "ERROR WARN",
+    "ERROR -WARN",
+    "[w1!=ERROR&&w1!=WARN, w2]",
+    "{$.foo = bar}",
+    "{$.foo = baz }",
+    "{$.foo = bar || $.foo = baz }",
+    "{ $.objectList[1].id = 2 }",
+    "{ $.ThisFlag IS TRUE }",
+    "{ $.user.email = \"John.Stiles@example.com\" || $.coordinates[0][1] = nonmatch && "
+    "$.actions[2] = nomatch }",
+    "{ ($.user.email = \"John.Stiles@example.com\" || $.coordinates[0][1] = nonmatch) && "
+    "$.actions[2] = nomatch }",
+    "{$.users = 1}",
+    "{$.users != 1}",
+    "{ $.latency >= 500 }",
+    "{ $.numbers[0] < 10e3 }",
+    "{ $.numbers[0] < 10e-3 }",
+    "{ $.processes[4].averageRuntime <= 55.5 }",
+    "{ $.latency > +1000 }",
+    "{ $.latency = * }",
+    "[ip, user, username, timestamp, request, status_code, bytes]",
+    "[..., status_code, bytes]",
+    "[ip, user, ..., status_code, bytes]",
+    "[ip, user, ...]",
+    "[ip, user, username, timestamp, request, status_code, bytes > 1000]",
+    "[ip, user, username, timestamp, request, status_code = 200, bytes]",
+    "[ip, user, username, timestamp, request, status_code = 4*, bytes]",
+    "[ip, user, username, timestamp, request = *html*, status_code = 4*, bytes]",
+    "[ip, user, username, timestamp, request, status_code = 4* && status_code = 5*, bytes]",
+    "[ip, user, username, timestamp, request, status_code = 4* && status_code != 403, bytes]",
+    "[ip, user, username, timestamp, request, status_code = 403 || status_code = 404, bytes]",
+    "[..., request=*.html*, status_code=4*,]",
+    // [CT-ALARMS], [SH-CW]: CloudTrail alarm patterns with unquoted dotted values.
+    "{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = "
+    "ScheduleKeyDeletion)) }",
+    "{ ($.errorCode =*UnauthorizedOperation) || ($.errorCode =AccessDenied*) && "
+    "($.sourceIPAddress!=delivery.logs.amazonaws.com) && ($.eventName!=HeadBucket) }",
+    "{ $.requestParameters.instanceType = *.8xlarge }",
+};
+
+TEST(ParserTest, ParsesEveryAwsExample) {
+  for (const char* pattern : kAwsExamples) {
+    auto parsed = ParsePattern(pattern);
+    EXPECT_TRUE(parsed.has_value())
+        << pattern << "\n"
+        << (parsed ? "" : parsed.error().message) << " at " << (parsed ? 0 : parsed.error().offset);
+  }
+}
 
 class ParserTableTest : public ::testing::TestWithParam<ParseCase> {};
 

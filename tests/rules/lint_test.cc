@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "pattern/compiled.h"
 #include "pattern/parser.h"
 
 namespace trailreplay::rules {
@@ -142,14 +143,149 @@ TEST(LintTest, NeGuardedByNotExistsIsFine) {
   EXPECT_EQ(Find(report, "ne-absent-field"), nullptr);
 }
 
-TEST(LintTest, NeOnEventSpecificFieldWithEventNameIsANote) {
-  FilterLinter linter("x",
-                      "{ ($.eventName = \"ConsoleLogin\") && ($.additionalEventData.MFAUsed != "
-                      "\"Yes\") }");
-  const auto report = linter.Finish();
-  const LintFinding* f = Find(report, "ne-absent-field");
-  ASSERT_NE(f, nullptr);
-  EXPECT_EQ(f->severity, LintSeverity::kNote);
+// Issue 26: the CIS MFA filter. Under an `&&`, presence is measured on the records that
+// satisfy the rest of it, never guessed: without a history nothing is said, and ConsoleLogin
+// records carry additionalEventData.MFAUsed (spec C.1, [CT-SIGNIN]), so with one neither.
+TEST(LintTest, NeUnderAndIsMeasuredNotGuessed) {
+  const char* const kMfa =
+      "{ ($.eventName = \"ConsoleLogin\") && ($.additionalEventData.MFAUsed != \"Yes\") }";
+  EXPECT_EQ(Find(FilterLinter("x", kMfa).Finish(), "ne-absent-field"), nullptr);
+
+  FilterLinter measured("x", kMfa);
+  measured.SetCounts(1, 4);
+  for (const char* e : {R"({"eventName":"ConsoleLogin","additionalEventData":{"MFAUsed":"No"}})",
+                        R"({"eventName":"ConsoleLogin","additionalEventData":{"MFAUsed":"Yes"}})",
+                        R"({"eventName":"GetObject"})", R"({"eventName":"ListBuckets"})"}) {
+    measured.ObserveStored(e);
+  }
+  EXPECT_EQ(Find(measured.Finish(), "ne-absent-field"), nullptr);
+
+  // Stored events, none of which satisfies the rest of the `&&`: still nothing to measure.
+  FilterLinter unmeasured("x", kMfa);
+  unmeasured.SetCounts(0, 2);
+  unmeasured.ObserveStored(R"({"eventName":"GetObject"})");
+  EXPECT_EQ(Find(unmeasured.Finish(), "ne-absent-field"), nullptr);
+}
+
+// Issue 26: a `!=` that no `&&` narrows means "present and different" (a subscription filter
+// `{ $.errorMessage != "" }` forwards the failed calls); adding NOT EXISTS would forward nearly
+// every event instead. At most a note, never a rewrite, whatever the history says.
+TEST(LintTest, LoneNotEqualIsAtMostANoteWithoutRewrite) {
+  struct Row {
+    const char* pattern;
+    std::vector<const char*> stored;  // empty: no history
+    bool note;
+  };
+  const Row rows[] = {
+      {"{ $.errorMessage != \"\" }", {}, true},
+      {"{ $.errorMessage != \"\" }",
+       {R"({"eventName":"A"})", R"({"eventName":"B"})", R"({"errorMessage":"denied"})"},
+       true},
+      {"{ $.errorMessage != \"\" }", {R"({"errorMessage":"x"})", R"({"errorMessage":""})"}, false},
+      {"{ $.eventName != \"HeadBucket\" }", {}, false},  // CloudTrail always has eventName
+      {"{ ($.errorCode = \"AccessDenied*\") || ($.requestParameters.x != \"y\") }", {}, true},
+  };
+  for (const Row& row : rows) {
+    FilterLinter linter("x", row.pattern);
+    if (!row.stored.empty()) linter.SetCounts(1, row.stored.size());
+    for (const char* e : row.stored) linter.ObserveStored(e);
+    const auto report = linter.Finish();
+    const LintFinding* f = Find(report, "ne-absent-field");
+    if (!row.note) {
+      EXPECT_EQ(f, nullptr) << row.pattern;
+      continue;
+    }
+    ASSERT_NE(f, nullptr) << row.pattern;
+    EXPECT_EQ(f->severity, LintSeverity::kNote) << row.pattern;
+    EXPECT_EQ(f->suggestion, "") << row.pattern;
+    EXPECT_NE(f->message.find("present and different"), std::string::npos) << f->message;
+  }
+}
+
+// The static findings of issue 26, one row each, with the evidence they rest on:
+//   contradictory          a pattern no event can match (rules/contradiction.h);
+//   bracketed-value        "Characters between brackets ("[]") and double quotation marks ("")
+//                          are considered single fields" and come out without them [CWL-FPS],
+//                          [CWL-MF] (`"$timestamp": "10/Oct/2000:13:25:15 -0700"`);
+//   optional-terms-ignored "If you combine "?" with other filter patterns, all question mark
+//                          terms will be ignored" [CWL-FPS], `?ERROR ?ARGUMENTS REQUEST`;
+//   boolean-word-term      terms are AND-ed and `?` is the only OR [CWL-FPS]; a bare OR or AND
+//                          is a term like any other.
+struct StaticCase {
+  const char* pattern;
+  const char* check;  // nullptr: no static finding at all
+  const char* message_fragment;
+  const char* suggestion;
+};
+
+const StaticCase kStatic[] = {
+    {"{ $.a = 1 && $.a = 2 }", "contradictory", "can never match an event whose JSON keys", ""},
+    {"{ $.x NOT EXISTS && $.x = \"y\" }", "contradictory", "can never match: `$.x NOT EXISTS`", ""},
+    {"{ $.eventName = CreateTrail || ($.eventName = A && $.eventName = B) }", "contradictory",
+     "clause 2 `($.eventName = A && $.eventName = B)` of the top-level `||` can never match", ""},
+    {"[w1 = 404 && w1 = 500, w2]", "contradictory", "can never match: no one text of field w1", ""},
+    {"ERROR -ERR", "contradictory", "can never match: every message holding `ERROR`", ""},
+    {"[level=\"[ERROR]\", msg]", "bracketed-value",
+     "`level = \"[ERROR]\"` never matches a log line holding [ERROR]", "[level=\"ERROR\", msg]"},
+    {"[ts, level != \"[WARN]\", msg]", "bracketed-value", "holds for a log line holding [WARN]",
+     "[ts, level != \"WARN\", msg]"},
+    {"[level=\"[a]b]\", msg]", nullptr, "", ""},     // a word `[a]b]` keeps its brackets
+    {"[level=\"[ERROR]*\", msg]", nullptr, "", ""},  // a glob: `[ERROR]:` is a word
+    {"?ERROR ?ARGUMENTS REQUEST", "optional-terms-ignored",
+     "CloudWatch ignores `?ERROR`, `?ARGUMENTS`", "REQUEST"},
+    {"?\"bad news\" -\"good news\"", "optional-terms-ignored",
+     "matches exactly what "
+     "`-\"good news\"` matches",
+     "-\"good news\""},
+    {"?ERROR ?WARN", nullptr, "", ""},
+    {"ERROR OR WARN", "boolean-word-term", "`OR` is a term here", "?ERROR ?WARN"},
+    {"ERROR AND timeout", "boolean-word-term", "`AND` is a term here", "ERROR timeout"},
+    {"ERROR NOT timeout", "boolean-word-term", "`NOT` is a term here", "ERROR -timeout"},
+    {"ERROR OR WARN -DEBUG", "boolean-word-term", "`OR` is a term here", ""},
+    {"\"OR\" ERROR", nullptr, "", ""},  // quoted: the user means the text
+    {"error or warning", nullptr, "", ""},
+    {"{ $.a = 1 && $.b = 2 }", nullptr, "", ""},
+};
+
+TEST(LintTest, StaticFindings) {
+  for (const StaticCase& c : kStatic) {
+    FilterLinter linter("x", c.pattern);
+    ASSERT_TRUE(linter.valid()) << c.pattern;
+    const auto report = linter.Finish();
+    if (c.check == nullptr) {
+      for (const auto& f : report.findings) {
+        EXPECT_TRUE(f.check == "ne-absent-field" || f.check == "ne-under-or")
+            << c.pattern << ": " << f.check << ": " << f.message;
+      }
+      continue;
+    }
+    const LintFinding* f = Find(report, c.check);
+    ASSERT_NE(f, nullptr) << c.pattern;
+    EXPECT_EQ(f->severity, LintSeverity::kWarning) << c.pattern;
+    EXPECT_NE(f->message.find(c.message_fragment), std::string::npos)
+        << c.pattern << ": " << f->message;
+    EXPECT_EQ(f->suggestion, c.suggestion) << c.pattern;
+  }
+}
+
+// A suggested rewrite means the same to CloudWatch: `?` terms dropped where they are
+// ignored, and the bracket-free value matches what the bracketed one never could.
+TEST(LintTest, StaticSuggestionsMatchWhatTheyClaim) {
+  auto matches = [](const std::string& text, const std::string& message) {
+    auto parsed = pattern::ParsePattern(text);
+    EXPECT_TRUE(parsed.has_value()) << text;
+    pattern::SelectorPlan plan;
+    const pattern::CompiledPattern compiled(std::move(*parsed), plan);
+    pattern::EventContext context(&plan);
+    context.Reset(message);
+    return compiled.Matches(context);
+  };
+  for (const char* m : {"[INFO] REQUEST FAILED", "[ERROR] 400 BAD REQUEST", "ERROR", "x"}) {
+    EXPECT_EQ(matches("?ERROR ?ARGUMENTS REQUEST", m), matches("REQUEST", m)) << m;
+  }
+  EXPECT_FALSE(matches("[level=\"[ERROR]\", msg]", "[ERROR] disk full"));
+  EXPECT_TRUE(matches("[level=\"ERROR\", msg]", "[ERROR] disk full"));
+  EXPECT_TRUE(matches("[level=\"[ERROR]\", msg]", "\"[ERROR]\" disk full"));
 }
 
 TEST(LintTest, CaseMismatchSuggestsTheObservedSpelling) {

@@ -265,13 +265,20 @@ TEST(RulesTest, KeepsAlarmsItCannotReplayWithTheReason) {
        "it is a metric math alarm ('Metrics'), and trailreplay replays alarms on a single metric "
        "only"},
       {{{"Period", "10"}},
-       "its Period of 10 s makes it a high-resolution alarm, and samples are stored per minute"},
+       "its Period of 10 s makes it a high-resolution alarm, and metric filters publish at "
+       "one-minute resolution, so its periods would hold no data (alarm-eval evaluates it over "
+       "samples stamped with seconds)"},
       {{{"Period", "20"}},
-       "its Period of 20 s makes it a high-resolution alarm, and samples are stored per minute"},
+       "its Period of 20 s makes it a high-resolution alarm, and metric filters publish at "
+       "one-minute resolution, so its periods would hold no data (alarm-eval evaluates it over "
+       "samples stamped with seconds)"},
       {{{"Period", "30"}},
-       "its Period of 30 s makes it a high-resolution alarm, and samples are stored per minute"},
+       "its Period of 30 s makes it a high-resolution alarm, and metric filters publish at "
+       "one-minute resolution, so its periods would hold no data (alarm-eval evaluates it over "
+       "samples stamped with seconds)"},
       {{{"Period", "90"}},
-       "its Period of 90 s is not a multiple of 60 s, and samples are stored per minute"},
+       "its Period of 90 s is neither 10, 20, 30 nor a multiple of 60 s, the periods CloudWatch "
+       "accepts"},
       {{{"Period", "300"}, {"EvaluationPeriods", "289"}},
        "its Period x EvaluationPeriods (86,700 s) exceeds AWS's limit of 86,400 s for periods "
        "under an hour"},
@@ -321,6 +328,29 @@ TEST(RulesTest, KeepsAlarmsItCannotReplayWithTheReason) {
     auto rules = ParseRulesDocument(json, "alarms.json");
     ASSERT_TRUE(rules.has_value()) << json;
     EXPECT_EQ(rules->alarms.size(), 1u) << json;
+  }
+}
+
+// Issue 26: over samples stamped with seconds (alarm-eval), a high-resolution alarm is an
+// alarm like any other (PutMetricAlarm: "Valid values are 10, 20, 30, and any multiple of
+// 60"); other periods under a minute stay refused, and so does a high-resolution alarm over
+// metric-filter data, which CloudWatch aggregates per minute (spec A.5).
+TEST(RulesTest, HighResolutionAlarmsEvaluateOverSamplesWithSeconds) {
+  for (const char* period : {"10", "20", "30"}) {
+    const std::string json = AlarmDocument({{"Period", period}});
+    auto seconds = ParseRulesDocument(json, "alarms.json", SampleResolution::kSecond);
+    ASSERT_TRUE(seconds.has_value()) << json;
+    ASSERT_EQ(seconds->alarms.size(), 1u) << json;
+    EXPECT_EQ(seconds->alarms[0].period, std::stoll(period));
+    auto minutes = ParseRulesDocument(json, "alarms.json");
+    ASSERT_TRUE(minutes.has_value()) << json;
+    EXPECT_TRUE(minutes->alarms.empty()) << json;
+  }
+  for (const char* period : {"15", "45", "90"}) {
+    auto seconds = ParseRulesDocument(AlarmDocument({{"Period", period}}), "alarms.json",
+                                      SampleResolution::kSecond);
+    ASSERT_TRUE(seconds.has_value()) << period;
+    EXPECT_TRUE(seconds->alarms.empty()) << period;
   }
 }
 

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "pattern/parser.h"
+
 namespace trailreplay::testing {
 namespace {
 
@@ -237,10 +239,12 @@ std::string EventGenerator::TermPattern() {
     } else if (Chance(25)) {
       out += Chance(50) ? "-" : "?";
     }
-    std::string w = Word();
-    bool bare = true;
-    for (char c : w) bare = bare && c != ' ' && c != '"';
-    out += bare && Chance(70) ? w : "\"" + (bare ? w : std::string("GET /x")) + "\"";
+    // Bare where CloudWatch allows it (letters, digits, '_', '-' after the first), else quoted
+    // with its quotes escaped.
+    const std::string w = Word();
+    bool bare = w.front() != '-';
+    for (char c : w) bare = bare && pattern::IsBareTermChar(c);
+    out += bare && Chance(70) ? w : pattern::QuotePatternText(w);
   }
   return out;
 }
