@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "common/json_escape.h"
+#include "common/sha256.h"
 #include "common/time.h"
 #include "event/records.h"
 #include "input/archive.h"
@@ -623,10 +624,13 @@ class Worker {
   bool stopped_ = false;   // the current file was left part-way: the scan is stopping
   bool was_gzip_ = false;  // the document being processed was decoded from gzip
   metric::Sample sample_;
+  Sha256 hasher_;  // the content hash of each document, for the ledger
 };
 
 void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, InputResult& result) {
   result.bytes += doc.size();
+  hasher_.Update(doc);
+  result.content_sha256 = hasher_.FinishHex();
   document_ = doc;
   event::RecordStream stream(doc);
   result.kind = std::string(event::DocumentKindName(stream.kind()));
