@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   trailreplay::cli::RegisterContributors(app, exit_code);
   trailreplay::cli::RegisterSql(app, exit_code);
   trailreplay::cli::RegisterLint(app, exit_code);
+  trailreplay::cli::RegisterVerify(app, exit_code);
 
   try {
     app.parse(argc, argv);
