@@ -11,6 +11,7 @@
 #include "alarm/alarm.h"
 #include "common/text_format.h"
 #include "common/time.h"
+#include "report/integrity_section.h"
 #include "rules/rules.h"
 #include "store/database.h"
 
@@ -434,6 +435,10 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
     }
     html += "</div></div></section>\n";
   }
+
+  auto integrity = IntegritySection(*db);
+  if (!integrity) return std::move(integrity).error();
+  html += *integrity;
 
   // Provenance.
   html +=

@@ -621,6 +621,96 @@ def check_case(binary: str, case: Case) -> list[str]:
     return failures
 
 
+def check_database(binary: str, work: pathlib.Path, cases: dict[str, Case]) -> list[str]:
+    """verify --db: every scanned input vouched for, every vouched log scanned, the result
+    stored in the database and shown in the report."""
+    failures: list[str] = []
+    base = work / "database"
+    base.mkdir(parents=True, exist_ok=True)
+
+    def scan(db: pathlib.Path, *paths: pathlib.Path) -> None:
+        run = subprocess.run([binary, "scan", *map(str, paths), "--db", str(db), "--progress",
+                              "never"], capture_output=True, text=True, timeout=120)
+        if run.returncode != 0:
+            raise AssertionError(f"scan exit {run.returncode}: {run.stderr}")
+
+    def verify(case: Case, db: pathlib.Path) -> tuple[int, dict]:
+        saved = case.extra_args
+        case.extra_args = ["--db", str(db)]
+        try:
+            return run_trailreplay(binary, case)
+        finally:
+            case.extra_args = saved
+
+    def statuses(report: dict) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for entry in report["database"]["inputs"]:
+            out[entry["status"]] = out.get(entry["status"], 0) + 1
+        return out
+
+    clean = cases["clean"]
+    logs = len(clean.logs)
+    db = base / "clean.db"
+    scan(db, clean.a.root)
+    code, report = verify(clean, db)
+    if code != 0 or statuses(report) != {"vouched": logs}:
+        failures.append(f"clean database: exit {code}, inputs {statuses(report)}")
+    import sqlite3
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT problems, json_extract(summary, '$.problems') "
+                            "FROM verifications").fetchall()
+        findings = conn.execute("SELECT count(*) FROM verification_findings").fetchone()[0]
+    if rows != [(0, 0)] or findings != len(clean.digests) + logs + logs:
+        failures.append(f"stored verification {rows}, {findings} findings")
+    html = base / "clean.html"
+    subprocess.run([binary, "report", "--db", str(db), "-o", str(html)], check=True,
+                   capture_output=True)
+    text = html.read_text()
+    if "<h2>Integrity</h2>" not in text or "Complete and unmodified" not in text:
+        failures.append("the report of a verified database has no integrity section")
+
+    # An input no digest vouches for, scanned beside the archive.
+    extra_dir = base / "extra"
+    trail = clean.a.trails[EAST]
+    extra = clean.a.cd.LogFile(trail.log_key(clean.a.t0 + 4000, "OUTSIDE00000001"),
+                               [clean.a.record(EAST, clean.a.t0 + 3900, 555, 0)], BUCKET)
+    clean.a.cd.write_log(extra_dir, extra)
+    db = base / "extra.db"
+    scan(db, clean.a.root, extra_dir)
+    code, report = verify(clean, db)
+    if code != 3 or statuses(report) != {"vouched": logs, "unvouched": 1}:
+        failures.append(f"extra input: exit {code}, inputs {statuses(report)}")
+
+    # A vouched log the scan did not read.
+    partial = base / "partial"
+    shutil.copytree(clean.a.root, partial)
+    skipped = clean.log(WEST, 5, 1)
+    (partial / skipped.key).unlink()
+    db = base / "partial.db"
+    scan(db, partial)
+    code, report = verify(clean, db)
+    unscanned = [i["key"] for i in report["database"]["inputs"] if i["status"] == "unscanned"]
+    if code != 3 or unscanned != [skipped.key]:
+        failures.append(f"unscanned log: exit {code}, unscanned {unscanned}")
+
+    # The scan of a log with an appended gzip member counted events no digest vouches for.
+    appended = cases["log_appended_member"]
+    db = base / "appended.db"
+    scan(db, appended.a.root)
+    code, report = verify(appended, db)
+    target = appended.log(WEST, 2, 0).key
+    bad = sorted((i["status"], i["key"] or i["path"].endswith(target))
+                 for i in report["database"]["inputs"] if i["status"] != "vouched")
+    if code != 3 or bad != [("unscanned", target), ("unvouched", True)]:
+        failures.append(f"appended member: exit {code}, {bad}")
+    html = base / "appended.html"
+    subprocess.run([binary, "report", "--db", str(db), "-o", str(html)], check=True,
+                   capture_output=True)
+    if "problems</span> found" not in html.read_text():
+        failures.append("the report does not show the problems verify found")
+    return failures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True)
@@ -650,6 +740,16 @@ def main() -> int:
             except Exception:  # a broken case is a failure, not a crash of the matrix
                 failures = [traceback.format_exc()]
             print(f"{'ok  ' if not failures else 'FAIL'} {case.name}")
+            for failure in failures:
+                print(f"     {failure}")
+            failed += bool(failures)
+        if not args.only or args.only in "database":
+            ran += 1
+            try:
+                failures = check_database(args.binary, work, {c.name: c for c in cases})
+            except Exception:
+                failures = [traceback.format_exc()]
+            print(f"{'ok  ' if not failures else 'FAIL'} database")
             for failure in failures:
                 print(f"     {failure}")
             failed += bool(failures)
