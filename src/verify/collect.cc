@@ -156,6 +156,7 @@ class Reader {
     FoundObject object =
         NewObject(file.path, "", Components(file.path), Relative(file.path, roots_));
     object.size = raw_.size();
+    object.stored_sha256 = Sha256Hex(raw_);
     // A sidecar is small plain JSON; nothing else needs its bytes sniffed.
     if (EndsWith(file.path, kSidecarSuffix)) {
       KeepSidecar(object, raw_);
@@ -263,6 +264,7 @@ class Reader {
         continue;
       }
       object.size = raw_.size();
+      object.stored_sha256 = Sha256Hex(raw_);
       if (EndsWith(member.name, kSidecarSuffix)) {
         KeepSidecar(object, raw_);
       } else {

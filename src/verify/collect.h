@@ -48,6 +48,7 @@ struct FoundObject {
   std::string error;        // why it could not be read or decoded; "" when it could
   bool unreadable = false;  // the error is the file system's (the object was never seen)
   DecodedContent encoding;
+  std::string stored_sha256;        // of its bytes as stored (what scan's ledger records)
   std::string content_sha256;       // of the whole decompressed content
   std::string first_member_sha256;  // of the first gzip member's, when there are several
   std::string text;                 // digests and sidecars: the decompressed content

@@ -1,9 +1,12 @@
 // --db: the scanned database against the digests. `scan` records the SHA-256 of every input's
-// decompressed content (inputs.content_sha256), the very hash a digest records for the log file
-// it vouches for; so the check needs neither the files' paths nor their encoding to agree, and
-// an input the scan read with appended gzip members (more events than the digest vouches for)
-// hashes to something no digest records. The result is stored in the same database
-// (verifications, verification_findings) for SQL and the report's integrity section.
+// bytes as stored (inputs.stored_sha256); the archive holds those bytes, and what they decode to
+// has the SHA-256 a digest records for the log file it vouches for. So an input is vouched for
+// when the archive has an object with its exact bytes whose content a digest vouches for (or,
+// for an input scanned in plain form, when its bytes are that content). An input read with
+// appended gzip members decodes to more than any digest vouches for; an input whose bytes are
+// nowhere in the archive cannot be vouched for here (verify the copy that was scanned). The
+// result is stored in the same database (verifications, verification_findings) for SQL and
+// the report's integrity section.
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -38,8 +41,8 @@ Result<void> CheckDatabase(Analysis& a, VerifyReport& report) {
   auto db = store::Database::Open(path);
   if (!db) return std::move(db).error();
 
-  // The hashes the digests vouch for (a digest that is invalid vouches for nothing), and those
-  // of the log files in the period, which the scan should have read.
+  // The content hashes the digests vouch for (a digest that is invalid vouches for nothing),
+  // and those of the log files in the period, which the scan should have read.
   std::map<std::string, Vouched> vouched;
   std::map<std::string, Vouched> expected;
   for (const DigestRecord& r : a.digests) {
@@ -52,9 +55,16 @@ Result<void> CheckDatabase(Analysis& a, VerifyReport& report) {
       if (in_range) expected.emplace(log.hash_value, Vouched{log.s3_object, r.key});
     }
   }
+  // The archive's objects by their stored bytes, and by their content.
+  std::multimap<std::string, const FoundObject*> by_stored, by_content;
+  for (const FoundObject& object : a.collection.objects) {
+    if (object.stored_sha256.empty()) continue;
+    by_stored.emplace(object.stored_sha256, &object);
+    if (!object.content_sha256.empty()) by_content.emplace(object.content_sha256, &object);
+  }
 
   auto stmt = db->Prepare(
-      "SELECT DISTINCT path, member, content_sha256 FROM inputs "
+      "SELECT DISTINCT path, member, stored_sha256 FROM inputs "
       "WHERE kind IN ('records', 'array', 'single', 'lines', 'export') AND records > 0 "
       "ORDER BY path, member");
   if (!stmt) return std::move(stmt).error();
@@ -69,31 +79,60 @@ Result<void> CheckDatabase(Analysis& a, VerifyReport& report) {
     if (stmt->ColumnIsNull(2)) {
       f.status = InputStatus::kUnhashed;
       f.detail =
-          "scanned by a trailreplay that did not record content hashes: scan into a new "
+          "scanned by a trailreplay that did not record what it read: scan into a new "
           "database to check it";
-    } else {
-      const std::string hash = stmt->ColumnText(2);
-      scanned.insert(hash);
-      if (auto it = vouched.find(hash); it != vouched.end()) {
+      report.inputs.push_back(std::move(f));
+      continue;
+    }
+    const std::string stored = stmt->ColumnText(2);
+    scanned.insert(stored);
+    f.status = InputStatus::kUnvouched;
+    if (auto it = vouched.find(stored); it != vouched.end()) {
+      // Scanned in plain form: its bytes are the vouched content itself.
+      f.status = InputStatus::kVouched;
+      f.key = it->second.key;
+      f.detail = "its bytes are the content of the log file " + it->second.key + ", named by " +
+                 it->second.digest;
+    }
+    const auto [first, last] = by_stored.equal_range(stored);
+    for (auto it = first; it != last && f.status != InputStatus::kVouched; ++it) {
+      const FoundObject& object = *it->second;
+      if (auto v = vouched.find(object.content_sha256); v != vouched.end()) {
         f.status = InputStatus::kVouched;
-        f.key = it->second.key;
-        f.detail =
-            "its content is the log file " + it->second.key + ", named by " + it->second.digest;
+        f.key = v->second.key;
+        f.detail = "its bytes are " + object.Display() + ", whose content is the log file " +
+                   v->second.key + ", named by " + v->second.digest;
       } else {
-        f.status = InputStatus::kUnvouched;
-        f.detail = "its content's SHA-256 " + hash +
-                   " is recorded by no digest: the scan counted events no digest vouches for";
+        f.detail =
+            "its bytes are " + object.Display() +
+            (object.content_sha256.empty()
+                 ? ", which cannot be decoded"
+                 : ", whose content's SHA-256 " + object.content_sha256 + " no digest records") +
+            ": the scan counted events no digest vouches for";
       }
+    }
+    if (f.status == InputStatus::kUnvouched && f.detail.empty()) {
+      f.detail = "no file in the archive has its bytes (SHA-256 " + stored +
+                 "), so no digest can be matched to it: verify the copy that was scanned";
     }
     report.inputs.push_back(std::move(f));
   }
   for (const auto& [hash, log] : expected) {
-    if (scanned.count(hash) > 0) continue;
+    bool found = scanned.count(hash) > 0;  // scanned in plain form
+    bool in_archive = false;
+    const auto [first, last] = by_content.equal_range(hash);
+    for (auto it = first; it != last && !found; ++it) {
+      in_archive = true;
+      found = scanned.count(it->second->stored_sha256) > 0;
+    }
+    if (found) continue;
     InputFinding f;
     f.key = log.key;
     f.status = InputStatus::kUnscanned;
-    f.detail = "named by " + log.digest + " (SHA-256 " + hash +
-               "), but no input of the database has this content";
+    f.detail = "named by " + log.digest +
+               (in_archive ? ", but the database has no input with its bytes"
+                           : "; it is not in the archive either, so "
+                             "whether it was scanned cannot be shown");
     report.inputs.push_back(std::move(f));
   }
   report.database_checked = true;

@@ -19,8 +19,9 @@
 //               (log files delivered after the newest digest, or --to well after it); each is
 //               explained by StopLogging / DeleteTrail / StartLogging (or validation turned off
 //               or on) calls on that trail found in vouched logs
-//   database    with --db: every input scan counted is vouched for (its content's SHA-256 is a
-//               hash a digest records), and every vouched log in the range was scanned
+//   database    with --db: every input scan counted is vouched for (the archive holds its
+//               exact bytes, as the ledger's SHA-256 identifies them, and they decode to a
+//               content a digest records), and every vouched log in the range was scanned
 //
 // The AWS CLI's validate-logs, the only other validator, needs S3 and CloudTrail online and
 // misses what the README lists; where it is not wrong, both give the same verdicts

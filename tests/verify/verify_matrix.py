@@ -681,6 +681,21 @@ def check_database(binary: str, work: pathlib.Path, cases: dict[str, Case]) -> l
     if code != 3 or statuses(report) != {"vouched": logs, "unvouched": 1}:
         failures.append(f"extra input: exit {code}, inputs {statuses(report)}")
 
+    # A log scanned in plain form (someone gunzipped the copy): its bytes are the vouched
+    # content itself.
+    plain_dir = base / "plain"
+    plain_dir.mkdir()
+    plain_log = clean.log(EAST, 1, 0)
+    (plain_dir / "unzipped.json").write_bytes(plain_log.content)
+    db = base / "plain.db"
+    scan(db, plain_dir)
+    code, report = verify(clean, db)
+    inputs = report["database"]["inputs"]
+    plain = [i for i in inputs if i["path"]]
+    if (len(plain) != 1 or plain[0]["status"] != "vouched" or plain[0]["key"] != plain_log.key or
+            code != 3):  # every other vouched log is unscanned
+        failures.append(f"plain input: exit {code}, {plain}")
+
     # A vouched log the scan did not read.
     partial = base / "partial"
     shutil.copytree(clean.a.root, partial)
