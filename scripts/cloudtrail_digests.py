@@ -108,9 +108,12 @@ class Trail:
 
 
 class LogFile:
-    def __init__(self, key: str, records: list[dict], bucket: str) -> None:
+    """A log file's key and decompressed content (made from `records`, or given as is)."""
+
+    def __init__(self, key: str, records: list[dict], bucket: str, content: bytes | None = None) -> None:
         self.key, self.records, self.bucket = key, records, bucket
-        self.content = json.dumps({"Records": records}, separators=(",", ":")).encode()
+        self.content = content if content is not None else json.dumps(
+            {"Records": records}, separators=(",", ":")).encode()
         times = sorted(r["eventTime"] for r in records)
         self.oldest, self.newest = (times[0], times[-1]) if times else (None, None)
 

@@ -13,9 +13,11 @@ packages=(
   sqlite3 python3
 )
 
-# --with-browser: also Chromium, which the report's rendering test needs (scripts/test.sh).
+# --with-browser: what the test tiers need beyond the build (scripts/test.sh): Chromium for the
+# report's rendering test, and Debian's awscli and python3-cryptography for verify's tamper
+# matrix (it signs archives with a fresh key and runs the AWS CLI's own validator beside verify).
 if [[ "${1:-}" == "--with-browser" ]]; then
-  packages+=(chromium)
+  packages+=(chromium awscli python3-cryptography)
 fi
 
 missing=()
