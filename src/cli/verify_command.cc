@@ -75,6 +75,11 @@ void PrintText(const verify::VerifyReport& r, const VerifyCliOptions& cli) {
   std::string out = "verify: " + Grouped(r.files) + " files read, " + Grouped(r.chains.size()) +
                     (r.chains.size() == 1 ? " digest chain" : " digest chains") + ", " +
                     Grouped(r.keys) + (r.keys == 1 ? " public key" : " public keys") + "\n";
+  if (r.chains.empty()) {
+    out +=
+        "  no CloudTrail-Digest files found: log file validation was off, or the digests "
+        "were not copied (they sit under AWSLogs/<account>/CloudTrail-Digest/)\n";
+  }
   for (const auto& c : r.chains) {
     out += "  " + Printable(c.chain) + ": " + Grouped(c.digests) +
            (c.digests == 1 ? " digest, " : " digests, ") + Range(c.first_start, c.last_end) +

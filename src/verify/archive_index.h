@@ -17,10 +17,12 @@
 
 namespace trailreplay::verify {
 
-std::vector<std::string> KeyComponents(std::string_view key);
+// The components of a path or key ('/' or '\\' separated; empty and "." components dropped),
+// as views into it.
+std::vector<std::string_view> SplitPath(std::string_view path);
 
 // True when `object` is where `key` says (see above).
-bool SitsAt(const FoundObject& object, const std::vector<std::string>& key);
+bool SitsAt(const FoundObject& object, std::string_view key);
 
 class ArchiveIndex {
  public:
@@ -36,7 +38,8 @@ class ArchiveIndex {
 
  private:
   const std::vector<FoundObject>& objects_;
-  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;
+  // By file name (a view into the object's path or member: the objects outlive the index).
+  std::unordered_map<std::string_view, std::vector<std::size_t>> by_name_;
 };
 
 }  // namespace trailreplay::verify

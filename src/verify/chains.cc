@@ -31,7 +31,8 @@ std::string Stamp(std::int64_t t) {
 
 // The key CloudTrail gives the chain's digest ending at `end`, from another key of the chain.
 std::string DigestKeyAt(const std::string& reference, const ChainId& chain, std::int64_t end) {
-  std::vector<std::string> parts = KeyComponents(reference);
+  std::vector<std::string> parts;
+  for (std::string_view part : SplitPath(reference)) parts.emplace_back(part);
   if (parts.size() < 4) return {};
   const std::string iso = FormatIsoTime(end);
   parts[parts.size() - 4] = iso.substr(0, 4);
@@ -93,9 +94,9 @@ class DigestJudge {
   }
 
   void MakeRecords() {
-    const auto& objects = a_.collection.objects;
+    auto& objects = a_.collection.objects;
     for (std::size_t i = 0; i < objects.size(); ++i) {
-      const FoundObject& o = objects[i];
+      FoundObject& o = objects[i];
       if (o.kind != ObjectKind::kDigest) continue;
       if (o.unreadable) {
         a_.warnings.push_back(o.Display() + ": cannot be read: " + o.error);
@@ -103,8 +104,9 @@ class DigestJudge {
       }
       DigestRecord r;
       r.object = i;
-      r.chain = ChainId::Of(o.key);
-      r.end = o.key.delivery_time;
+      const input::KeyInfo name = o.Key();
+      r.chain = ChainId::Of(name);
+      r.end = name.delivery_time;
       if (!o.error.empty()) {
         Invalid(r, "cannot be decoded: " + o.error);
       } else if (auto parsed = ParseDigestFile(o.text); !parsed) {
@@ -112,17 +114,21 @@ class DigestJudge {
       } else {
         Accept(r, o, std::move(*parsed));
       }
+      std::string().swap(o.text);  // parsed: the text is not needed again
       a_.digests.push_back(std::move(r));
     }
     // Keys of the digests that could not be read come from where they were found.
     std::set<std::string> prefixes;
     for (const DigestRecord& r : a_.digests) {
       if (!r.digest) continue;
-      const auto parts = KeyComponents(r.digest->s3_object);
+      const auto parts = SplitPath(r.digest->s3_object);
       for (std::size_t j = parts.size(); j-- > 0;) {
         if (parts[j] != "AWSLogs") continue;
         std::string prefix;
-        for (std::size_t k = 0; k < j; ++k) prefix += (k > 0 ? "/" : "") + parts[k];
+        for (std::size_t k = 0; k < j; ++k) {
+          if (k > 0) prefix += '/';
+          prefix += parts[k];
+        }
         if (!prefix.empty()) prefixes.insert(prefix);
         break;
       }
@@ -157,14 +163,14 @@ class DigestJudge {
                 "\", not " + std::string(kHashAlgorithm);
     } else if (digest.start_time > digest.end_time) {
       problem = "its digestStartTime is after its digestEndTime";
-    } else if (!SitsAt(o, KeyComponents(digest.s3_object))) {
+    } else if (!SitsAt(o, digest.s3_object)) {
       problem = "moved: found at " + o.Display() + ", but its digestS3Object says it belongs at " +
                 digest.s3_object;
       // Reported where it was found, and at the time its name there says (what it claims
       // belongs to the key it names, which may be missing).
       r.key.clear();
       r.start.reset();
-      r.end = o.key.delivery_time;
+      r.end = o.Key().delivery_time;
     }
     for (const LogFileEntry& log : digest.log_files) {
       if (!problem.empty()) break;
@@ -316,6 +322,8 @@ class DigestJudge {
                  verified_by + ")";
       for (const std::string& source : failed) {
         d.detail += "; the signature from " + source + " does not verify";
+        a_.warnings.push_back(d.key + ": the signature from " + source +
+                              " does not verify (the digest is verified with another)");
       }
       d.detail += notes;
     } else if (!failed.empty()) {
@@ -454,7 +462,23 @@ bool Stops(const TrailEvent& e) {
 
 class GapFinder {
  public:
-  explicit GapFinder(Analysis& a) : a_(a) {}
+  explicit GapFinder(Analysis& a) : a_(a) {
+    // The few trail calls in the logs, and per account and region the latest log file no
+    // digest names: what every gap and every chain's tip is checked against.
+    for (std::size_t i = 0; i < a_.logs.size(); ++i) {
+      if (a_.log_objects[i] == kNone) continue;
+      const FoundObject& object = a_.collection.objects[a_.log_objects[i]];
+      for (const TrailEvent& e : object.events) events_.push_back({i, &e});
+      const LogFinding& log = a_.logs[i];
+      if (log.status != LogStatus::kUnvouched || !log.delivered || *log.delivered > a_.options.to) {
+        continue;
+      }
+      const input::KeyInfo key = input::ParseKey(object.Location());
+      if (key.kind != input::KeyKind::kLog) continue;
+      auto [it, added] = latest_.emplace(Place(key.org_id, key.account, key.region), i);
+      if (!added && *a_.logs[it->second].delivered < *log.delivered) it->second = i;
+    }
+  }
 
   void Run() {
     std::map<std::string, std::vector<std::size_t>> chains;
@@ -505,22 +529,13 @@ class GapFinder {
     const std::int64_t due = *newest.end + kDigestPeriod + kDeliveryGrace;
     std::optional<std::int64_t> until;
     std::string why;
-    for (std::size_t i = 0; i < a_.logs.size(); ++i) {
-      const LogFinding& log = a_.logs[i];
-      if (log.status != LogStatus::kUnvouched || !log.delivered || *log.delivered <= due ||
-          *log.delivered > a_.options.to || a_.log_objects[i] == kNone) {
-        continue;
-      }
-      const input::KeyInfo& key = a_.collection.objects[a_.log_objects[i]].key;
-      if (key.account != newest.chain.account || key.region != newest.chain.region ||
-          key.org_id != newest.chain.org) {
-        continue;
-      }
-      if (!until || *log.delivered > *until) {
-        until = *log.delivered;
-        why = "log files were delivered until " + Iso(*until) + " (the latest, " + log.key +
-              ", is named by no digest)";
-      }
+    if (const auto it =
+            latest_.find(Place(newest.chain.org, newest.chain.account, newest.chain.region));
+        it != latest_.end() && *a_.logs[it->second].delivered > due) {
+      const LogFinding& log = a_.logs[it->second];
+      until = *log.delivered;
+      why = "log files were delivered until " + Iso(*until) + " (the latest, " + log.key +
+            ", is named by no digest)";
     }
     if (a_.options.to_given && due < a_.options.to && (!until || a_.options.to > *until)) {
       until = a_.options.to;
@@ -540,10 +555,10 @@ class GapFinder {
     gap.end = end;
     std::vector<std::string> ignored;
     const std::int64_t from = start - 2 * kDigestPeriod, to = end + kDigestPeriod;
-    for (std::size_t i = 0; i < a_.logs.size(); ++i) {
-      if (a_.log_objects[i] == kNone) continue;
+    for (const auto& [i, event] : events_) {
       const LogFinding& log = a_.logs[i];
-      for (const TrailEvent& e : a_.collection.objects[a_.log_objects[i]].events) {
+      const TrailEvent& e = *event;
+      {
         if (e.time < from || e.time > to || !e.error_code.empty() || !NamesTrail(e, chain) ||
             (tip && !Stops(e))) {
           continue;
@@ -578,7 +593,14 @@ class GapFinder {
     a_.gaps.push_back(std::move(gap));
   }
 
+  static std::string Place(const std::string& org, const std::string& account,
+                           const std::string& region) {
+    return org + "/" + account + "/" + region;
+  }
+
   Analysis& a_;
+  std::vector<std::pair<std::size_t, const TrailEvent*>> events_;  // (log finding, call)
+  std::map<std::string, std::size_t> latest_;  // place -> its latest unvouched log finding
 };
 
 }  // namespace

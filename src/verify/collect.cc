@@ -19,6 +19,7 @@
 #include "input/archive.h"
 #include "input/discovery.h"
 #include "input/gzip.h"
+#include "verify/archive_index.h"
 #include "verify/digest_file.h"
 
 namespace trailreplay::verify {
@@ -30,19 +31,6 @@ constexpr std::uint64_t kReadWholeBytes = std::uint64_t{64} << 20;
 constexpr std::uint64_t kFirstInflateBytes = std::uint64_t{16} << 20;
 constexpr std::uint64_t kMaxSidecarBytes = std::uint64_t{1} << 20;
 constexpr std::string_view kCloudTrailSource = "cloudtrail.amazonaws.com";
-
-std::vector<std::string> Components(std::string_view path) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/' || path[i] == '\\') {
-      const std::string_view part = path.substr(start, i - start);
-      if (!part.empty() && part != ".") out.emplace_back(part);
-      start = i + 1;
-    }
-  }
-  return out;
-}
 
 bool EndsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
@@ -57,23 +45,23 @@ bool StartsLikeJson(std::string_view doc) {
   return false;
 }
 
-// The components of `file` below the PATH argument it was found under; a PATH that is the
-// file itself contributes its name only.
-std::vector<std::string> Relative(const std::string& file, const std::vector<std::string>& roots) {
-  const std::vector<std::string> parts = Components(file);
+// Where in `file` the part below the PATH argument it was found under begins; a PATH that is
+// the file itself contributes its name only.
+std::size_t RelativeFrom(const std::string& file, const std::vector<std::string>& roots) {
+  const std::vector<std::string_view> parts = SplitPath(file);
   std::size_t best = std::string::npos;
   for (const std::string& root : roots) {
-    const std::vector<std::string> root_parts = Components(root);
+    const std::vector<std::string_view> root_parts = SplitPath(root);
     if (root_parts.size() > parts.size() ||
         !std::equal(root_parts.begin(), root_parts.end(), parts.begin())) {
       continue;
     }
     if (best == std::string::npos || root_parts.size() > best) best = root_parts.size();
   }
-  if (best == std::string::npos || best >= parts.size()) {
-    return parts.empty() ? parts : std::vector<std::string>{parts.back()};
-  }
-  return std::vector<std::string>(parts.begin() + static_cast<std::ptrdiff_t>(best), parts.end());
+  if (parts.empty()) return 0;
+  const std::string_view first =
+      best == std::string::npos || best >= parts.size() ? parts.back() : parts[best];
+  return static_cast<std::size_t>(first.data() - file.data());
 }
 
 // The trail-management calls a log records, found by a substring test on the document and on
@@ -153,8 +141,7 @@ class Reader {
       out.push_back(Unreadable(file, read.error().message));
       return;
     }
-    FoundObject object =
-        NewObject(file.path, "", Components(file.path), Relative(file.path, roots_));
+    FoundObject object = NewObject(file.path, "");
     object.size = raw_.size();
     object.stored_sha256 = Sha256Hex(raw_);
     // A sidecar is small plain JSON; nothing else needs its bytes sniffed.
@@ -186,22 +173,19 @@ class Reader {
   }
 
  private:
-  FoundObject NewObject(const std::string& path, const std::string& member,
-                        std::vector<std::string> location, std::vector<std::string> relative) {
+  FoundObject NewObject(const std::string& path, const std::string& member) {
     FoundObject object;
     object.path = path;
     object.member = member;
-    object.location = std::move(location);
-    object.relative = std::move(relative);
-    object.key = input::ParseKey(member.empty() ? path : member);
-    if (object.key.kind == input::KeyKind::kLog) object.kind = ObjectKind::kLog;
-    if (object.key.kind == input::KeyKind::kDigest) object.kind = ObjectKind::kDigest;
+    if (member.empty()) object.relative_from = RelativeFrom(path, roots_);
+    const input::KeyKind kind = object.Key().kind;
+    if (kind == input::KeyKind::kLog) object.kind = ObjectKind::kLog;
+    if (kind == input::KeyKind::kDigest) object.kind = ObjectKind::kDigest;
     return object;
   }
 
   FoundObject Unreadable(const input::InputFile& file, std::string message) {
-    FoundObject object =
-        NewObject(file.path, "", Components(file.path), Relative(file.path, roots_));
+    FoundObject object = NewObject(file.path, "");
     object.size = file.size;
     object.error = std::move(message);
     object.unreadable = true;
@@ -255,8 +239,7 @@ class Reader {
       }
       if (!*next) return;
       if (!member.regular) continue;
-      const std::vector<std::string> parts = Components(member.name);
-      FoundObject object = NewObject(file.path, member.name, parts, parts);
+      FoundObject object = NewObject(file.path, member.name);
       auto read = reader.ReadData(raw_, max_document_);
       if (!read) {
         object.error = read.error().message;

@@ -39,10 +39,8 @@ struct TrailEvent {
 struct FoundObject {
   std::string path;    // the file
   std::string member;  // the archive member, "" for a plain file
-  // Path components of where it was found (the member's name in an archive), and the part of
-  // them below the PATH it was found under: what a key found in a digest is matched against.
-  std::vector<std::string> location, relative;
-  input::KeyInfo key;  // what its name says
+  // Where in `path` the part below the PATH it was found under begins (plain files only).
+  std::size_t relative_from = 0;
   ObjectKind kind = ObjectKind::kOther;
   std::uint64_t size = 0;   // bytes as stored
   std::string error;        // why it could not be read or decoded; "" when it could
@@ -56,6 +54,14 @@ struct FoundObject {
 
   // "path" or "path!member", as the database's views name archive members.
   std::string Display() const { return member.empty() ? path : path + "!" + member; }
+  // What a key found in a digest is matched against (archive_index.h): where it was found (the
+  // member's name in an archive), and the part of that below the PATH it was found under.
+  std::string_view Location() const { return member.empty() ? path : member; }
+  // What its name says (recomputed: a key per object would double the memory of a big index).
+  input::KeyInfo Key() const { return input::ParseKey(Location()); }
+  std::string_view Relative() const {
+    return member.empty() ? std::string_view(path).substr(relative_from) : member;
+  }
 };
 
 struct Collection {

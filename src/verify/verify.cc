@@ -53,7 +53,7 @@ class ChainSpans {
   }
 
   std::string Context(const FoundObject& object) const {
-    const input::KeyInfo& key = object.key;
+    const input::KeyInfo key = object.Key();
     if (key.kind != input::KeyKind::kLog) {
       return "not named like a CloudTrail log file, and no digest names it";
     }
@@ -207,7 +207,7 @@ void JudgeLogs(Analysis& a) {
     finding.key = a.index->KeyOf(object, a.prefixes);
     finding.path = object.Display();
     finding.status = LogStatus::kUnvouched;
-    finding.delivered = object.key.delivery_time;
+    finding.delivered = object.Key().delivery_time;
     finding.detail = spans.Context(object);
     if (object.unreadable) finding.detail += "; unreadable: " + object.error;
     a.logs.push_back(std::move(finding));
@@ -246,9 +246,10 @@ void BuildReport(Analysis& a, VerifyReport& report) {
     chain.last_end = chain.last_end ? std::max(*chain.last_end, *r.end) : *r.end;
   }
   for (auto& [name, chain] : chains) {
+    const std::string& chain_name = name;  // clang cannot capture a structured binding
     chain.authenticated =
         std::all_of(report.digests.begin(), report.digests.end(), [&](const DigestFinding& d) {
-          return d.chain != name || d.status == DigestStatus::kValid ||
+          return d.chain != chain_name || d.status == DigestStatus::kValid ||
                  d.status == DigestStatus::kChained;
         });
     if (auto it = a.chain_notes.find(name); it != a.chain_notes.end()) chain.note = it->second;

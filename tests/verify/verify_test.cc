@@ -377,35 +377,36 @@ TEST(ContentTest, GzipMembersPlainBytesAndBrokenStreams) {
 
 // --- Where keys sit ------------------------------------------------------------------------
 
-FoundObject At(const std::string& path, const std::vector<std::string>& relative) {
+// A file found at `path` under the PATH `root`.
+FoundObject At(const std::string& path, const std::string& root = "/") {
   FoundObject o;
   o.path = path;
-  for (const auto& part : KeyComponents(path)) o.location.push_back(part);
-  o.relative = relative;
+  o.relative_from = root.size();
   return o;
 }
 
 TEST(ArchiveIndexTest, KeysMatchFromAwsLogsOnOrByTheirTail) {
-  const auto key = KeyComponents("audit/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/f.gz");
+  const std::string key = "audit/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/f.gz";
   // Re-rooted copies: any directory above, with or without the prefix.
-  EXPECT_TRUE(SitsAt(
-      At("/x/bucket/audit/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/f.gz", {}), key));
   EXPECT_TRUE(
-      SitsAt(At("/copy/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/f.gz", {}), key));
+      SitsAt(At("/x/bucket/audit/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/f.gz"), key));
+  EXPECT_TRUE(SitsAt(At("/copy/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/f.gz"), key));
   // Elsewhere in the tree: not where the key says.
-  EXPECT_FALSE(
-      SitsAt(At("/copy/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/02/f.gz", {}), key));
-  EXPECT_FALSE(
-      SitsAt(At("/copy/AWSLogs/999999999999/CloudTrail/us-east-1/2024/03/01/f.gz", {}), key));
+  EXPECT_FALSE(SitsAt(At("/copy/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/02/f.gz"), key));
+  EXPECT_FALSE(SitsAt(At("/copy/AWSLogs/999999999999/CloudTrail/us-east-1/2024/03/01/f.gz"), key));
   // No AWSLogs in the path: what lies below the PATH must be the key's tail.
-  EXPECT_TRUE(
-      SitsAt(At("/d/us-east-1/2024/03/01/f.gz", {"us-east-1", "2024", "03", "01", "f.gz"}), key));
-  EXPECT_TRUE(SitsAt(At("/flat/f.gz", {"f.gz"}), key));
-  EXPECT_FALSE(SitsAt(At("/d/2024/03/02/f.gz", {"2024", "03", "02", "f.gz"}), key));
+  EXPECT_TRUE(SitsAt(At("/d/us-east-1/2024/03/01/f.gz", "/d/"), key));
+  EXPECT_TRUE(SitsAt(At("/flat/f.gz", "/flat/"), key));
+  EXPECT_FALSE(SitsAt(At("/d/2024/03/02/f.gz", "/d/"), key));
+  // In an archive, the member's name is where it is.
+  FoundObject member;
+  member.path = "/bundles/b.tar";
+  member.member = "bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/f.gz";
+  EXPECT_TRUE(SitsAt(member, key));
 
   std::vector<FoundObject> objects = {
-      At("/c/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/f.gz", {}),
-      At("/c/audit/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/g.gz", {})};
+      At("/c/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/f.gz"),
+      At("/c/audit/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/g.gz")};
   const ArchiveIndex index(objects);
   EXPECT_EQ(index.Find("audit/AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/01/f.gz"),
             (std::vector<std::size_t>{0}));
