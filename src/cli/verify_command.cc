@@ -259,8 +259,8 @@ void RegisterVerify(CLI::App& app, int& exit_code) {
   cmd->add_option("--from", options->from,
                   "The start of the period the archive should cover (default: its first digest)");
   cmd->add_option("--to", options->to,
-                  "The end of the period the archive should cover (default: now); a chain must "
-                  "reach it");
+                  "The end of the period the archive should cover (default: now); when given, "
+                  "every digest chain must reach it, or a gap explains why not");
   cmd->add_option("--db", options->db,
                   "Also check this scanned database: every input vouched for, every vouched log "
                   "scanned; the result is stored in it for the report");

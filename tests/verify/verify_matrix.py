@@ -59,7 +59,7 @@ class Archive:
     """The generated files, with handles for the tamper cases."""
 
     def __init__(self, root: pathlib.Path, cd, t0: int, org: str = "", restart: str = "",
-                 backfill: bool = False) -> None:
+                 backfill: bool = False, deleted: bool = False) -> None:
         self.root, self.cd, self.t0 = root, cd, t0
         self.signer = cd.Signer()
         self.trails = {r: cd.Trail(BUCKET, ACCOUNT, r, TRAIL, HOME, prefix=PREFIX, org_id=org)
@@ -83,6 +83,13 @@ class Archive:
                         records.append(self.trail_call("StopLogging", delivered - 120, serial))
                     if restart == "explained" and region == HOME and hour == 6 and n == 0:
                         records.append(self.trail_call("StartLogging", start - 30, serial))
+                    if restart == "silent" and region == HOME and hour == 3 and n == 1:
+                        # A StopLogging that failed changed nothing: it explains nothing.
+                        call = self.trail_call("StopLogging", delivered - 120, serial)
+                        call["errorCode"] = "AccessDenied"
+                        records.append(call)
+                    if deleted and region == HOME and hour == HOURS and n == 1:
+                        records.append(self.trail_call("DeleteTrail", delivered - 120, serial))
                     serial += 1
                     log = cd.LogFile(trail.log_key(delivered, f"U{serial:015d}"), records, BUCKET)
                     cd.write_log(root, log)
@@ -273,6 +280,7 @@ class Case:
         self.cli_override: dict[str, str] = {}  # key -> the CLI's (known wrong) verdict
         self.cli_unseen: set[str] = set()       # keys the CLI never judges (known wrong)
         self.cli_gaps = 0
+        self.evidence = ["StartLogging", "StopLogging"]  # what explains each explained gap
         self.paths: list[pathlib.Path] = [archive.root]
         self.extra_args: list[str] = []
 
@@ -479,6 +487,13 @@ def build_cases(cd, work: pathlib.Path) -> list[Case]:
     c.cli_gaps = 2
     c.exit = 3
 
+    c = new("trail_deleted", deleted=True)
+    # The trail was deleted in its last hour: a --to three hours later finds both chains
+    # stopped, and the DeleteTrail call (in the home region's logs) explains both.
+    c.to = t0 + (HOURS + 3) * 3600
+    c.gaps = [(c.a.chain(EAST), True), (c.a.chain(WEST), True)]
+    c.evidence = ["DeleteTrail"]
+
     c = new("unvouched_log")
     trail = c.a.trails[EAST]
     extra = cd.LogFile(trail.log_key(t0 + 2 * 3600 + 900, "EXTRA0000000001"),
@@ -548,8 +563,8 @@ def check_case(binary: str, case: Case) -> list[str]:
     for gap in report["gaps"]:
         if gap["explained"]:
             names = sorted(e["eventName"] for e in gap["evidence"])
-            if names != ["StartLogging", "StopLogging"]:
-                failures.append(f"gap evidence {names}, expected StopLogging and StartLogging")
+            if names != case.evidence:
+                failures.append(f"gap evidence {names}, expected {case.evidence}")
     if report["summary"]["problems"] == 0 and case.exit != 0:
         failures.append("summary counts no problem")
     if not case.cli:
