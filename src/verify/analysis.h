@@ -72,6 +72,6 @@ Result<void> StoreReport(const VerifyOptions& options, const VerifyReport& repor
 
 inline constexpr std::int64_t kDigestPeriod = 3600;
 // How long after a digest's end its successor may still be on its way.
-inline constexpr std::int64_t kDeliveryGrace = 15 * 60;
+inline constexpr std::int64_t kDeliveryGrace = std::int64_t{15} * 60;
 
 }  // namespace trailreplay::verify

@@ -341,7 +341,7 @@ class DigestJudge {
   }
 
   // Why a digest's own signature could not be checked.
-  std::string Unchecked(const DigestFile& digest, const PublicKey* key, bool has_signature) {
+  std::string Unchecked(const DigestFile& digest, const PublicKey* key, bool has_signature) const {
     if (a_.keys.empty()) return "no public keys given (--public-keys): not authenticated";
     if (key == nullptr) {
       return "no given public key has its fingerprint " + digest.fingerprint;
@@ -468,7 +468,7 @@ class GapFinder {
     for (std::size_t i = 0; i < a_.logs.size(); ++i) {
       if (a_.log_objects[i] == kNone) continue;
       const FoundObject& object = a_.collection.objects[a_.log_objects[i]];
-      for (const TrailEvent& e : object.events) events_.push_back({i, &e});
+      for (const TrailEvent& e : object.events) events_.emplace_back(i, &e);
       const LogFinding& log = a_.logs[i];
       if (log.status != LogStatus::kUnvouched || !log.delivered || *log.delivered > a_.options.to) {
         continue;

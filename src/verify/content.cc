@@ -57,7 +57,7 @@ Result<DecodedContent> DecodeContent(std::string_view raw, std::string& content,
   for (;;) {
     const std::string_view member = raw.substr(in_pos);
     // CloudTrail's JSON compresses about 10:1; the buffer grows when a member needs more.
-    std::size_t room = std::max<std::size_t>(member.size() * 8, 64 * 1024);
+    std::size_t room = std::max<std::size_t>(member.size() * 8, std::size_t{64} * 1024);
     for (;;) {
       const std::size_t cap = static_cast<std::size_t>(std::min<std::uint64_t>(
           max_output + 1 - std::min<std::uint64_t>(produced, max_output), room));

@@ -57,6 +57,23 @@ TEST(VerifyHashTest, Base64AndHex) {
   EXPECT_FALSE(DecodeHex("zz"));
 }
 
+// Standard base64 with padding (the tests' own encoder, to write key files).
+std::string Base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t n = std::uint32_t{static_cast<std::uint8_t>(bytes[i])} << 16;
+    if (i + 1 < bytes.size()) n |= std::uint32_t{static_cast<std::uint8_t>(bytes[i + 1])} << 8;
+    if (i + 2 < bytes.size()) n |= std::uint32_t{static_cast<std::uint8_t>(bytes[i + 2])};
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
 // --- Public keys ---------------------------------------------------------------------------
 
 // The sample response of `aws cloudtrail list-public-keys` in the CloudTrail user guide
@@ -103,18 +120,7 @@ TEST(PublicKeysTest, JunkIsAnErrorNamingTheFileAndTheEntry) {
   // The good key's bytes with one more byte after them.
   std::string der = *DecodeBase64(good);
   der += '\x00';
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string trailing;
-  for (std::size_t i = 0; i < der.size(); i += 3) {
-    std::uint32_t n = static_cast<std::uint8_t>(der[i]) << 16;
-    if (i + 1 < der.size())
-      n |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(der[i + 1])) << 8;
-    if (i + 2 < der.size()) n |= static_cast<std::uint8_t>(der[i + 2]);
-    trailing += kAlphabet[(n >> 18) & 63];
-    trailing += kAlphabet[(n >> 12) & 63];
-    trailing += i + 1 < der.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    trailing += i + 2 < der.size() ? kAlphabet[n & 63] : '=';
-  }
+  const std::string trailing = Base64(der);
   const std::map<std::string, std::string> cases = {
       {"not json {", "not JSON"},
       {"42", "expected a JSON object"},
@@ -174,23 +180,8 @@ class TestSigner {
   }
 
   std::string KeyFileJson() const {
-    static const char* kAlphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const std::string der = Pkcs1();
-    std::string b64;
-    for (std::size_t i = 0; i < der.size(); i += 3) {
-      std::uint32_t n = static_cast<std::uint32_t>(static_cast<std::uint8_t>(der[i])) << 16;
-      if (i + 1 < der.size()) {
-        n |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(der[i + 1])) << 8;
-      }
-      if (i + 2 < der.size()) n |= static_cast<std::uint8_t>(der[i + 2]);
-      b64 += kAlphabet[(n >> 18) & 63];
-      b64 += kAlphabet[(n >> 12) & 63];
-      b64 += i + 1 < der.size() ? kAlphabet[(n >> 6) & 63] : '=';
-      b64 += i + 2 < der.size() ? kAlphabet[n & 63] : '=';
-    }
-    return R"({"PublicKeyList":[{"Value":")" + b64 + R"(","Fingerprint":")" + Fingerprint() +
-           "\"}]}";
+    return R"({"PublicKeyList":[{"Value":")" + Base64(Pkcs1()) + R"(","Fingerprint":")" +
+           Fingerprint() + "\"}]}";
   }
 
  private:
