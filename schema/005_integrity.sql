@@ -1,11 +1,11 @@
--- trailreplay database, version 5: integrity. `scan` records what it read byte for byte, and
+-- trailreplay database: integrity. `scan` records what it read byte for byte, and
 -- `verify --db` keeps what it proved about the archive, for SQL and the report.
 
 -- The SHA-256 of each input's bytes as stored (the file, or the archive member; lowercase hex):
 -- `verify --db` finds those bytes in the archive, decompresses them and matches their content
 -- against the hashes CloudTrail's digests vouch for. (Hashing the decompressed content itself,
 -- what a digest records, cost half again a scan's CPU; the stored bytes are a tenth of it.)
--- NULL for inputs scanned before version 5, archives' own rows and inputs that could not be
+-- NULL for inputs scanned before this migration, archives' own rows and inputs that could not be
 -- read.
 ALTER TABLE inputs ADD COLUMN stored_sha256 TEXT;
 
