@@ -3,7 +3,10 @@
 # archive (S3 layout, two accounts, two regions, two days, an incident) with the built-in CIS
 # filters into build/sample.db, replays their CloudWatch alarms over it, asks the database
 # the questions a responder would, tunes the threshold against the incident, names who is
-# behind it, and writes the HTML report to build/sample-report.html.
+# behind it, and writes the HTML report to build/sample-report.html. Then it proves a signed
+# copy of part of the sample (sample-data/signed: CloudTrail's digest files, signed by a sample
+# key) complete and unmodified with `verify`, shows what verify finds in a tampered copy, and
+# checks a database scanned from the signed copy against the digests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh dev trailreplay >/dev/null
@@ -54,6 +57,34 @@ echo "\$ trailreplay contributors --db $db --alarm unauthorized_api_calls --at 2
 echo
 echo "\$ trailreplay report --db $db -o build/sample-report.html"
 "$tr" report --db "$db" -o build/sample-report.html
+echo
+
+keys=sample-data/signed/public-keys.json
+echo "\$ trailreplay verify sample-data/signed --public-keys $keys"
+"$tr" verify sample-data/signed --public-keys "$keys"
+echo
+
+# The same copy, tampered with: one log file edited (its first eventName renamed, gzip again)
+# and one digest deleted with its sidecar.
+tampered=build/tampered-sample
+rm -rf "$tampered"
+cp -r sample-data/signed "$tampered"
+log=$tampered/AWSLogs/444455556666/CloudTrail/us-east-1/2024/03/02/444455556666_CloudTrail_us-east-1_20240302T0211Z_UIfLqJR75MZ3Wxh9.json.gz
+zcat "$log" | sed '0,/"eventName":"/s//"eventName":"Renamed/' | gzip -n >"$log.tmp"
+mv "$log.tmp" "$log"
+digest=$tampered/AWSLogs/444455556666/CloudTrail-Digest/us-east-1/2024/03/01/444455556666_CloudTrail-Digest_us-east-1_management-events_us-east-1_20240301T211947Z.json.gz
+rm "$digest" "$digest.metadata.json"
+echo "\$ trailreplay verify $tampered --public-keys $keys   # one log edited, one digest deleted"
+"$tr" verify "$tampered" --public-keys "$keys" || echo "(exit status $?: problems found)"
+echo
+
+signed_db=build/signed.db
+rm -f "$signed_db" "$signed_db-wal" "$signed_db-shm"
+"$tr" scan sample-data/signed --db "$signed_db" --progress never >/dev/null
+echo "\$ trailreplay verify sample-data/signed --public-keys $keys --db $signed_db"
+"$tr" verify sample-data/signed --public-keys "$keys" --db "$signed_db" | tail -n 6
+"$tr" report --db "$signed_db" -o build/signed-report.html
+echo "  (build/signed-report.html: the report of that database, with its integrity section)"
 echo
 
 echo "Scanning the same archive again adds nothing (every file is in the ledger):"

@@ -7,15 +7,18 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   zlib1g-dev libdeflate-dev libisal-dev libarchive-dev libsimdjson-dev libsqlite3-dev libcli11-dev
+  libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-dev
   sqlite3 python3
   dpkg-dev man-db zsh fish
 )
 
-# --with-browser: also Chromium, which the report's rendering test needs (scripts/test.sh).
+# --with-browser: what the test tiers need beyond the build (scripts/test.sh): Chromium for the
+# report's rendering test, and Debian's awscli and python3-cryptography for verify's tamper
+# matrix (it signs archives with a fresh key and runs the AWS CLI's own validator beside verify).
 if [[ "${1:-}" == "--with-browser" ]]; then
-  packages+=(chromium)
+  packages+=(chromium awscli python3-cryptography)
 fi
 
 missing=()

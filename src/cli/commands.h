@@ -3,7 +3,8 @@
 //
 // Exit codes, for every command: 0 success, 1 runtime failure (I/O), 2 usage error or invalid
 // input definition (a bad pattern, a bad metric transformation). `scan` adds 3 (finished, but
-// skipped bad input) and 130 (interrupted); see scan_command.cc.
+// skipped bad input) and 130 (interrupted); see scan_command.cc. `verify` uses 3 for
+// problems found in the archive; see verify_command.cc.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -13,7 +14,7 @@ namespace trailreplay::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
-inline constexpr int kExitBadInput = 3;       // scan: finished, but skipped bad input
+inline constexpr int kExitBadInput = 3;       // scan: skipped bad input; verify: problems found
 inline constexpr int kExitInterrupted = 130;  // scan: stopped by Ctrl-C, progress committed
 
 void RegisterTestPattern(CLI::App& app, int& exit_code);
@@ -26,5 +27,6 @@ void RegisterTune(CLI::App& app, int& exit_code);
 void RegisterContributors(CLI::App& app, int& exit_code);
 void RegisterSql(CLI::App& app, int& exit_code);
 void RegisterLint(CLI::App& app, int& exit_code);
+void RegisterVerify(CLI::App& app, int& exit_code);
 
 }  // namespace trailreplay::cli

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   int exit_code = trailreplay::cli::kExitOk;
   trailreplay::cli::RegisterTestPattern(app, exit_code);
   trailreplay::cli::RegisterScan(app, exit_code);
+  trailreplay::cli::RegisterVerify(app, exit_code);
   trailreplay::cli::RegisterReplay(app, exit_code);
   trailreplay::cli::RegisterAlarmEval(app, exit_code);
   trailreplay::cli::RegisterReport(app, exit_code);

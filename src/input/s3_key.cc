@@ -127,7 +127,7 @@ bool ParseLogName(std::string_view name, KeyInfo& info) {
   return true;
 }
 
-// <account>_CloudTrail-Digest_<region>_<trail>_<region>_<YYYYMMDD>T<HHmmss>Z<suffix>
+// <account>_CloudTrail-Digest_<region>_<trail>_<region>_<YYYYMMDD>T<HHmmss>Z[_backfill]<suffix>
 bool ParseDigestName(std::string_view name, KeyInfo& info) {
   std::string_view rest = name;
   const auto account = TakeField(rest);
@@ -135,6 +135,13 @@ bool ParseDigestName(std::string_view name, KeyInfo& info) {
   const auto region = TakeField(rest);
   if (!region || !IsAccount(*account) || *marker != kDigestMarker || !IsRegion(*region)) {
     return false;
+  }
+  // A time stamp never starts with "backfill", so the suffix is told apart from the fields.
+  bool backfill = false;
+  if (const std::size_t suffix = rest.rfind("_backfill");
+      suffix != std::string_view::npos && rest.find('_', suffix + 1) == std::string_view::npos) {
+    backfill = true;
+    rest = rest.substr(0, suffix);
   }
   const std::size_t last = rest.rfind('_');
   if (last == std::string_view::npos || last == 0) return false;
@@ -146,10 +153,14 @@ bool ParseDigestName(std::string_view name, KeyInfo& info) {
   if (!IsTrailName(trail) || !IsRegion(home_region)) return false;
   const auto time = ParseStamp(tail.substr(0, 16), /*with_seconds=*/true);
   if (!time) return false;
+  if (backfill && tail.size() != 16) return false;
   info.kind = KeyKind::kDigest;
   info.account = *account;
   info.region = *region;
   info.delivery_time = time;
+  info.trail = trail;
+  info.home_region = home_region;
+  info.backfill = backfill;
   return true;
 }
 

@@ -3,7 +3,10 @@
 //   AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/
 //       <account>_CloudTrail_<region>_<YYYYMMDD>T<HHmm>Z_<unique>.json.gz
 //   AWSLogs/[<org-id>/]<account>/CloudTrail-Digest/<region>/YYYY/MM/DD/
-//       <account>_CloudTrail-Digest_<region>_<trail>_<region>_<YYYYMMDD>T<HHmmss>Z.json.gz
+//       <account>_CloudTrail-Digest_<region>_<trail>_<home-region>_<YYYYMMDD>T<HHmmss>Z.json.gz
+//
+// A backfill digest (delivered later for log files a processing delay kept out of the hourly
+// digest) ends `_<YYYYMMDD>T<HHmmss>Z_backfill.json.gz`.
 //
 // The file name alone is enough (exports are often flattened, and archive members keep only
 // part of the key); the directory part, when present, fills in what the name lacks (the
@@ -31,6 +34,11 @@ struct KeyInfo {
   std::string region;   // e.g. "us-east-1", empty when unknown
   // Delivery time from the file name, epoch seconds UTC (minute precision for log files).
   std::optional<std::int64_t> delivery_time;
+  // Digests only: the trail, the trail's home region (the source region is `region`), and
+  // whether it is a backfill digest.
+  std::string trail;
+  std::string home_region;
+  bool backfill = false;
 };
 
 // Parses a path (a file system path or an archive member name; '/' or '\\' separated) whose

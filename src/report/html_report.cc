@@ -13,6 +13,7 @@
 #include "common/time.h"
 #include "replay/contributors.h"
 #include "replay/replay.h"
+#include "report/integrity_section.h"
 #include "rules/rules.h"
 #include "store/database.h"
 
@@ -592,6 +593,10 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
     }
     html += "</div></div></section>\n";
   }
+
+  auto integrity = IntegritySection(*db);
+  if (!integrity) return std::move(integrity).error();
+  html += *integrity;
 
   // Provenance.
   html +=

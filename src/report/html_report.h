@@ -6,6 +6,7 @@
 //                the ALARM episodes as bands; the episode table with each episode's events;
 //                the tuning curve (threshold against the number of ALARM episodes, replayed
 //                in memory); the top contributors (principals, source IPs, event names)
+//   integrity    what the last `verify --db` proved about the archive (integrity_section.h)
 //   provenance   the scans (when, version, options), inputs by kind and status, duplicates
 //                dropped, and the bad input met
 //

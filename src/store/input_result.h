@@ -77,6 +77,10 @@ struct InputResult {
   std::uint64_t out_of_scope = 0;  // records outside --from/--to/--account/--region
   std::uint64_t bad_records = 0;
   std::uint64_t bytes = 0;  // decoded bytes, for throughput
+  // SHA-256 (hex) of the input's bytes as stored (the file, or the archive member), every byte
+  // read: `verify --db` finds these bytes in the archive, decodes them and matches their
+  // content against what the digests vouch for. Unset when nothing could be read.
+  std::optional<std::string> stored_sha256;
 
   std::vector<CountedEvent> events;
   std::vector<FilterHit> hits;

@@ -258,7 +258,7 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
   const std::string input_row =
       "INSERT INTO inputs (path, member, scope, size, mtime_ns, kind, status, records, events, "
       "duplicates, out_of_scope, bad_records, message, account, region, delivery_time, "
-      "scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "scan_id, stored_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (path, member, scope) ";
   const Prepared statements[] = {
       // A new input's row; an input scanned before (a file that changed, an archive resumed
@@ -272,7 +272,8 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
                    "records = excluded.records, events = inputs.events + excluded.events, "
                    "duplicates = excluded.duplicates, out_of_scope = excluded.out_of_scope, "
                    "bad_records = excluded.bad_records, message = excluded.message, "
-                   "scan_id = excluded.scan_id RETURNING input_id"},
+                   "scan_id = excluded.scan_id, stored_sha256 = excluded.stored_sha256 "
+                   "RETURNING input_id"},
       {&writer.insert_event_,
        "INSERT INTO events (event_id, event_time, stamp, account, region, event_source, "
        "event_name, error_code, source_ip, principal_arn, user_agent, input_id, record_index, "
@@ -432,7 +433,7 @@ Result<void> Writer::Add(InputResult& input) {
     } else {
       stmt.BindNull(16);
     }
-    stmt.Bind(17, scan_id_);
+    stmt.Bind(17, scan_id_).Bind(18, input.stored_sha256);
   };
   bind_input(insert_input_);
   if (auto ok = insert_input_.Run(); !ok) return ok;

@@ -157,6 +157,11 @@ TEST(S3KeyTest, Table) {
        KeyKind::kUnknown, "", "", "", kNoTime},
       {"111122223333_CloudTrail-Digest_us-east-2_t_us-east-2_20171106T123460Z.json.gz",
        KeyKind::kUnknown, "", "", "", kNoTime},
+      // A backfill suffix after something that is no time stamp.
+      {"111122223333_CloudTrail-Digest_us-east-2_t_us-east-2_20171106T1234Z_backfill.json.gz",
+       KeyKind::kUnknown, "", "", "", kNoTime},
+      {"111122223333_CloudTrail-Digest_us-east-2_t_us-east-2_20171106T123456Zx_backfill.json.gz",
+       KeyKind::kUnknown, "", "", "", kNoTime},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.path);
@@ -214,6 +219,54 @@ TEST(S3KeyTest, DaysPerMonth) {
     EXPECT_EQ(ParseKey(last).kind, KeyKind::kLog) << last;
     EXPECT_EQ(ParseKey(past).kind, KeyKind::kUnknown) << past;
   }
+}
+
+}  // namespace
+}  // namespace trailreplay::input
+
+namespace trailreplay::input {
+namespace {
+
+// What a digest's name adds: the trail, its home region and the backfill suffix (the CloudTrail
+// user guide's "CloudTrail digest file structure": `..._<end time>_backfill.json.gz` for the
+// digests delivered late for log files a processing delay kept out of the hourly one).
+TEST(S3KeyTest, DigestTrailHomeRegionAndBackfill) {
+  struct DigestCase {
+    const char* path;
+    const char* trail;
+    const char* home_region;
+    bool backfill;
+    std::int64_t delivery_time;
+  };
+  const DigestCase cases[] = {
+      {"AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/"
+       "111122223333_CloudTrail-Digest_us-east-2_your-trail-name_us-east-2_20150817T150131Z.json."
+       "gz",
+       "your-trail-name", "us-east-2", false, 1439823691},
+      {"111122223333_CloudTrail-Digest_eu-west-1_org_trail.v2_us-east-1_20171106T123456Z.json.gz",
+       "org_trail.v2", "us-east-1", false, 1509971696},
+      {"AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/"
+       "111122223333_CloudTrail-Digest_us-east-2_t_us-east-1_20150817T150131Z_backfill.json.gz",
+       "t", "us-east-1", true, 1439823691},
+      // "backfill" inside a trail name is part of the name.
+      {"111122223333_CloudTrail-Digest_us-east-2_a_backfill_us-east-1_20150817T150131Z.json.gz",
+       "a_backfill", "us-east-1", false, 1439823691},
+  };
+  for (const DigestCase& c : cases) {
+    SCOPED_TRACE(c.path);
+    const KeyInfo info = ParseKey(c.path);
+    ASSERT_EQ(info.kind, KeyKind::kDigest);
+    EXPECT_EQ(info.trail, c.trail);
+    EXPECT_EQ(info.home_region, c.home_region);
+    EXPECT_EQ(info.backfill, c.backfill);
+    ASSERT_TRUE(info.delivery_time.has_value());
+    EXPECT_EQ(*info.delivery_time, c.delivery_time);
+  }
+  // Log files carry none of it.
+  const KeyInfo log =
+      ParseKey("111122223333_CloudTrail_us-east-2_20150801T0210Z_Mu0KsOhtH1ar15ZZ.json.gz");
+  EXPECT_EQ(log.trail, "");
+  EXPECT_FALSE(log.backfill);
 }
 
 }  // namespace

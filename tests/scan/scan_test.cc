@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/sha256.h"
 #include "scan/scanner.h"
 #include "store/database.h"
 #include "support/files.h"
@@ -741,6 +742,37 @@ TEST_F(ScanTest, ResumedArchiveRowCountsTheMembersReadBefore) {
   const ScanSummary resumed = Scan(Options({dir_ + "/in"}, "resumed.db"));
   EXPECT_EQ(resumed.events, 0u);
   EXPECT_EQ(Query(archive_row, "resumed.db"), expected);
+}
+
+// Issue 22: the ledger keeps the SHA-256 of each input's bytes as stored (the file, or the
+// archive member), every byte read, so `verify --db` can find those very bytes in the archive
+// and match what they decode to against what CloudTrail's digests vouch for.
+TEST_F(ScanTest, TheLedgerKeepsEachInputsStoredHash) {
+  const std::string one = Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A")});
+  const std::string two = Records({Record(Guid(2), "2024-03-01T10:00:00Z", "B")});
+  const std::string gz_one = Gzip(one), gz_both = Gzip(one) + Gzip(two);
+  const std::string cut = Gzip(Records({Record(Guid(3), "2024-03-01T10:00:00Z", "C"),
+                                        Record(Guid(4), "2024-03-01T10:00:01Z", "D")}))
+                              .substr(0, 60);
+  Write("in/plain.json", one);
+  Write("in/one.json.gz", gz_one);
+  Write("in/two.json.gz", gz_both);
+  Write("in/cut.json.gz", cut);
+  Write("in/bundle.tar", Tar({{"member.json.gz", gz_one}}));
+  Scan(Options({dir_ + "/in"}));
+  auto hash = [&](const std::string& where) {
+    const auto rows = Query(
+        "SELECT coalesce(stored_sha256, 'NULL') FROM inputs WHERE path || "
+        "'!' || member LIKE '%" +
+        where + "' ORDER BY 1");
+    return rows.size() == 1 ? rows[0] : "rows: " + std::to_string(rows.size());
+  };
+  EXPECT_EQ(hash("plain.json!"), Sha256Hex(one));
+  EXPECT_EQ(hash("one.json.gz!"), Sha256Hex(gz_one));
+  EXPECT_EQ(hash("two.json.gz!"), Sha256Hex(gz_both));
+  EXPECT_EQ(hash("cut.json.gz!"), Sha256Hex(cut));  // a broken file: what was read
+  EXPECT_EQ(hash("bundle.tar!member.json.gz"), Sha256Hex(gz_one));
+  EXPECT_EQ(hash("bundle.tar!"), "NULL");  // the archive's own row stands for its members
 }
 
 // The members of one archive are shared among the workers (its reader queues them), but

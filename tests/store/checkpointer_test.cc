@@ -22,13 +22,17 @@ std::int64_t FileSize(const std::string& path) {
   return stat(path.c_str(), &st) == 0 ? static_cast<std::int64_t>(st.st_size) : -1;
 }
 
-// A new database with a table of blobs.
+// A new database with a table of blobs, its WAL emptied: a WAL file keeps the size of the most
+// frames it ever held, and creating the schema writes frames of its own (the integrity migration of
+// issue 22 took it past the bound below before the checkpointer had written a page), so the file's
+// size is only the checkpointer's doing once the schema's frames are gone.
 Result<Database> OpenWithBlobs(const std::string& path) {
   auto db = Database::Open(path);
   if (!db) return db;
   if (auto ok = db->Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)"); !ok) {
     return std::move(ok).error();
   }
+  if (auto ok = db->Exec("PRAGMA wal_checkpoint(TRUNCATE)"); !ok) return std::move(ok).error();
   return db;
 }
 
