@@ -18,7 +18,7 @@ packages=(
 # report's rendering test, and Debian's awscli and python3-cryptography for verify's tamper
 # matrix (it signs archives with a fresh key and runs the AWS CLI's own validator beside verify).
 if [[ "${1:-}" == "--with-browser" ]]; then
-  packages+=(chromium awscli python3-cryptography)
+  packages+=(chromium awscli python3-cryptography python3-sqlglot)
 fi
 
 missing=()

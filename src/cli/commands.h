@@ -28,5 +28,7 @@ void RegisterContributors(CLI::App& app, int& exit_code);
 void RegisterSql(CLI::App& app, int& exit_code);
 void RegisterLint(CLI::App& app, int& exit_code);
 void RegisterVerify(CLI::App& app, int& exit_code);
+void RegisterCompile(CLI::App& app, int& exit_code);
+void RegisterImportSamples(CLI::App& app, int& exit_code);
 
 }  // namespace trailreplay::cli

@@ -18,6 +18,7 @@
 #include "common/text_format.h"
 #include "common/time.h"
 #include "replay/contributors.h"
+#include "store/imports.h"
 
 namespace trailreplay::cli {
 namespace {
@@ -210,6 +211,16 @@ int Run(const ContributorsCliOptions& cli) {
     return kExitFailure;
   }
   options.rule_alarms = rules->alarms;
+  {
+    // Contributors are read from stored events, which an imported database does not have.
+    auto db = store::Database::Open(cli.db, /*read_only=*/true);
+    if (!db) return fail(db.error());
+    auto imports = store::ListImports(*db);
+    if (!imports) return fail(imports.error());
+    if (!imports->empty()) {
+      return fail(MakeError(ErrorCode::kInvalidArgument, store::NoEventsMessage(*imports)));
+    }
+  }
   if (!cli.alarm.empty()) {
     auto db = store::Database::Open(cli.db, /*read_only=*/true);
     if (!db) return fail(db.error());

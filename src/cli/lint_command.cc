@@ -35,6 +35,7 @@
 #include "rules/lint.h"
 #include "rules/rules.h"
 #include "store/database.h"
+#include "store/imports.h"
 
 namespace trailreplay::cli {
 namespace {
@@ -100,7 +101,15 @@ Result<std::uint64_t> ReadHistory(store::Database& db, std::vector<std::unique_p
       "WHERE m.filter_id = ? ORDER BY e.event_pk");
   if (!matches) return std::move(matches).error();
   if (!raws) return std::move(raws).error();
+  auto imports = store::ListImports(db);
+  if (!imports) return std::move(imports).error();
   for (auto& l : all) {
+    if (!imports->empty() && l->linter.valid()) {
+      l->notes.push_back(
+          {rules::LintSeverity::kNote, "history",
+           "the checks of each clause read stored events, and " + store::NoEventsMessage(*imports),
+           ""});
+    }
     if (!l->linter.valid()) continue;
     auto it = stored.find(l->source.name);
     if (it == stored.end()) {

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   trailreplay::cli::RegisterContributors(app, exit_code);
   trailreplay::cli::RegisterSql(app, exit_code);
   trailreplay::cli::RegisterLint(app, exit_code);
+  trailreplay::cli::RegisterCompile(app, exit_code);
+  trailreplay::cli::RegisterImportSamples(app, exit_code);
   trailreplay::cli::RegisterManual(app, exit_code);  // last: it describes the others
   trailreplay::cli::OneValuePerRepeatableOption(app);
   trailreplay::cli::EveryCommandTakesVersion(app, "trailreplay " TRAILREPLAY_VERSION);

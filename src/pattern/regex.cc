@@ -512,6 +512,19 @@ Result<Regex> Regex::Compile(std::string_view source) {
 
   Regex regex;
   regex.source_ = std::string(source);
+  for (const Alternative& alternative : *parsed) {
+    auto& items = regex.alternatives_.emplace_back();
+    for (const auto& item : alternative) {
+      Regex::Item out;
+      out.kind = item.kind == ItemKind::kAtom          ? Regex::Item::Kind::kAtom
+                 : item.kind == ItemKind::kStartAnchor ? Regex::Item::Kind::kStartAnchor
+                                                       : Regex::Item::Kind::kEndAnchor;
+      out.symbols = item.symbols;
+      out.min = item.min;
+      out.max = item.max;
+      items.push_back(out);
+    }
+  }
   regex.words_ = (total + 63) / 64;
   const std::size_t words = regex.words_;
   TableBuilder tables(words);

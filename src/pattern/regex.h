@@ -19,6 +19,7 @@
 #pragma once
 
 #include <array>
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -44,6 +45,19 @@ class Regex {
 
   const std::string& source() const { return source_; }
 
+  // The parsed regex, for writing it in another engine's syntax (pushdown/): top-level
+  // alternatives, each a sequence of atoms with their repetition counts, and anchors.
+  static constexpr std::size_t kUnbounded = static_cast<std::size_t>(-1);
+  struct Item {
+    enum class Kind : std::uint8_t { kAtom, kStartAnchor, kEndAnchor };
+    Kind kind = Kind::kAtom;
+    // Bit c: ASCII byte c; bit 128: any non-ASCII character (one whole UTF-8 character).
+    std::bitset<129> symbols;
+    std::size_t min = 1;
+    std::size_t max = 1;  // kUnbounded for * and +
+  };
+  const std::vector<std::vector<Item>>& alternatives() const { return alternatives_; }
+
  private:
   Regex() = default;
 
@@ -54,6 +68,7 @@ class Regex {
   const std::uint64_t* Table(std::size_t index) const { return masks_.data() + index * words_; }
 
   std::string source_;
+  std::vector<std::vector<Item>> alternatives_;
   // Bit sets over the NFA states, words_ 64-bit words each: a few fixed tables, then one
   // "states that accept this symbol" table per symbol class (see regex.cc).
   std::size_t words_ = 0;

@@ -16,6 +16,7 @@
 #include "report/integrity_section.h"
 #include "rules/rules.h"
 #include "store/database.h"
+#include "store/imports.h"
 
 namespace trailreplay::report {
 
@@ -407,9 +408,19 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
         }
       });
   if (!ok) return std::move(ok).error();
+  // A database imported from a query result (import-samples) has samples and no events.
+  auto imports = store::ListImports(*db);
+  if (!imports) return std::move(imports).error();
+  const std::string no_events =
+      imports->empty()
+          ? ""
+          : "<p class='quiet'>" + EscapeHtml(store::NoEventsMessage(*imports)) + ".</p>";
   const std::size_t stored_shown = sections.size() - whole_sections;
   html += "<header><h1>" + EscapeHtml(options.title) + "</h1><p>" + std::to_string(events) +
-          " CloudTrail events from " + std::to_string(inputs) + " inputs" +
+          " CloudTrail events from " +
+          (imports->empty() ? std::to_string(inputs) + " inputs"
+                            : std::to_string(imports->size()) + " imported query result" +
+                                  (imports->size() == 1 ? "" : "s")) +
           (span.empty() ? "" : ", " + span) + " &middot; " + std::to_string(whole_sections) +
           (whole_sections == 1 ? " alarm" : " alarms") + " replayed over the whole history" +
           (stored_shown == 0 ? ""
@@ -539,7 +550,7 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
         }
         html += "</td></tr>";
       }
-      html += "</table>";
+      html += "</table>" + no_events;
     }
 
     if (section.stored) {
@@ -572,7 +583,7 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
             "<p class='quiet'>Each point replays the alarm with that threshold; the red point "
             "is the alarm's own.</p></div>";
 
-    html += "<div><h3>Top contributors</h3>";
+    html += "<div><h3>Top contributors</h3>" + no_events;
     // Named as `contributors` names them (an AWS service caller as "AWS service <host>").
     std::vector<replay::Breakdown> breakdowns;
     if (a.series_id != 0) {
@@ -599,8 +610,25 @@ Result<std::string> BuildHtmlReport(const ReportOptions& options) {
   html += *integrity;
 
   // Provenance.
+  html += "<section><h2>Provenance</h2>";
+  if (!imports->empty()) {
+    html +=
+        "<h3>Imported query results</h3><table><tr><th>imported</th><th>query</th>"
+        "<th>dialect</th><th>eventTime range</th><th>file</th><th class='num'>rows</th></tr>";
+    for (const auto& i : *imports) {
+      const std::string range = !i.from && !i.to
+                                    ? "any"
+                                    : (i.from ? FormatIsoTime(*i.from) : std::string()) + " .. " +
+                                          (i.to ? FormatIsoTime(*i.to) : std::string());
+      html += "<tr><td>" + EscapeHtml(i.imported_at) + "</td><td>" + EscapeHtml(i.query_id) +
+              "</td><td>" + EscapeHtml(i.dialect + " (" + i.engine + ")") + "</td><td>" +
+              EscapeHtml(range) + "</td><td>" + EscapeHtml(i.source_file) +
+              "</td><td class='num'>" + std::to_string(i.result_rows) + "</td></tr>";
+    }
+    html += "</table>";
+  }
   html +=
-      "<section><h2>Provenance</h2><h3>Scans</h3><table><tr><th>started</th><th>finished"
+      "<h3>Scans</h3><table><tr><th>started</th><th>finished"
       "</th><th>version</th><th>status</th><th>options</th></tr>";
   ok = ForEach(
       *db,

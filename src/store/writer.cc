@@ -71,7 +71,22 @@ Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::Fi
     // would see only the files scanned after it, a silent undercount.
     auto inputs = db.QueryInt("SELECT count(*) FROM inputs");
     if (!inputs) return std::move(inputs).error();
-    const bool has_inputs = *inputs > 0;
+    auto imports = db.QueryInt("SELECT count(*) FROM imports");
+    if (!imports) return std::move(imports).error();
+    if (!settings.importing && *imports > 0) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "database '" + db.path() +
+                           "' holds samples imported from a query result (import-samples), "
+                           "which carry no eventIDs, so a scan could count their events twice; "
+                           "scan into a new database");
+    }
+    if (settings.importing && *inputs > 0) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "database '" + db.path() +
+                           "' holds the counts of a scan; import the query result into a new "
+                           "database (its samples carry no eventIDs to remove duplicates by)");
+    }
+    const bool has_inputs = *inputs > 0 || *imports > 0;
 
     auto existing =
         db.Prepare("SELECT filter_id, name, fingerprint FROM filters ORDER BY filter_id");
@@ -106,8 +121,11 @@ Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::Fi
           message += (i > 0 ? "; " : "") + problems[i];
         }
         message +=
-            "); a filter must see the whole history, so scan into a new database, or use the "
-            "same --rules as before";
+            "); a filter must see the whole history, so " +
+            std::string(settings.importing ? "import into a new database, or use the same --rules "
+                                             "the query was compiled with"
+                                           : "scan into a new database, or use the same --rules "
+                                             "as before");
         return MakeError(ErrorCode::kInvalidArgument, message);
       }
     } else if (!stored.empty()) {

@@ -30,6 +30,10 @@ namespace trailreplay::store {
 struct StoreSettings {
   std::string time_basis = "event";  // "event" or "delivery"
   bool keep_duplicates = false;
+  // Registering for import-samples rather than a scan. A database holds one or the other:
+  // imported samples carry no eventIDs, so a scan added to them (or an import added to a
+  // scan) could count an event twice.
+  bool importing = false;
 };
 
 // Registers the scan's filters (and settings) in the database: on first use they are

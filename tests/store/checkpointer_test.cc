@@ -23,9 +23,9 @@ std::int64_t FileSize(const std::string& path) {
 }
 
 // A new database with a table of blobs, its WAL emptied: a WAL file keeps the size of the most
-// frames it ever held, and creating the schema writes frames of its own (the integrity migration of
-// issue 22 took it past the bound below before the checkpointer had written a page), so the file's
-// size is only the checkpointer's doing once the schema's frames are gone.
+// frames it ever held, and creating the schema writes frames of its own (its later migrations
+// took it past the bound below before the checkpointer had written a page), so the file's size
+// is only the checkpointer's doing once the schema's frames are gone.
 Result<Database> OpenWithBlobs(const std::string& path) {
   auto db = Database::Open(path);
   if (!db) return db;
