@@ -80,6 +80,31 @@ void OneValuePerRepeatableOption(CLI::App& app) {
   }
 }
 
+namespace {
+bool g_quiet = false;
+}  // namespace
+
+void AddFormatOption(CLI::App* command, FormatChoice& choice) {
+  command->add_option("--format", choice.format, "table: for people; json: one JSON document")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  command->add_flag("--json", choice.json_flag, "The same as --format json");
+}
+
+void EveryCommandTakesQuiet(CLI::App& app) {
+  if (app.get_parent() == nullptr && app.get_option_no_throw("--quiet") == nullptr) {
+    app.add_flag("-q,--quiet", g_quiet, "Print results, warnings and errors only");
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_option_no_throw("--quiet") == nullptr) {
+      sub->add_flag("-q,--quiet", g_quiet, "Print results, warnings and errors only");
+    }
+    EveryCommandTakesQuiet(*sub);
+  }
+}
+
+bool Quiet() { return g_quiet; }
+
 void EveryCommandTakesVersion(CLI::App& app, const std::string& version) {
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
     sub->set_version_flag("--version", version, "Print the version and exit");

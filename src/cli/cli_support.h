@@ -15,6 +15,21 @@ namespace trailreplay::cli {
 // after every command is registered.
 void OneValuePerRepeatableOption(CLI::App& app);
 
+// `--format table|json` on a command that prints a table for people or one JSON document, with
+// `--json` kept as the older spelling of `--format json`. `json` is true when either asks.
+struct FormatChoice {
+  std::string format = "table";
+  bool json_flag = false;
+  bool json() const { return json_flag || format == "json"; }
+};
+void AddFormatOption(CLI::App* command, FormatChoice& choice);
+
+// `-q/--quiet` on every command: no progress line and none of the messages that only say what
+// happened ("wrote report.html", a scan's summary table); results asked for, warnings and
+// errors are still printed. Quiet() reads it.
+void EveryCommandTakesQuiet(CLI::App& app);
+bool Quiet();
+
 // `--version` on every command, not only the program.
 void EveryCommandTakesVersion(CLI::App& app, const std::string& version);
 

@@ -36,12 +36,6 @@ struct ContributorsCliOptions {
   std::string format = "table";
 };
 
-std::string Percent(double share) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f%%", share * 100);
-  return buffer;
-}
-
 std::string IncidentText(const replay::Incident& i) {
   return FormatIsoTime(i.from) + " .. " + FormatIsoTime(i.to);
 }
@@ -72,7 +66,7 @@ void PrintTable(const replay::ContributorsResult& r) {
   for (const auto& b : r.breakdowns) {
     out += "\n  " + b.field + " (" + std::to_string(b.distinct) + " distinct)\n";
     for (const auto& c : b.top) {
-      out += "  " + Pad(std::to_string(c.count), 8, true) + Pad(Percent(c.share), 8, true) + "  " +
+      out += "  " + Pad(std::to_string(c.count), 8, true) + Pad(Percent(c.share), 9, true) + "  " +
              (c.value.empty() ? "(none)" : TerminalSafe(c.value)) + "\n";
     }
   }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
 #include "common/error_format.h"
@@ -33,7 +34,7 @@ struct ImportCliOptions {
   std::string db;
   std::vector<std::string> rules;
   std::string query;
-  bool json = false;
+  FormatChoice output;
 };
 
 std::string Range(const std::optional<std::int64_t>& from, const std::optional<std::int64_t>& to) {
@@ -124,9 +125,9 @@ int Run(const ImportCliOptions& cli) {
     const ErrorCode code = summary.error().code;
     return code == ErrorCode::kIo || code == ErrorCode::kDatabase ? kExitFailure : kExitUsage;
   }
-  if (cli.json) {
+  if (cli.output.json()) {
     std::cout << SummaryJson(*summary) << "\n";
-  } else {
+  } else if (!Quiet()) {
     PrintSummary(*summary, cli.db);
   }
   return kExitOk;
@@ -149,7 +150,7 @@ void RegisterImportSamples(CLI::App& app, int& exit_code) {
       ->allow_extra_args(false);
   cmd->add_option("--query", options->query,
                   "The SQL file the result came from, kept with the import's provenance");
-  cmd->add_flag("--json", options->json, "Print the summary as one JSON object");
+  AddFormatOption(cmd, options->output);
   cmd->callback([options, &exit_code] { exit_code = Run(*options); });
 }
 

@@ -31,21 +31,23 @@ int main(int argc, char** argv) {
   });
 
   int exit_code = trailreplay::cli::kExitOk;
-  trailreplay::cli::RegisterTestPattern(app, exit_code);
+  // In the order of the work: scan and check the evidence, read the answer, dig, then the tools.
   trailreplay::cli::RegisterScan(app, exit_code);
   trailreplay::cli::RegisterVerify(app, exit_code);
-  trailreplay::cli::RegisterReplay(app, exit_code);
-  trailreplay::cli::RegisterAlarmEval(app, exit_code);
   trailreplay::cli::RegisterReport(app, exit_code);
-  trailreplay::cli::RegisterRules(app, exit_code);
+  trailreplay::cli::RegisterReplay(app, exit_code);
   trailreplay::cli::RegisterTune(app, exit_code);
   trailreplay::cli::RegisterContributors(app, exit_code);
   trailreplay::cli::RegisterSql(app, exit_code);
   trailreplay::cli::RegisterLint(app, exit_code);
+  trailreplay::cli::RegisterRules(app, exit_code);
+  trailreplay::cli::RegisterTestPattern(app, exit_code);
+  trailreplay::cli::RegisterAlarmEval(app, exit_code);
   trailreplay::cli::RegisterCompile(app, exit_code);
   trailreplay::cli::RegisterImportSamples(app, exit_code);
   trailreplay::cli::RegisterManual(app, exit_code);  // last: it describes the others
   trailreplay::cli::OneValuePerRepeatableOption(app);
+  trailreplay::cli::EveryCommandTakesQuiet(app);
   trailreplay::cli::EveryCommandTakesVersion(app, "trailreplay " TRAILREPLAY_VERSION);
 
   if (const std::string unknown = trailreplay::cli::UnknownCommandMessage(app, argc, argv);

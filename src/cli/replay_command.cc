@@ -31,7 +31,7 @@ struct ReplayCliOptions {
   std::optional<std::int64_t> period;
   int evaluation_range = 0;
   bool ignore_creation_time = false;
-  bool json = false;
+  FormatChoice output;
   std::size_t max_episodes = 50;
 };
 
@@ -185,7 +185,7 @@ int Run(const ReplayCliOptions& cli) {
     std::cerr << FormatError(result.error());
     return kExitFailure;
   }
-  if (cli.json) {
+  if (cli.output.json()) {
     PrintJson(*result);
   } else {
     PrintText(*result, cli);
@@ -227,7 +227,7 @@ void RegisterReplay(CLI::App& app, int& exit_code) {
                 "Use samples from before a filter's creationTime too");
   cmd->add_option("--max-episodes", options->max_episodes, "Episodes printed per alarm")
       ->capture_default_str();
-  cmd->add_flag("--json", options->json, "Print the result as one JSON object");
+  AddFormatOption(cmd, options->output);
   cmd->callback([options, &exit_code] { exit_code = Run(*options); });
 }
 

@@ -25,6 +25,7 @@ struct ReportCliOptions {
   std::string db;
   std::string output;
   std::string title = "trailreplay report";
+  std::string format = "html";
 };
 
 int Run(const ReportCliOptions& cli) {
@@ -42,10 +43,20 @@ int Run(const ReportCliOptions& cli) {
   options.db_path = cli.db;
   options.rules = std::move(*rules);
   options.title = cli.title;
-  auto html = report::BuildHtmlReport(options);
-  if (!html) return fail(html.error());
-  if (auto written = WritePrivateFile(cli.output, *html); !written) return fail(written.error());
-  std::cout << "wrote " << cli.output << " (" << html->size() / 1024 << " KiB)\n";
+  auto data = report::BuildReportData(options);
+  if (!data) return fail(data.error());
+  if (cli.format == "json" && (cli.output.empty() || cli.output == "-")) {
+    std::cout << report::ReportJson(*data);
+    return kExitOk;
+  }
+  if (cli.output.empty()) {
+    std::cerr << "error: report: give the HTML file to write with -o FILE\n";
+    return kExitUsage;
+  }
+  const std::string text =
+      cli.format == "json" ? report::ReportJson(*data) : report::RenderHtml(*data);
+  if (auto written = WritePrivateFile(cli.output, text); !written) return fail(written.error());
+  if (!Quiet()) std::cout << "wrote " << cli.output << " (" << text.size() / 1024 << " KiB)\n";
   return kExitOk;
 }
 
@@ -58,7 +69,11 @@ void RegisterReport(CLI::App& app, int& exit_code) {
       "Write a self-contained HTML report of a scanned database: alarm timelines, episodes "
       "with their events, tuning curves, contributors and provenance.");
   cmd->add_option("--db", options->db, "A database made by 'trailreplay scan'")->required();
-  cmd->add_option("-o,--output", options->output, "The HTML file to write")->required();
+  cmd->add_option("-o,--output", options->output,
+                  "The file to write (with --format json, '-' or none: standard output)");
+  cmd->add_option("--format", options->format, "html (the page) or json (the report's data)")
+      ->check(CLI::IsMember({"html", "json"}))
+      ->capture_default_str();
   cmd->add_option("--title", options->title, "The report's title")->capture_default_str();
   cmd->callback([options, &exit_code] { exit_code = Run(*options); });
 }

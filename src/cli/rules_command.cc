@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "common/error_format.h"
 #include "common/json_escape.h"
@@ -59,12 +60,17 @@ Result<rules::RuleSet> Load(const std::string& source) {
   return rules::LoadRules(source);
 }
 
-int List() {
+int List(const std::string& format) {
   std::vector<std::vector<std::string>> rows = {{"name", "filters", "alarms", "description"}};
-  auto add = [&rows](const std::string& name, const rules::RuleSet& set,
-                     const std::string& description) {
-    rows.push_back({name, std::to_string(set.filters.size()),
-                    std::to_string(set.alarms.size() + set.not_replayable.size()), description});
+  std::string json;
+  auto add = [&](const std::string& name, const rules::RuleSet& set,
+                 const std::string& description) {
+    const std::size_t alarms = set.alarms.size() + set.not_replayable.size();
+    rows.push_back({name, std::to_string(set.filters.size()), std::to_string(alarms), description});
+    json += std::string(json.empty() ? "" : ",\n") + "{\"name\":" + JsonString(name) +
+            ",\"filters\":" + std::to_string(set.filters.size()) +
+            ",\"alarms\":" + std::to_string(alarms) +
+            ",\"description\":" + JsonString(description) + "}";
   };
   add(kBuiltinName, rules::BuiltinRules(),
       "the default without --rules: CIS unauthorized API calls and CloudTrail configuration "
@@ -74,8 +80,12 @@ int List() {
     if (!loaded) return ReportError(loaded.error());
     add(pack.name, *loaded, pack.description);
   }
+  if (format == "json") {
+    std::cout << "[" << json << "]\n";
+    return kExitOk;
+  }
   PrintTable(rows, "");
-  std::cout << "\nShow one with 'trailreplay rules show NAME'.\n";
+  if (!Quiet()) std::cout << "\nShow one with 'trailreplay rules show NAME'.\n";
   return kExitOk;
 }
 
@@ -162,6 +172,11 @@ void RegisterRules(CLI::App& app, int& exit_code) {
       "List the built-in rule sets (the default and packs such as `cis`), or show what a rule "
       "set holds.");
   auto options = std::make_shared<ShowOptions>();
+  auto list_format = std::make_shared<std::string>("table");
+  command
+      ->add_option("--format", *list_format, "table: for people; json: one array of the rule sets")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
   CLI::App* show = command->add_subcommand(
       "show",
       "Show the metric filters and alarms of a rule set: `built-in`, a pack name, or a file "
@@ -175,8 +190,8 @@ void RegisterRules(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   show->callback([options, &exit_code] { exit_code = Show(*options); });
   // Subcommand callbacks run before their parent's.
-  command->callback([show, &exit_code] {
-    if (!show->parsed()) exit_code = List();
+  command->callback([show, list_format, &exit_code] {
+    if (!show->parsed()) exit_code = List(*list_format);
   });
 }
 

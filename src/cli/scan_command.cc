@@ -53,7 +53,7 @@ struct ScanCliOptions {
   bool strict = false;
   bool wait = false;
   std::string progress = "auto";
-  bool json = false;
+  FormatChoice output;
   std::uint64_t max_document_mb = 4096;
 };
 
@@ -197,7 +197,8 @@ int Run(const ScanCliOptions& cli) {
   options.rules_sources_json = SourcesJson(sources);
 
   const bool tty = ::isatty(STDERR_FILENO) != 0;
-  const bool show_progress = cli.progress == "always" || (cli.progress == "auto" && tty);
+  const bool show_progress =
+      !Quiet() && (cli.progress == "always" || (cli.progress == "auto" && tty));
   scan::ScanHooks hooks;
   hooks.stop = &g_stop;
   bool progress_shown = false;
@@ -239,9 +240,9 @@ int Run(const ScanCliOptions& cli) {
     std::cerr << FormatError(result.error(), "pattern");
     return kExitFailure;
   }
-  if (cli.json) {
+  if (cli.output.json()) {
     std::cout << scan::SummaryJson(*result) << "\n";
-  } else {
+  } else if (!Quiet()) {
     PrintSummary(*result, cli.db);
   }
   if (result->status == "interrupted") {
@@ -300,7 +301,7 @@ void RegisterScan(CLI::App& app, int& exit_code) {
   cmd->add_option("--progress", options->progress, "Progress line on stderr")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
-  cmd->add_flag("--json", options->json, "Print the summary as one JSON object");
+  AddFormatOption(cmd, options->output);
   cmd->add_option("--max-document-mb", options->max_document_mb,
                   "Largest decompressed document accepted (a bigger one is a decompression "
                   "bomb: reported and skipped)")

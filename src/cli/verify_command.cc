@@ -14,6 +14,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
 #include "common/error_format.h"
@@ -29,7 +30,7 @@ struct VerifyCliOptions {
   std::vector<std::string> paths;
   std::vector<std::string> public_keys;
   std::string from, to, db;
-  bool json = false;
+  FormatChoice output;
   unsigned threads = 0;
   std::uint64_t max_document_mb = 4096;
 };
@@ -232,7 +233,7 @@ int Run(const VerifyCliOptions& cli) {
   for (const auto& warning : report->warnings) {
     std::cerr << "warning: " << Printable(warning) << "\n";
   }
-  if (cli.json) {
+  if (cli.output.json()) {
     std::cout << verify::ReportJson(*report);
   } else {
     PrintText(*report, cli);
@@ -264,7 +265,7 @@ void RegisterVerify(CLI::App& app, int& exit_code) {
   cmd->add_option("--db", options->db,
                   "Also check this scanned database: every input vouched for, every vouched log "
                   "scanned; the result is stored in it for the report");
-  cmd->add_flag("--json", options->json, "Print the whole result as one JSON object");
+  AddFormatOption(cmd, options->output);
   cmd->add_option("--threads", options->threads, "Reader threads (default: one per core)");
   cmd->add_option("--max-document-mb", options->max_document_mb,
                   "Largest decompressed file accepted (a bigger one is reported, not read)")

@@ -19,10 +19,19 @@ std::string Fixed(double value, int decimals) {
   return buffer;
 }
 
+std::string Percent(double share) {
+  if (!(share > 0)) return "0.00%";
+  if (share >= 1) return "100.00%";
+  if (share < 0.0001) return "<0.01%";
+  if (share > 0.9999) return ">99.99%";
+  return Fixed(100 * share, 2) + "%";
+}
+
 std::string Percent(std::uint64_t part, std::uint64_t whole) {
-  return Fixed(whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0,
-               2) +
-         "%";
+  if (whole == 0 || part == 0) return "0.00%";
+  if (part >= whole)
+    return Fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 2) + "%";
+  return Percent(static_cast<double>(part) / static_cast<double>(whole));
 }
 
 std::string Duration(std::int64_t seconds) {

@@ -2,6 +2,10 @@
 // and SVG, no script and nothing fetched from the network, so it opens from an evidence
 // share or an e-mail attachment exactly as it was written.
 //
+//   overview     one row per alarm, firing alarms first: episodes, time in ALARM, matches and
+//                their share of all events, the noisiest principal, and flags for a pattern
+//                lint says misleads or that is a historical benchmark text; alarms with no
+//                match in one line; each links to its section
 //   per alarm    the 300-second series of its metric as bars, the threshold as a line and
 //                the ALARM episodes as bands; the episode table with each episode's events;
 //                the tuning curve (threshold against the number of ALARM episodes, replayed
@@ -21,19 +25,13 @@
 #include <string>
 
 #include "common/result.h"
-#include "rules/rules.h"
+#include "report/report_data.h"
 
 namespace trailreplay::report {
 
-struct ReportOptions {
-  std::string db_path;
-  rules::RuleSet rules;  // the database's own (what it was scanned with)
-  std::string title = "trailreplay report";
-  std::size_t max_events_per_episode = 50;
-  std::size_t max_episodes_per_alarm = 200;
-};
-
 Result<std::string> BuildHtmlReport(const ReportOptions& options);
+// The page for data already gathered.
+std::string RenderHtml(const ReportData& data);
 
 // `text` with &, <, >, " and ' escaped for HTML text and attribute values.
 std::string EscapeHtml(std::string_view text);

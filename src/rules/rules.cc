@@ -500,6 +500,19 @@ const std::vector<Pack>& Packs() {
   return packs;
 }
 
+std::string_view PackFilterVariant(std::string_view filter_name) {
+  // The pack's version-specific texts of the unauthorized-API-calls control (cis_pack.inc).
+  static constexpr std::pair<std::string_view, std::string_view> kVariants[] = {
+      {"cis_1_2_unauthorized_api_calls", "CIS v1.1.0-v1.2.0 text"},
+      {"cis_1_4_unauthorized_api_calls", "CIS v1.3.0-v1.5.0 text"},
+      {"cis_4_0_unauthorized_api_calls", "CIS v4.0.0+ text"},
+  };
+  for (const auto& [name, variant] : kVariants) {
+    if (name == filter_name) return variant;
+  }
+  return {};
+}
+
 std::string RulesDocumentJson(const RuleSet& rules) {
   std::string out = "{\n" + Indent(1) + "\"metricFilters\": [";
   for (std::size_t i = 0; i < rules.filters.size(); ++i) {

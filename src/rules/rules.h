@@ -71,6 +71,11 @@ struct Pack {
 };
 const std::vector<Pack>& Packs();
 
+// For a filter of a built-in pack kept as one benchmark version printed it (the `cis` pack's
+// three historical texts of the unauthorized-API-calls pattern), which versions: "CIS
+// v1.3.0-v1.5.0 text". Empty for every other filter name.
+std::string_view PackFilterVariant(std::string_view filter_name);
+
 // The set as one describe-metric-filters + describe-alarms shaped JSON document (indented, ends
 // with a newline), which ParseRulesDocument reads back to the same filters and alarms. The
 // not-replayable alarms follow under "NotReplayable" ([{"AlarmName", "Reason"}]), a key AWS

@@ -63,9 +63,11 @@ class ReportTest : public ::testing::Test {
 
 TEST_F(ReportTest, NothingReplayedYetStillCoversEveryAlarm) {
   const auto headings = Headings(Build());
+  // The overview first, then the alarms firing most first.
   EXPECT_EQ(headings, (std::vector<std::string>{
-                          "cloudtrail_cfg_changes 6 episodes in ALARM, 1h 44m",
+                          "Overview",
                           "unauthorized_api_calls 31 episodes in ALARM, 8h 19m",
+                          "cloudtrail_cfg_changes 6 episodes in ALARM, 1h 44m",
                           "Provenance",
                       }));
 }
@@ -81,10 +83,11 @@ TEST_F(ReportTest, ANarrowedOrWhatIfReplayIsItsOwnLabelledSection) {
   const std::string html = Build();
   EXPECT_EQ(Headings(html),
             (std::vector<std::string>{
-                "cloudtrail_cfg_changes 6 episodes in ALARM, 1h 44m",
+                "Overview",
                 "unauthorized_api_calls 31 episodes in ALARM, 8h 19m",
+                "cloudtrail_cfg_changes 6 episodes in ALARM, 1h 44m",
                 "Stored replays",
-                "cloudtrail_cfg_changes 0 episodes in ALARM, 0m stored replay",
+                "cloudtrail_cfg_changes 0 episodes in ALARM stored replay",
                 "unauthorized_api_calls 3 episodes in ALARM, 45m stored replay",
                 "unauthorized_api_calls (what-if: threshold 5) 3 episodes in ALARM, 10m stored "
                 "replay",
@@ -97,7 +100,56 @@ TEST_F(ReportTest, ANarrowedOrWhatIfReplayIsItsOwnLabelledSection) {
 
 TEST_F(ReportTest, AWholeHistoryReplayIsNotShownTwice) {
   Replay({});
-  EXPECT_EQ(Headings(Build()).size(), 3u);
+  EXPECT_EQ(Headings(Build()).size(), 4u);
+}
+
+TEST_F(ReportTest, TheOverviewLinksEveryAlarmFiringFirst) {
+  const std::string html = Build();
+  const std::size_t overview = html.find("<section id='overview'>");
+  ASSERT_NE(overview, std::string::npos);
+  const std::size_t first = html.find("href='#alarm-unauthorized_api_calls'", overview);
+  const std::size_t second = html.find("href='#alarm-cloudtrail_cfg_changes'", overview);
+  ASSERT_NE(first, std::string::npos);
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_LT(first, second);
+  EXPECT_NE(html.find("<section id='alarm-unauthorized_api_calls'>"), std::string::npos);
+  // 49 of the 4,935 events matched: 0.99%, grouped digits in the header.
+  EXPECT_NE(html.find(">0.99%<"), std::string::npos);
+  EXPECT_NE(html.find("4,935 CloudTrail events"), std::string::npos);
+}
+
+TEST_F(ReportTest, ACutListSaysHowMuchIsShownAndHowToSeeAll) {
+  ReportOptions options;
+  options.db_path = db_;
+  options.rules = rules::BuiltinRules();
+  options.max_events_per_episode = 2;
+  options.max_episodes_per_alarm = 20;
+  auto html = BuildHtmlReport(options);
+  ASSERT_TRUE(html.has_value()) << html.error().message;
+  // The 2024-03-02T03:13 episode of unauthorized_api_calls holds 13 events.
+  EXPECT_NE(html->find("2 of 13 events shown; all of them: <code>trailreplay sql --db sample.db"),
+            std::string::npos);
+  EXPECT_NE(html->find("20 of 31 episodes shown"), std::string::npos);
+}
+
+TEST_F(ReportTest, NoAbsolutePathOfTheScanningMachine) {
+  const std::string html = Build();
+  EXPECT_EQ(html.find(dir_.path()), std::string::npos);
+  EXPECT_EQ(html.find(TRAILREPLAY_SOURCE_DIR), std::string::npos);
+}
+
+TEST_F(ReportTest, TheJsonFormHoldsTheSameNumbers) {
+  ReportOptions options;
+  options.db_path = db_;
+  options.rules = rules::BuiltinRules();
+  auto data = BuildReportData(options);
+  ASSERT_TRUE(data.has_value()) << data.error().message;
+  const std::string json = ReportJson(*data);
+  EXPECT_NE(json.find("\"events\":4935"), std::string::npos);
+  EXPECT_NE(json.find("\"name\":\"unauthorized_api_calls\",\"stored_replay\":false"),
+            std::string::npos);
+  EXPECT_NE(json.find("\"episodes_total\":31"), std::string::npos);
+  EXPECT_NE(json.find("\"matches\":49"), std::string::npos);
 }
 
 TEST_F(ReportTest, AlarmsWhoseFiltersWereNotScannedAreListedNotShownAsQuiet) {
