@@ -93,11 +93,13 @@ void AddFormatOption(CLI::App* command, FormatChoice& choice) {
 
 void EveryCommandTakesQuiet(CLI::App& app) {
   if (app.get_parent() == nullptr && app.get_option_no_throw("--quiet") == nullptr) {
-    app.add_flag("-q,--quiet", g_quiet, "Print results, warnings and errors only");
+    app.add_flag_callback(
+        "-q,--quiet", [] { g_quiet = true; }, "Print results, warnings and errors only");
   }
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
     if (sub->get_option_no_throw("--quiet") == nullptr) {
-      sub->add_flag("-q,--quiet", g_quiet, "Print results, warnings and errors only");
+      sub->add_flag_callback(
+          "-q,--quiet", [] { g_quiet = true; }, "Print results, warnings and errors only");
     }
     EveryCommandTakesQuiet(*sub);
   }

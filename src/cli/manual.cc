@@ -35,7 +35,7 @@ OptionInfo Describe(const CLI::Option* option) {
   info.longs = option->get_lnames();
   info.shorts = option->get_snames();
   if (info.longs.empty() && info.shorts.empty()) info.positional = option->get_name(true, false);
-  info.takes_value = option->get_type_size() != 0;
+  info.takes_value = option->get_type_size() != 0 && !option->get_type_name().empty();
   // CLI11 writes an IsMember check into the type name: "TEXT:{table,csv,json}".
   const std::string type = option->get_type_name();
   const std::size_t colon = type.find(':');
@@ -345,6 +345,31 @@ std::string Roff(const std::string& text) {
   return out;
 }
 
+#include "cli/command_guides.inc"
+
+// The guide as roff: paragraphs filled, example lines (indented by four spaces) verbatim.
+void ManGuide(std::string_view guide, std::string& out) {
+  bool verbatim = false;
+  out += ".PP\n";
+  for (std::size_t start = 0; start <= guide.size();) {
+    std::size_t end = guide.find('\n', start);
+    if (end == std::string_view::npos) end = guide.size();
+    const std::string line(guide.substr(start, end - start));
+    start = end + 1;
+    const bool example = line.starts_with("    ");
+    if (example && !verbatim) out += ".RS 4\n.nf\n";
+    if (!example && verbatim && !line.empty()) out += ".fi\n.RE\n";
+    if (example || (verbatim && line.empty())) {
+      verbatim = true;
+      out += line.empty() ? "\n" : Roff(line.substr(4)) + "\n";
+      continue;
+    }
+    verbatim = false;
+    out += line.empty() ? ".PP\n" : Roff(line) + "\n";
+  }
+  if (verbatim) out += ".fi\n.RE\n";
+}
+
 void ManCommand(const CommandInfo& command, std::string& out) {
   out += ".SS \"trailreplay " + Join(command.path, " ") + "\"\n" + Roff(command.description) + "\n";
   if (!command.commands.empty()) {
@@ -381,10 +406,21 @@ void ManCommand(const CommandInfo& command, std::string& out) {
       start = end + 1;
     }
   }
+  if (command.path.size() == 1) {
+    const std::string_view guide = CommandGuide(command.path.front());
+    if (!guide.empty()) ManGuide(guide, out);
+  }
   for (const CommandInfo& sub : command.commands) ManCommand(sub, out);
 }
 
 }  // namespace
+
+std::string_view CommandGuide(std::string_view command) {
+  for (const auto& [name, guide] : kCommandGuides) {
+    if (name == command) return guide;
+  }
+  return {};
+}
 
 std::string CompletionScript(const CLI::App& app, std::string_view shell) {
   const CommandInfo root = Describe(app, {});
@@ -400,6 +436,8 @@ std::string ManPage(const CLI::App& app, std::string_view version) {
       ".TH TRAILREPLAY 1 \"\" \"trailreplay " +
       std::string(version) +
       "\" \"User Commands\"\n"
+      // Ragged right: the guides hold S3 keys and ARNs no justified line can fit.
+      ".ad l\n"
       ".SH NAME\ntrailreplay \\- replay CloudWatch Logs metric filters and alarms over archived "
       "CloudTrail logs, offline\n"
       ".SH SYNOPSIS\n.B trailreplay\n.I command\n[\\fIoptions\\fR] [\\fIarguments\\fR]\n"
@@ -461,6 +499,9 @@ void RegisterManual(CLI::App& app, int& exit_code) {
     for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
       if (sub->get_name() == *topic && !sub->get_group().empty()) {
         std::cout << sub->help(app.get_name());
+        if (const std::string_view guide = CommandGuide(*topic); !guide.empty()) {
+          std::cout << "\n" << guide << "\n";
+        }
         exit_code = kExitOk;
         return;
       }

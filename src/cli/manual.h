@@ -6,8 +6,9 @@
 //   trailreplay manpage                    trailreplay(1) in roff (hidden; the build runs it)
 //
 // Each command's manual section is its description, its usage, its options (with their
-// value types, choices and defaults) and its footer, the prose CLI11 also prints after the
-// options in `--help`.
+// value types, choices and defaults), its footer (the prose CLI11 also prints after the
+// options in `--help`) and its guide: the long form, with examples, that `help COMMAND` also
+// prints (command_guides.inc).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -22,6 +23,9 @@ void RegisterManual(CLI::App& app, int& exit_code);
 
 // The completion script for `shell` ("bash", "zsh" or "fish").
 std::string CompletionScript(const CLI::App& app, std::string_view shell);
+
+// The long form of a command's documentation, "" for a command without one.
+std::string_view CommandGuide(std::string_view command);
 
 // trailreplay(1).
 std::string ManPage(const CLI::App& app, std::string_view version);

@@ -41,10 +41,22 @@ def main():
             if rendered.returncode != 0 or rendered.stderr.strip():
                 failures.append(f"man -l warns: {rendered.stderr[:1000]}")
 
+    # `help COMMAND` is `COMMAND --help` followed by the command's guide, which the manual holds
+    # too (its first paragraph's first words, as roff sets them).
+    guided = 0
     for command in commands:
         help_text = run(tr, command, "--help").stdout
-        if run(tr, "help", command).stdout != help_text:
-            failures.append(f"'help {command}' differs from '{command} --help'")
+        long_help = run(tr, "help", command).stdout
+        if not long_help.startswith(help_text):
+            failures.append(f"'help {command}' does not begin with '{command} --help'")
+        guide = long_help[len(help_text):].strip()
+        if guide:
+            guided += 1
+            first = " ".join(guide.split("\n\n")[0].split()[:6]).replace("-", "\\-")
+            if first not in " ".join(man.split()):
+                failures.append(f"the manual lacks the guide of {command}: {first!r}")
+    if guided < 10:
+        failures.append(f"only {guided} commands have a guide in 'help COMMAND'")
         if run(tr, command, "--version").stdout != version:
             failures.append(f"'{command} --version' does not print the version")
         if f'.SS "trailreplay {command}"' not in man:
