@@ -102,6 +102,15 @@ void PrintSummary(const scan::ScanSummary& s, const std::string& db) {
   out += "; duplicates dropped: " + Grouped(s.duplicates);
   if (s.out_of_scope > 0) out += "; out of range: " + Grouped(s.out_of_scope);
   out += "\n";
+  if (s.inputs_refused > 0) {
+    out += "  refused " + Count(s.inputs_refused, "input", "inputs") +
+           " over --max-document-mb, not counted: scan again with a higher "
+           "--max-document-mb to count them\n";
+  }
+  if (s.inputs_out_of_memory > 0) {
+    out += "  out of memory reading " + Count(s.inputs_out_of_memory, "input", "inputs") +
+           ", not counted: the next scan reads them again\n";
+  }
   if (s.errors > 0) {
     out += "  bad input: " + Count(s.errors, "error", "errors") + " in " +
            Count(s.inputs_failed, "input", "inputs") + ", " +
@@ -302,8 +311,9 @@ void RegisterScan(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_flag("--json", options->json, "Print the summary as one JSON object");
   cmd->add_option("--max-document-mb", options->max_document_mb,
-                  "Largest decompressed document accepted (a bigger one is a decompression "
-                  "bomb: reported and skipped)")
+                  "Largest file, archive member or decompressed document accepted, in MiB (a "
+                  "bigger one is refused: reported, not counted, and read again by a scan "
+                  "with a higher limit)")
       ->capture_default_str()
       ->check(AtLeastOne());
   cmd->callback([options, &exit_code] { exit_code = Run(*options); });

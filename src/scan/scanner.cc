@@ -13,9 +13,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 
 #include "common/json_escape.h"
 #include "common/sha256.h"
@@ -72,6 +75,12 @@ constexpr std::size_t kInflateBeforeSniffBytes = std::size_t{1} << 20;
 // that a small tar.gz whose member inflates to gigabytes is known for an archive, and its
 // member refused by its declared size, before anything inflates it to the document limit.
 constexpr std::uint64_t kFirstInflateBytes = std::uint64_t{16} << 20;
+// What an input that ran out of memory says.
+constexpr std::string_view kOutOfMemoryMessage =
+    "out of memory while reading it: not counted; the next scan reads it again";
+// What a refused input's error row says (the CLI's summary says it too).
+constexpr std::string_view kRaiseLimitHint =
+    "not counted: scan again with a higher --max-document-mb to count it";
 
 // True when the first byte after a UTF-8 BOM and whitespace opens a JSON object or array
 // (then the bytes are no archive, and need no sniffing).
@@ -137,7 +146,11 @@ struct Shared {
   pattern::SelectorPlan detail_plan;
   DetailIds detail{};
   std::vector<input::InputFile> files;
-  const store::Ledger* ledger = nullptr;
+  // The ledger rows of the archives' members, for the archives about to be read that an
+  // earlier scan read part of (or all of, before they changed or were refused): by path, then
+  // member. Filled before the workers start, read-only after.
+  std::unordered_map<std::string, std::unordered_map<std::string, store::LedgerEntry>>
+      member_ledger;
   const std::atomic<bool>* stop = nullptr;
   std::atomic<bool> abort{false};  // the writer failed or --strict stopped the scan
 
@@ -164,6 +177,7 @@ struct Shared {
     std::uint64_t outstanding = 0;  // members queued or being processed
     std::uint64_t queued = 0, queued_bytes = 0;
     std::uint64_t records = 0, out_of_scope = 0, bad_records = 0, bytes = 0, failed = 0;
+    std::uint64_t refused = 0;
   };
   struct MemberJob {
     std::size_t index = 0;  // the archive's file
@@ -217,7 +231,14 @@ class Worker {
       }
       seq_ = 0;
       stopped_ = false;
-      ProcessFile(index);
+      if (!Guarded([&] { ProcessFile(index); })) {
+        // Whatever part of it was not pushed yet (for an archive: its own row; its members
+        // read before were pushed, each with its own result) is this row.
+        const input::InputFile& file = shared_.files[index];
+        InputResult result = NewResult(file, "", input::ParseKey(file.path));
+        OutOfMemory(result);
+        Push(index, std::move(result));
+      }
       std::lock_guard lock(shared_.mu);
       shared_.slots[index].done = true;
       shared_.slots[index].complete = !stopped_;
@@ -283,10 +304,16 @@ class Worker {
   }
 
   void RunMember(Shared::MemberJob& job) {
-    HashStored(job.raw, job.result);
-    DecodeAndProcess(job.raw, job.key, job.result);
+    if (!Guarded([&] {
+          HashStored(job.raw, job.result);
+          DecodeAndProcess(job.raw, job.key, job.result);
+        })) {
+      OutOfMemory(job.result);
+    }
     const InputResult& r = job.result;
-    const bool failed = r.status == InputStatus::kError || r.status == InputStatus::kPartial;
+    const bool refused = r.status == InputStatus::kRefused;
+    const bool failed =
+        refused || r.status == InputStatus::kError || r.status == InputStatus::kPartial;
     const std::uint64_t records = r.records, out_of_scope = r.out_of_scope,
                         bad_records = r.bad_records, bytes = r.bytes;
     job.raw = std::string();
@@ -298,6 +325,7 @@ class Worker {
     archive.bad_records += bad_records;
     archive.bytes += bytes;
     archive.failed += failed ? 1 : 0;
+    archive.refused += refused ? 1 : 0;
     if (--archive.outstanding == 0) shared_.member_cv.notify_all();
   }
 
@@ -333,9 +361,11 @@ class Worker {
     InputResult result = NewResult(file, "", key);
     auto read = input::ReadWholeFile(file.path, raw_, options_.max_document_bytes);
     if (!read) {
-      const bool limit = read.error().code == ErrorCode::kLimit;
-      Fail(result, limit ? InputStatus::kError : InputStatus::kRetry, limit ? "limit" : "io",
-           read.error().message);
+      if (read.error().code == ErrorCode::kLimit) {
+        Refuse(result, read.error());
+      } else {
+        Fail(result, InputStatus::kRetry, "io", read.error().message);
+      }
       Push(index, std::move(result));
       return;
     }
@@ -370,6 +400,11 @@ class Worker {
         first_limit < options_.max_document_bytes) {
       inflated = input::GunzipAll(raw_, decoded_, options_.max_document_bytes);
     }
+    if (!inflated && inflated.error().code == ErrorCode::kLimit) {
+      Refuse(result, inflated.error());
+      Push(index, std::move(result));
+      return;
+    }
     if (!inflated) ReportGzipError(inflated.error(), result);
     ProcessPadded(decoded_, key, result);
     Push(index, std::move(result));
@@ -387,7 +422,10 @@ class Worker {
       Push(index, std::move(summary));
       return;
     }
-    std::uint64_t members = 0, failed = 0;
+    std::uint64_t members = 0, failed = 0, refused = 0;
+    const auto ledger_rows = shared_.member_ledger.find(file.path);
+    const auto* members_done =
+        ledger_rows == shared_.member_ledger.end() ? nullptr : &ledger_rows->second;
     auto archive = std::make_shared<Shared::Archive>();
     // Every member queued is processed (or withdrawn) before the archive's row is pushed or
     // the reader returns: nothing for this file may arrive after the slot is done.
@@ -424,11 +462,16 @@ class Worker {
         continue;
       }
       ++members;
-      if (auto it = shared_.ledger->find(store::LedgerKey(file.path, member.name));
-          it != shared_.ledger->end() && it->second.size == member.size) {
+      const store::LedgerEntry* row = nullptr;
+      if (members_done != nullptr) {
+        if (auto it = members_done->find(member.name); it != members_done->end()) {
+          row = &it->second;
+        }
+      }
+      if (row != nullptr && row->size == member.size && row->status != "refused") {
         // Counted by an earlier (interrupted) scan: the archive's row still sums it, so a
         // resumed archive ends with the row an uninterrupted scan writes.
-        const store::LedgerEntry& done = it->second;
+        const store::LedgerEntry& done = *row;
         summary.records += done.records;
         summary.out_of_scope += done.out_of_scope;
         summary.bad_records += done.bad_records;
@@ -443,10 +486,21 @@ class Worker {
           member_key.kind == input::KeyKind::kUnknown ? key : member_key;
       InputResult result = NewResult(file, member.name, effective);
       result.size = member.size;
-      auto read = reader->ReadData(raw_, options_.max_document_bytes);
+      Result<void> read;
+      if (!Guarded([&] { read = reader->ReadData(raw_, options_.max_document_bytes); })) {
+        OutOfMemory(result);
+        ++refused;
+        ++failed;
+        Push(index, std::move(result));
+        continue;
+      }
       if (!read) {
-        Fail(result, InputStatus::kError,
-             read.error().code == ErrorCode::kLimit ? "limit" : "archive", read.error().message);
+        if (read.error().code == ErrorCode::kLimit) {
+          Refuse(result, read.error());
+          ++refused;
+        } else {
+          Fail(result, InputStatus::kError, "archive", read.error().message);
+        }
         ++failed;
         Push(index, std::move(result));
         continue;
@@ -461,9 +515,14 @@ class Worker {
     summary.bad_records += archive->bad_records;
     summary.bytes += archive->bytes;
     failed += archive->failed;
+    refused += archive->refused;
+    // A refused member leaves the archive to be read again (its other members are skipped
+    // then, by their own ledger rows).
+    if (refused > 0) summary.status = InputStatus::kRefused;
     if (summary.message.empty()) {
       summary.message = std::to_string(members) + (members == 1 ? " member" : " members");
       if (failed > 0) summary.message += ", " + std::to_string(failed) + " with errors";
+      if (refused > 0) summary.message += ", " + std::to_string(refused) + " refused over a limit";
     }
     Push(index, std::move(summary));
   }
@@ -567,13 +626,63 @@ class Worker {
     AddError(result, {std::nullopt, std::nullopt, std::move(kind), std::move(message)});
   }
 
+  // An input over a limit: nothing of it is counted (a later scan with a higher limit counts
+  // it whole, so counting a part now would count that part twice), and it is recorded as
+  // refused, not done, so that such a scan reads it.
+  void Refuse(InputResult& result, const Error& error) {
+    result.events.clear();
+    result.hits.clear();
+    result.details.clear();
+    result.records = result.out_of_scope = result.bad_records = 0;
+    result.status = InputStatus::kRefused;
+    if (result.kind.empty()) result.kind = "unread";
+    result.message = error.message + "; " + std::string(kRaiseLimitHint);
+    AddError(result,
+             {error.has_offset() ? std::optional<std::uint64_t>(error.offset) : std::nullopt,
+              std::nullopt, "limit", result.message});
+  }
+
+  // Runs the work of one input. An allocation failing in it (a bomb, or a big file, under an
+  // address-space cap or on a machine short of memory) ends that input, not the scan: false,
+  // with the worker's buffers given back, and the caller records the input with OutOfMemory.
+  template <typename Work>
+  bool Guarded(Work&& work) {
+    try {
+      work();
+      return true;
+    } catch (const std::bad_alloc&) {
+    } catch (const std::length_error&) {
+    }
+    raw_ = std::string();
+    decoded_ = std::string();
+    return false;
+  }
+
+  // An input whose reading ran out of memory: nothing of it counted, recorded as refused so
+  // that the next scan reads it again.
+  void OutOfMemory(InputResult& result) {
+    result.events = {};
+    result.hits = {};
+    result.details = {};
+    result.records = result.out_of_scope = result.bad_records = 0;
+    result.status = InputStatus::kRefused;
+    if (result.kind.empty()) result.kind = "unread";
+    result.message = std::string(kOutOfMemoryMessage);
+    AddError(result, {std::nullopt, std::nullopt, "memory", result.message});
+  }
+
   // The document `raw` holds: itself, or when it is gzip, what it inflates to (decoded_).
-  std::string& Decode(std::string& raw, InputResult& result) {
+  // Null when the input was refused for inflating beyond the limit.
+  std::string* Decode(std::string& raw, InputResult& result) {
     was_gzip_ = input::IsGzip(raw);
-    if (!was_gzip_) return raw;
+    if (!was_gzip_) return &raw;
     auto inflated = input::GunzipAll(raw, decoded_, options_.max_document_bytes);
+    if (!inflated && inflated.error().code == ErrorCode::kLimit) {
+      Refuse(result, inflated.error());
+      return nullptr;
+    }
     if (!inflated) ReportGzipError(inflated.error(), result);
-    return decoded_;
+    return &decoded_;
   }
 
   void ReportGzipError(const Error& error, InputResult& result) {
@@ -594,7 +703,7 @@ class Worker {
   }
 
   void DecodeAndProcess(std::string& raw, const input::KeyInfo& key, InputResult& result) {
-    ProcessPadded(Decode(raw, result), key, result);
+    if (std::string* doc = Decode(raw, result)) ProcessPadded(*doc, key, result);
   }
 
   void ProcessDocument(std::string_view doc, const input::KeyInfo& key, InputResult& result);
@@ -976,9 +1085,8 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
     return std::move(ok).error();
   }
   const std::string scope = ScopeText(options);
-  auto ledger = store::LoadLedger(*db, scope);
+  auto ledger = store::LedgerReader::Open(*db, scope);
   if (!ledger) return std::move(ledger).error();
-  shared.ledger = &*ledger;
   auto scan_id = store::BeginScanRecord(*db, options.version, options.options_json, NowText());
   if (!scan_id) return std::move(scan_id).error();
 
@@ -1031,9 +1139,14 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   std::vector<std::pair<std::int64_t, std::size_t>> order;  // (delivery time, discovery order)
   std::vector<input::InputFile> kept;
   for (auto& file : discovery.files) {
-    if (auto it = ledger->find(store::LedgerKey(file.path, ""));
-        it != ledger->end() && it->second.size == file.size &&
-        it->second.mtime_ns == file.mtime_ns) {
+    // Counted before, as it is now (a refused input was not counted: it is read again).
+    auto done = [&file](const store::LedgerEntry* row) {
+      return row != nullptr && row->size == file.size && row->mtime_ns == file.mtime_ns &&
+             row->status != "refused";
+    };
+    auto rows = ledger->Read(file.path, [&](const store::LedgerEntry* row) { return !done(row); });
+    if (!rows) return std::move(rows).error();
+    if (done(rows->file ? &*rows->file : nullptr)) {
       ++summary.files_already;
       continue;
     }
@@ -1041,6 +1154,9 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
     if (PrunedByKey(options, key)) {
       ++summary.files_pruned;
       continue;
+    }
+    if (!rows->members.empty()) {
+      shared.member_ledger.emplace(file.path, std::move(rows->members));
     }
     bytes_total += file.size;
     order.emplace_back(key.delivery_time.value_or(std::numeric_limits<std::int64_t>::min()),
@@ -1150,6 +1266,11 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
         summary.bytes_decoded += result.bytes;
         ++summary.inputs_read;
         if (result.status == InputStatus::kSkipped) ++summary.inputs_skipped;
+        if (result.status == InputStatus::kRefused) {
+          const bool memory = std::any_of(result.errors.begin(), result.errors.end(),
+                                          [](const InputError& e) { return e.kind == "memory"; });
+          ++(memory ? summary.inputs_out_of_memory : summary.inputs_refused);
+        }
         if (!result.errors.empty()) ++summary.inputs_failed;
       }
       warn(result);
@@ -1224,6 +1345,8 @@ std::string SummaryJson(const ScanSummary& s) {
   field("inputs_read", s.inputs_read);
   field("inputs_skipped", s.inputs_skipped);
   field("inputs_with_errors", s.inputs_failed);
+  field("inputs_refused", s.inputs_refused);
+  field("inputs_out_of_memory", s.inputs_out_of_memory);
   field("records", s.records);
   field("events", s.events);
   field("duplicates", s.duplicates);

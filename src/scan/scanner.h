@@ -71,6 +71,10 @@ struct ScanSummary {
   std::uint64_t inputs_read = 0;     // files and archive members read
   std::uint64_t inputs_skipped = 0;  // read, but not CloudTrail records (digest, other JSON)
   std::uint64_t inputs_failed = 0;   // read with errors
+  // Over a limit (--max-document-mb): not counted, and read again by a scan with a higher one.
+  std::uint64_t inputs_refused = 0;
+  // Ran out of memory while read: not counted, and read again by the next scan.
+  std::uint64_t inputs_out_of_memory = 0;
   std::uint64_t records = 0;
   std::uint64_t events = 0;  // counted
   std::uint64_t duplicates = 0;

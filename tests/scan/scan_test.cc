@@ -622,6 +622,65 @@ TEST_F(ScanTest, DecompressionBombIsStoppedAtTheLimit) {
   EXPECT_GE(summary.events, 1u);
 }
 
+// Issue 20: an input refused for a limit was recorded as done, so a scan with a higher limit
+// said "already scanned" and never counted it. It is now recorded as refused with nothing of
+// it counted (a part counted now would be counted again), and read by the next scan.
+TEST_F(ScanTest, InputRefusedForALimitIsCountedOnceByAScanWithAHigherLimit) {
+  // Over 1 MiB decoded: the whole file (plain), what it inflates to (gzip).
+  std::vector<std::string> big;
+  for (int i = 0; i < 1000; ++i) {
+    big.push_back(Record(Guid(100 + i), "2024-03-01T10:00:00Z", "A", "AccessDenied") +
+                  std::string(1100, ' '));
+  }
+  Write("in/big.json", Records(big));
+  Write("in/big.json.gz", Gzip(Records(big)));
+  Write("in/good.json", Records({Record(Guid(2), "2024-03-01T10:00:00Z", "A")}));
+  ScanOptions low = Options({dir_ + "/in"});
+  low.max_document_bytes = 1 << 20;
+  low.keep_duplicates = false;
+  ScanSummary first = Scan(low);
+  EXPECT_EQ(first.events, 1u);
+  EXPECT_EQ(first.records, 1u);
+  EXPECT_EQ(first.inputs_refused, 2u);
+  EXPECT_EQ(Query("SELECT path, status, records, events FROM inputs ORDER BY 1"),
+            (std::vector<std::string>{dir_ + "/in/big.json|refused|0|0",
+                                      dir_ + "/in/big.json.gz|refused|0|0",
+                                      dir_ + "/in/good.json|ok|1|1"}));
+  EXPECT_EQ(
+      Query("SELECT path, kind, message LIKE '%higher --max-document-mb%' FROM scan_errors "
+            "ORDER BY 1"),
+      (std::vector<std::string>{dir_ + "/in/big.json|limit|1", dir_ + "/in/big.json.gz|limit|1"}));
+  EXPECT_NE(SummaryJson(first).find("\"inputs_refused\":2"), std::string::npos);
+
+  // The same limit again: refused again, still nothing counted.
+  ScanSummary same = Scan(low);
+  EXPECT_EQ(same.files_already, 1u);
+  EXPECT_EQ(same.inputs_refused, 2u);
+  EXPECT_EQ(same.events, 0u);
+
+  ScanOptions high = Options({dir_ + "/in"});
+  high.max_document_bytes = 4 << 20;
+  ScanSummary second = Scan(high);
+  EXPECT_EQ(second.files_already, 1u);
+  EXPECT_EQ(second.inputs_read, 2u);
+  EXPECT_EQ(second.inputs_refused, 0u);
+  EXPECT_EQ(second.records, 2000u);
+  EXPECT_EQ(second.events, 1000u);  // the gzip copy's records are duplicates of the plain one's
+  EXPECT_EQ(second.duplicates, 1000u);
+  EXPECT_EQ(Query("SELECT path, status, records, events FROM inputs ORDER BY 1"),
+            (std::vector<std::string>{dir_ + "/in/big.json|ok|1000|1000",
+                                      dir_ + "/in/big.json.gz|ok|1000|0",
+                                      dir_ + "/in/good.json|ok|1|1"}));
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals ORDER BY 1"),
+            std::vector<std::string>{"1001"});
+
+  ScanSummary third = Scan(high);
+  EXPECT_EQ(third.files_already, 3u);
+  EXPECT_EQ(third.inputs_read, 0u);
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals ORDER BY 1"),
+            std::vector<std::string>{"1001"});
+}
+
 TEST_F(ScanTest, StrictStopsAtTheFirstBadInputAndKeepsWhatCameBefore) {
   Write("in/1.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
   Write("in/2.json", R"({"Records":[5]})");
@@ -694,7 +753,7 @@ TEST_F(ScanTest, InvalidPatternInRulesNamesTheFilterAndTheSpot) {
 
 // A tar bundle of three log files, written with libarchive.
 std::string Tar(const std::vector<std::pair<std::string, std::string>>& members) {
-  std::string out(1 << 20, '\0');
+  std::string out(8 << 20, '\0');
   std::size_t used = 0;
   archive* a = archive_write_new();
   archive_write_set_format_pax_restricted(a);
@@ -713,6 +772,43 @@ std::string Tar(const std::vector<std::pair<std::string, std::string>>& members)
   archive_write_free(a);
   out.resize(used);
   return out;
+}
+
+// Issue 20, in a bundle: the refused member leaves the archive's row refused, so the next
+// scan opens the archive again, skips the members it counted and reads the refused one.
+TEST_F(ScanTest, ArchiveMemberRefusedForALimitIsReadByAScanWithAHigherLimit) {
+  std::vector<std::string> big;
+  for (int i = 0; i < 1000; ++i) {
+    big.push_back(Record(Guid(100 + i), "2024-03-01T10:00:00Z", "A") + std::string(1100, ' '));
+  }
+  // Gzipped, so that the bundle itself is read (it is smaller than the limit).
+  Write("in/bundle.tar.gz",
+        Gzip(Tar({{"a.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A")})},
+                  {"big.json", Records(big)},
+                  {"c.json", Records({Record(Guid(3), "2024-03-01T10:00:00Z", "C")})}})));
+  ScanOptions low = Options({dir_ + "/in"});
+  low.max_document_bytes = 1 << 20;
+  ScanSummary first = Scan(low);
+  EXPECT_EQ(first.events, 2u);
+  EXPECT_EQ(first.inputs_refused, 1u);
+  const std::string rows =
+      "SELECT member, status, records, events, message FROM inputs ORDER BY member";
+  EXPECT_EQ(Query(rows),
+            (std::vector<std::string>{
+                "|refused|2|0|3 members, 1 with errors, 1 refused over a limit", "a.json|ok|1|1|",
+                "big.json|refused|0|0|member exceeds the limit of 1048576 bytes; "
+                "not counted: scan again with a higher --max-document-mb to count it",
+                "c.json|ok|1|1|"}));
+  ScanOptions high = Options({dir_ + "/in"});
+  high.max_document_bytes = 4 << 20;
+  ScanSummary second = Scan(high);
+  EXPECT_EQ(second.files_already, 0u);
+  EXPECT_EQ(second.events, 1000u);
+  EXPECT_EQ(Query(rows), (std::vector<std::string>{"|ok|1002|0|3 members", "a.json|ok|1|1|",
+                                                   "big.json|ok|1000|1000|", "c.json|ok|1|1|"}));
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals ORDER BY 1"),
+            std::vector<std::string>{"1002"});
+  EXPECT_EQ(Scan(high).files_already, 1u);
 }
 
 // Regression (found by tests/slow/kill_resume.py under ASan): an archive interrupted after
