@@ -55,6 +55,7 @@ struct ScanCliOptions {
   std::string progress = "auto";
   bool json = false;
   std::uint64_t max_document_mb = 4096;
+  std::uint64_t max_record_mb = 64;
 };
 
 // "1 input", "2 inputs".
@@ -159,6 +160,7 @@ int Run(const ScanCliOptions& cli) {
   options.strict = cli.strict;
   options.wait_for_other_scan = cli.wait;
   options.max_document_bytes = cli.max_document_mb << 20;
+  options.max_record_bytes = cli.max_record_mb << 20;
   options.version = TRAILREPLAY_VERSION;
   options.options_json = OptionsJson(cli);
   if (auto ok = ParseTimeOptions({{&cli.from, &options.from}, {&cli.to, &options.to}}); !ok) {
@@ -314,6 +316,11 @@ void RegisterScan(CLI::App& app, int& exit_code) {
                   "Largest file, archive member or decompressed document accepted, in MiB (a "
                   "bigger one is refused: reported, not counted, and read again by a scan "
                   "with a higher limit)")
+      ->capture_default_str()
+      ->check(AtLeastOne());
+  cmd->add_option("--max-record-mb", options->max_record_mb,
+                  "Longest line accepted in a JSON Lines file or CloudWatch Logs export read "
+                  "line by line, in MiB (a longer one is a bad record; the rest is counted)")
       ->capture_default_str()
       ->check(AtLeastOne());
   cmd->callback([options, &exit_code] { exit_code = Run(*options); });

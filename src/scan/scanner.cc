@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <simdjson.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -81,6 +82,8 @@ constexpr std::string_view kOutOfMemoryMessage =
 // What a refused input's error row says (the CLI's summary says it too).
 constexpr std::string_view kRaiseLimitHint =
     "not counted: scan again with a higher --max-document-mb to count it";
+
+bool gzip_magic_in(std::string_view bytes) { return input::IsGzip(bytes); }
 
 // True when the first byte after a UTF-8 BOM and whitespace opens a JSON object or array
 // (then the bytes are no archive, and need no sniffing).
@@ -356,6 +359,8 @@ class Worker {
         return;
       }
     }
+    // A big JSON Lines file or export, line by line.
+    if (file.size > options_.stream_above_bytes && StreamLines(index, file, key)) return;
     // The usual input, a CloudTrail .json.gz of kilobytes, is opened and read once; what it
     // holds is told from the bytes in memory (and for gzip, from what they inflate to).
     InputResult result = NewResult(file, "", key);
@@ -590,12 +595,15 @@ class Worker {
   // when it differs from what was counted. A file that changed since discovery listed it, or
   // while it was read, is reported: what was counted is what the read saw.
   void NoteChange(const input::ReadStamp& read, InputResult& result) {
+    NoteChange(read, raw_.size(), result);
+  }
+  void NoteChange(const input::ReadStamp& read, std::uint64_t bytes_read, InputResult& result) {
     const input::FileStamp listed{result.size, result.mtime_ns};
     result.size = read.stamp.size;
     result.mtime_ns = read.stamp.mtime_ns;
     if (read.stable && read.stamp == listed) return;
     std::string message = "changed during the scan (listed at " + std::to_string(listed.size) +
-                          " bytes, read at " + std::to_string(raw_.size()) + " bytes)";
+                          " bytes, read at " + std::to_string(bytes_read) + " bytes)";
     message += read.stable ? ": its content as read is counted"
                            : ": it changed while it was read; what was read is counted, and "
                              "the next scan reads it again";
@@ -707,6 +715,15 @@ class Worker {
   }
 
   void ProcessDocument(std::string_view doc, const input::KeyInfo& key, InputResult& result);
+  // Splits the records of `stream` (over `doc`, whose padding follows it) and counts them.
+  // False when the stream stopped (a break in the document's structure).
+  bool SplitAndCount(event::RecordStream& stream, std::string_view doc, const input::KeyInfo& key,
+                     InputResult& result);
+  // A big plain JSON Lines file or CloudWatch Logs export, read and split in windows of whole
+  // lines (event::RecordStream's window constructor), so that memory is the window and the
+  // longest line, not the file. False, with nothing pushed, when the file is not line-based
+  // (or cannot be opened): the caller reads it whole.
+  bool StreamLines(std::size_t index, const input::InputFile& file, const input::KeyInfo& key);
   // The fast path for a log or an array of records: one simdjson pass over the whole document
   // (EventContext::StartDocument). False, with nothing added to `result`, when the document
   // is not regular enough for it; the caller then splits it.
@@ -785,10 +802,16 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
       doc.size() <= kWholeDocumentBytes && WalkDocument(doc, stream.kind(), key, result)) {
     return;
   }
+  SplitAndCount(stream, doc, key, result);
+}
+
+bool Worker::SplitAndCount(event::RecordStream& stream, std::string_view doc,
+                           const input::KeyInfo& key, InputResult& result) {
+  document_ = doc;
   event::Record record;
   for (;;) {
     const auto step = stream.Next(record);
-    if (step == event::RecordStream::Step::kEnd) break;
+    if (step == event::RecordStream::Step::kEnd) return true;
     if (step == event::RecordStream::Step::kStop) {
       // After a gzip error the document was expected to end early: that error says it all.
       if (result.status == InputStatus::kOk) {
@@ -796,7 +819,7 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
         result.message = record.error;
         AddError(result, {record.offset, std::nullopt, "json", record.error});
       }
-      break;
+      return false;
     }
     ++result.records;
     if (step == event::RecordStream::Step::kBadRecord) {
@@ -813,6 +836,155 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
     }
     CountRecord(record.index, record.offset, record.export_time_ms, key, result);
   }
+}
+
+bool Worker::StreamLines(std::size_t index, const input::InputFile& file,
+                         const input::KeyInfo& key) {
+  const int fd = open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  auto stamp_of = [](const struct stat& st) {
+    return input::FileStamp{
+        static_cast<std::uint64_t>(std::max<off_t>(st.st_size, 0)),
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  };
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const input::FileStamp opened = stamp_of(st);
+
+  std::string& window = raw_;  // the document from `base` on
+  window.clear();
+  std::uint64_t base = 0, total = 0;
+  bool eof = false;
+  std::optional<std::string> read_error;
+  // Reads until the window holds `want` bytes or the file ends; every byte read is hashed.
+  auto fill = [&](std::size_t want) {
+    while (window.size() < want && !eof && !read_error) {
+      const std::size_t have = window.size();
+      window.resize(std::max(want, have));
+      const ssize_t n = read(fd, window.data() + have, window.size() - have);
+      if (n < 0 && errno == EINTR) {
+        window.resize(have);
+        continue;
+      }
+      if (n < 0) {
+        read_error = "read error: " + std::generic_category().message(errno);
+        window.resize(have);
+        break;
+      }
+      window.resize(have + static_cast<std::size_t>(n));
+      if (n == 0) eof = true;
+      hasher_.Update(std::string_view(window.data() + have, static_cast<std::size_t>(n)));
+      total += static_cast<std::uint64_t>(n);
+    }
+  };
+  const std::size_t window_bytes = options_.stream_window_bytes;
+  fill(window_bytes);
+  if (gzip_magic_in(window) || read_error) {
+    (void)hasher_.FinishHex();  // read again, whole, by the caller
+    return false;
+  }
+  // The head classifies the document as a whole-document read would: from its first value
+  // (and what follows it) or its first line. A first line longer than the window leaves it
+  // unclassified, and the file is read whole.
+  event::DocumentKind kind;
+  {
+    const event::RecordStream head(window);
+    if (!head.LineBased()) {
+      (void)hasher_.FinishHex();
+      return false;
+    }
+    kind = head.kind();
+  }
+
+  InputResult result = NewResult(file, "", key);
+  was_gzip_ = false;
+  result.kind = std::string(event::DocumentKindName(kind));
+  std::uint64_t next_index = 0;
+  bool stopped = false;
+  // Blank lines lead to the first record in either reading; a UTF-8 byte order mark is
+  // skipped as the whole-document classifier skips it.
+  if (window.substr(0, 3) == "\xef\xbb\xbf") {
+    window.erase(0, 3);
+    base = 3;
+  }
+  std::size_t want = window_bytes;
+  const std::uint64_t max_record = options_.max_record_bytes;
+  while (!stopped) {
+    fill(want);
+    if (read_error) {
+      Fail(result, InputStatus::kPartial, "io", *read_error);
+      result.status = InputStatus::kPartial;
+      break;
+    }
+    std::size_t cut = window.size();
+    if (!eof) {
+      const std::size_t newline = window.rfind('\n');
+      if (newline == std::string::npos) {
+        if (window.size() <= max_record) {
+          // One line longer than the window: grow it, up to the record limit.
+          want = static_cast<std::size_t>(std::min<std::uint64_t>(
+              std::max<std::uint64_t>(window.size() * 2, 1), max_record + 1));
+          continue;
+        }
+        // A line over the record limit: one bad record, skipped to its end; the rest counted.
+        const std::uint64_t at = base;
+        std::size_t newline_at = std::string::npos;
+        while (newline_at == std::string::npos && !eof && !read_error) {
+          base += window.size();
+          window.clear();
+          fill(window_bytes);
+          newline_at = window.find('\n');
+        }
+        ++result.records;
+        BadRecord(result, {at, next_index, "record",
+                           "record " + std::to_string(next_index) +
+                               " is larger than the record "
+                               "limit of " +
+                               std::to_string(max_record) +
+                               " bytes: skipped (raise "
+                               "--max-record-mb to count it)"});
+        ++next_index;
+        if (newline_at == std::string::npos) {
+          base += window.size();
+          window.clear();
+          if (eof || read_error) break;
+        } else {
+          base += newline_at + 1;
+          window.erase(0, newline_at + 1);
+        }
+        want = window_bytes;
+        continue;
+      }
+      cut = newline + 1;
+    }
+    const std::size_t size = window.size();
+    if (size < cut + kPadding) window.append(cut + kPadding - size, '\0');
+    const std::string_view chunk(window.data(), cut);
+    event::RecordStream stream(chunk, kind, next_index, base);
+    result.bytes += cut;
+    stopped = !SplitAndCount(stream, chunk, key, result);
+    next_index = stream.next_index();
+    window.resize(size);
+    window.erase(0, cut);
+    base += cut;
+    want = window_bytes;
+    if (eof && window.empty()) break;
+  }
+  result.stored_sha256 = hasher_.FinishHex();
+  input::ReadStamp read;
+  read.stamp = opened;
+  if (fstat(fd, &st) == 0) {
+    const input::FileStamp after = stamp_of(st);
+    read.stable = after == opened && after.size == total && eof;
+  }
+  NoteChange(read, total, result);
+  window = std::string();  // a big window is not kept for the next file
+  Push(index, std::move(result));
+  return true;
 }
 
 bool Worker::WalkDocument(std::string_view doc, event::DocumentKind kind, const input::KeyInfo& key,

@@ -681,6 +681,90 @@ TEST_F(ScanTest, InputRefusedForALimitIsCountedOnceByAScanWithAHigherLimit) {
             std::vector<std::string>{"1001"});
 }
 
+// Issue 20: big JSON Lines files and CloudWatch Logs exports are read in windows of whole
+// lines. Whatever the window, the scan must count, report (offsets, record indexes, messages)
+// and hash exactly what reading the file whole does.
+TEST_F(ScanTest, JsonLinesAndExportsReadInWindowsCountExactlyAsWhole) {
+  std::string lines = "\xef\xbb\xbf";
+  std::string exported;
+  for (int i = 0; i < 60; ++i) {
+    const std::string time =
+        "2024-03-01T10:" + std::string(i < 10 ? "0" : "") + std::to_string(i) + ":00Z";
+    const std::string record = Record(Guid(1000 + i), time, i % 7 == 0 ? "StopLogging" : "Get",
+                                      i % 3 == 0 ? "AccessDenied" : "");
+    switch (i % 10) {
+      case 1:
+        lines += "\n  \r\n";  // blank lines
+        break;
+      case 4:
+        lines += "42\n";  // not an object
+        exported += "2024-03-01T10:00:00.000Z [1]\n";
+        break;
+      case 6:
+        lines += R"({"eventTime":"2024-03-01T10:00:00Z","x":[}})"
+                 "\n";  // broken
+        exported += "not a timestamp " + record + "\n";
+        break;
+      case 8:
+        lines += R"({"eventTime":"garbage"})"
+                 "\n";  // no valid time
+        break;
+      default:
+        break;
+    }
+    lines += record + (i % 5 == 0 ? "\r\n" : "\n");
+    exported += "2024-03-01T10:00:0" + std::to_string(i % 10) + ".123Z " + record + "\n";
+  }
+  lines += R"({"eventTime":"2024-03-01T10:00:00Z","eventID":"cut)";  // truncated last line
+  Write("in/a.jsonl", lines);
+  Write("in/b-export.log", exported);
+  Scan(Options({dir_ + "/in"}, "whole.db"));
+  const std::vector<std::string> whole = Contents("whole.db");
+  const std::string errors =
+      "SELECT path, offset, record_index, kind, message FROM scan_errors ORDER BY 1, 2, 3";
+  const std::string hashes = "SELECT path, kind, stored_sha256 FROM inputs ORDER BY 1";
+  ASSERT_GT(Query(errors, "whole.db").size(), 10u);
+  ASSERT_EQ(Query("SELECT kind FROM inputs ORDER BY 1", "whole.db"),
+            (std::vector<std::string>{"export", "lines"}));
+  for (std::size_t window : {std::size_t{64}, std::size_t{700}, std::size_t{5000}}) {
+    SCOPED_TRACE("window " + std::to_string(window));
+    ScanOptions options = Options({dir_ + "/in"}, "w" + std::to_string(window) + ".db");
+    options.stream_above_bytes = 0;
+    options.stream_window_bytes = window;
+    Scan(options);
+    const std::string db = "w" + std::to_string(window) + ".db";
+    EXPECT_EQ(Contents(db), whole);
+    EXPECT_EQ(Query(errors, db), Query(errors, "whole.db"));
+    EXPECT_EQ(Query(hashes, db), Query(hashes, "whole.db"));
+  }
+}
+
+// A line over the record limit is one bad record at its offset; the lines after it count.
+TEST_F(ScanTest, ALineOverTheRecordLimitIsABadRecordAndTheRestIsCounted) {
+  const std::string first = Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied");
+  const std::string big =
+      R"({"eventTime":"2024-03-01T10:00:00Z","pad":")" + std::string(5000, 'x') + "\"}";
+  const std::string last = Record(Guid(3), "2024-03-01T10:00:00Z", "B", "AccessDenied");
+  Write("in/a.jsonl", first + "\n" + big + "\n" + last + "\n" + last + "\n");
+  ScanOptions options = Options({dir_ + "/in"});
+  options.stream_above_bytes = 0;
+  options.stream_window_bytes = 1024;
+  options.max_record_bytes = 2048;
+  options.keep_duplicates = true;
+  ScanSummary summary = Scan(options);
+  EXPECT_EQ(summary.records, 4u);
+  EXPECT_EQ(summary.events, 3u);
+  EXPECT_EQ(summary.bad_records, 1u);
+  EXPECT_EQ(Query("SELECT offset, record_index, kind, message FROM scan_errors ORDER BY 1"),
+            std::vector<std::string>{std::to_string(first.size() + 1) +
+                                     "|1|record|record 1 is larger than the record limit of 2048 "
+                                     "bytes: skipped (raise --max-record-mb to count it)"});
+  EXPECT_EQ(Query("SELECT status, records, events, bad_records FROM inputs ORDER BY 1"),
+            std::vector<std::string>{"partial|4|3|1"});
+  EXPECT_EQ(Query("SELECT record_index FROM matches ORDER BY 1"),
+            (std::vector<std::string>{"0", "2", "3"}));
+}
+
 TEST_F(ScanTest, StrictStopsAtTheFirstBadInputAndKeepsWhatCameBefore) {
   Write("in/1.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
   Write("in/2.json", R"({"Records":[5]})");
