@@ -83,8 +83,6 @@ constexpr std::string_view kOutOfMemoryMessage =
 constexpr std::string_view kRaiseLimitHint =
     "not counted: scan again with a higher --max-document-mb to count it";
 
-bool gzip_magic_in(std::string_view bytes) { return input::IsGzip(bytes); }
-
 // True when the first byte after a UTF-8 BOM and whitespace opens a JSON object or array
 // (then the bytes are no archive, and need no sniffing).
 bool StartsLikeJson(std::string_view doc) {
@@ -883,7 +881,7 @@ bool Worker::StreamLines(std::size_t index, const input::InputFile& file,
   };
   const std::size_t window_bytes = options_.stream_window_bytes;
   fill(window_bytes);
-  if (gzip_magic_in(window) || read_error) {
+  if (input::IsGzip(window) || read_error) {
     (void)hasher_.FinishHex();  // read again, whole, by the caller
     return false;
   }
@@ -916,9 +914,13 @@ bool Worker::StreamLines(std::size_t index, const input::InputFile& file,
   while (!stopped) {
     fill(want);
     if (read_error) {
-      Fail(result, InputStatus::kPartial, "io", *read_error);
-      result.status = InputStatus::kPartial;
-      break;
+      // As when a whole read fails: nothing counted, not in the ledger, read again next scan.
+      InputResult failed = NewResult(file, "", key);
+      Fail(failed, InputStatus::kRetry, "io", *read_error);
+      (void)hasher_.FinishHex();
+      window = std::string();
+      Push(index, std::move(failed));
+      return true;
     }
     std::size_t cut = window.size();
     if (!eof) {
@@ -940,13 +942,10 @@ bool Worker::StreamLines(std::size_t index, const input::InputFile& file,
           newline_at = window.find('\n');
         }
         ++result.records;
-        BadRecord(result, {at, next_index, "record",
-                           "record " + std::to_string(next_index) +
-                               " is larger than the record "
-                               "limit of " +
-                               std::to_string(max_record) +
-                               " bytes: skipped (raise "
-                               "--max-record-mb to count it)"});
+        std::string message = "record " + std::to_string(next_index) +
+                              " is larger than the record limit of " + std::to_string(max_record) +
+                              " bytes: skipped (raise --max-record-mb to count it)";
+        BadRecord(result, {at, next_index, "record", std::move(message)});
         ++next_index;
         if (newline_at == std::string::npos) {
           base += window.size();
