@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peak memory of `scan` over big line-based inputs is bounded and flat in their size (issue 20).
+"""Peak memory of `scan` over big line-based inputs no longer follows their size (issue 20).
 
 A JSON Lines file or a CloudWatch Logs export is read in windows of whole lines (16 MiB), not
 whole: before, a scan held the file (plus simdjson's padding, often doubling the buffer), so a
@@ -7,7 +7,8 @@ whole: before, a scan held the file (plus simdjson's padding, often doubling the
 JSON Lines files of SMALL_MB and LARGE_MB, a CloudWatch Logs export of LARGE_MB, and both big
 ones in one scan (two workers, each on one); scans each into a new database and checks the
 exact counts, a peak RSS (wait4's ru_maxrss) of at most 256 MiB, and that doubling the file
-adds little (the per-input result, about 50 bytes a counted event, still grows with it).
+adds little: the window is bounded; the per-input result (about 50 bytes a counted event)
+still grows with the file, which perf/README.md measures at full size.
 
 usage: scan_memory.py --binary build/trailreplay [--small-mb 160] [--large-mb 320]
 """
