@@ -55,6 +55,7 @@ struct ScanCliOptions {
   std::string progress = "auto";
   FormatChoice output;
   std::uint64_t max_document_mb = 4096;
+  std::uint64_t max_record_mb = 64;
 };
 
 // "1 input", "2 inputs".
@@ -102,6 +103,15 @@ void PrintSummary(const scan::ScanSummary& s, const std::string& db) {
   out += "; duplicates dropped: " + Grouped(s.duplicates);
   if (s.out_of_scope > 0) out += "; out of range: " + Grouped(s.out_of_scope);
   out += "\n";
+  if (s.inputs_refused > 0) {
+    out += "  refused " + Count(s.inputs_refused, "input", "inputs") +
+           " over --max-document-mb, not counted: scan again with a higher "
+           "--max-document-mb to count them\n";
+  }
+  if (s.inputs_out_of_memory > 0) {
+    out += "  out of memory reading " + Count(s.inputs_out_of_memory, "input", "inputs") +
+           ", not counted: the next scan reads them again\n";
+  }
   if (s.errors > 0) {
     out += "  bad input: " + Count(s.errors, "error", "errors") + " in " +
            Count(s.inputs_failed, "input", "inputs") + ", " +
@@ -150,6 +160,7 @@ int Run(const ScanCliOptions& cli) {
   options.strict = cli.strict;
   options.wait_for_other_scan = cli.wait;
   options.max_document_bytes = cli.max_document_mb << 20;
+  options.max_record_bytes = cli.max_record_mb << 20;
   options.version = TRAILREPLAY_VERSION;
   options.options_json = OptionsJson(cli);
   if (auto ok = ParseTimeOptions({{&cli.from, &options.from}, {&cli.to, &options.to}}); !ok) {
@@ -303,8 +314,14 @@ void RegisterScan(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   AddFormatOption(cmd, options->output);
   cmd->add_option("--max-document-mb", options->max_document_mb,
-                  "Largest decompressed document accepted (a bigger one is a decompression "
-                  "bomb: reported and skipped)")
+                  "Largest file, archive member or decompressed document accepted, in MiB (a "
+                  "bigger one is refused: reported, not counted, and read again by a scan "
+                  "with a higher limit)")
+      ->capture_default_str()
+      ->check(AtLeastOne());
+  cmd->add_option("--max-record-mb", options->max_record_mb,
+                  "Longest line accepted in a JSON Lines file or CloudWatch Logs export read "
+                  "line by line, in MiB (a longer one is a bad record; the rest is counted)")
       ->capture_default_str()
       ->check(AtLeastOne());
   cmd->callback([options, &exit_code] { exit_code = Run(*options); });

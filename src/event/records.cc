@@ -272,20 +272,22 @@ const char* TypeName(std::string_view data, std::size_t begin) {
 
 std::string Quoted(char c) { return std::string("'") + c + "'"; }
 
-std::string Malformed(std::size_t at, std::string_view what) {
-  return "malformed JSON at byte " + std::to_string(at) + ": " + std::string(what);
+// `base`: the document offset of data[0], when data is a window of the document.
+std::string Malformed(std::size_t at, std::string_view what, std::uint64_t base = 0) {
+  return "malformed JSON at byte " + std::to_string(base + at) + ": " + std::string(what);
 }
 
-std::string Unterminated(std::string_view data, std::size_t begin) {
+std::string Unterminated(std::string_view data, std::size_t begin, std::uint64_t base = 0) {
   return "unterminated " + std::string(TypeName(data, begin)) + " starting at byte " +
-         std::to_string(begin);
+         std::to_string(base + begin);
 }
 
 // What a failed scan of the value at `begin` says: "unterminated ..." or "malformed ...".
-std::string Describe(std::string_view data, std::size_t begin, const Scan& scan) {
-  if (scan.status == ScanStatus::kTruncated) return Unterminated(data, begin);
-  if (scan.opener == 0) return Malformed(scan.at, "unexpected " + Quoted(scan.found));
-  return Malformed(scan.at, Quoted(scan.found) + " does not close " + Quoted(scan.opener));
+std::string Describe(std::string_view data, std::size_t begin, const Scan& scan,
+                     std::uint64_t base = 0) {
+  if (scan.status == ScanStatus::kTruncated) return Unterminated(data, begin, base);
+  if (scan.opener == 0) return Malformed(scan.at, "unexpected " + Quoted(scan.found), base);
+  return Malformed(scan.at, Quoted(scan.found) + " does not close " + Quoted(scan.opener), base);
 }
 
 std::string RecordLabel(std::uint64_t index) { return "record " + std::to_string(index); }
@@ -395,6 +397,13 @@ bool HoldsRecords(DocumentKind kind) {
 }
 
 RecordStream::RecordStream(std::string_view data) : data_(data) { Classify(); }
+
+RecordStream::RecordStream(std::string_view data, DocumentKind kind, std::uint64_t index,
+                           std::uint64_t offset)
+    : data_(data), base_(offset), kind_(kind), index_(index) {
+  line_mode_ = kind == DocumentKind::kLines;
+  line_end_ = kNone;
+}
 
 void RecordStream::Classify() {
   std::size_t p = 0;
@@ -596,7 +605,7 @@ RecordStream::Step RecordStream::Next(Record& out) {
 
 RecordStream::Step RecordStream::Emit(Record& out, std::size_t begin, std::size_t end) {
   out.text = data_.substr(begin, end - begin);
-  out.offset = begin;
+  out.offset = base_ + begin;
   out.index = index_++;
   out.export_time_ms = -1;
   out.error.clear();
@@ -606,7 +615,7 @@ RecordStream::Step RecordStream::Emit(Record& out, std::size_t begin, std::size_
 RecordStream::Step RecordStream::Bad(Record& out, std::size_t begin, std::size_t end,
                                      std::string error) {
   out.text = data_.substr(begin, end - begin);
-  out.offset = begin;
+  out.offset = base_ + begin;
   out.index = index_++;
   out.export_time_ms = -1;
   out.error = std::move(error);
@@ -616,7 +625,7 @@ RecordStream::Step RecordStream::Bad(Record& out, std::size_t begin, std::size_t
 RecordStream::Step RecordStream::Stop(Record& out, std::size_t offset, std::string error) {
   done_ = true;
   out.text = {};
-  out.offset = offset;
+  out.offset = base_ + offset;
   out.index = index_;
   out.export_time_ms = -1;
   out.error = std::move(error);
@@ -782,10 +791,10 @@ RecordStream::Step RecordStream::NextLine(Record& out) {
       return Emit(out, begin, value.end);
     }
     if (value.status == ScanStatus::kTruncated && line_end_ == n) {
-      return Stop(out, begin, "truncated document: " + Describe(data_, begin, value));
+      return Stop(out, begin, "truncated document: " + Describe(data_, begin, value, base_));
     }
     return Bad(out, begin, trimmed,
-               RecordLabel(index_) + " is broken: " + Describe(data_, begin, value));
+               RecordLabel(index_) + " is broken: " + Describe(data_, begin, value, base_));
   }
 }
 
@@ -835,16 +844,16 @@ RecordStream::Step RecordStream::NextExport(Record& out) {
     }
     const Scan value = ScanValue(data_, object, trimmed, deep_brackets_);
     if (value.status == ScanStatus::kTruncated && line_end == n) {
-      return Stop(out, object, "truncated document: " + Describe(data_, object, value));
+      return Stop(out, object, "truncated document: " + Describe(data_, object, value, base_));
     }
     if (value.status != ScanStatus::kOk) {
       return Bad(out, begin, trimmed,
-                 RecordLabel(index_) + " is broken: " + Describe(data_, object, value));
+                 RecordLabel(index_) + " is broken: " + Describe(data_, object, value, base_));
     }
     if (value.end != trimmed) {
       return Bad(out, begin, trimmed,
                  RecordLabel(index_) + " has data after the JSON object at byte " +
-                     std::to_string(value.end));
+                     std::to_string(base_ + value.end));
     }
     const Step step = Emit(out, object, value.end);
     out.export_time_ms = ms;

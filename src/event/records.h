@@ -65,8 +65,22 @@ class RecordStream {
  public:
   // `data` must outlive the stream. Classifies the document at once.
   explicit RecordStream(std::string_view data);
+  // Continues a line-based document (LineBased()) in a later window of it, so that a big
+  // JSON Lines file or CloudWatch Logs export is split without being held whole: `data`
+  // starts at the start of a line, `offset` bytes into the document, and holds whole lines but
+  // perhaps the document's last; its first record is the document's record `index`. Records'
+  // offsets, and byte numbers in errors, are the document's. A window split this way yields
+  // exactly the records, bad records and stop the whole document yields there.
+  RecordStream(std::string_view data, DocumentKind kind, std::uint64_t index, std::uint64_t offset);
 
   DocumentKind kind() const { return kind_; }
+  // True when records never cross a line: kExport, and kLines whose first object has no raw
+  // newline inside (JSON Lines).
+  bool LineBased() const {
+    return kind_ == DocumentKind::kExport || (kind_ == DocumentKind::kLines && line_mode_);
+  }
+  // The index the next record will have.
+  std::uint64_t next_index() const { return index_; }
 
   enum class Step : std::uint8_t {
     kRecord,     // `out` holds a record
@@ -97,6 +111,7 @@ class RecordStream {
   Step End();
 
   std::string_view data_;
+  std::uint64_t base_ = 0;  // the document offset of data_[0] (a window of it)
   DocumentKind kind_ = DocumentKind::kNotJson;
   std::size_t pos_ = 0;
   std::uint64_t index_ = 0;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <simdjson.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,9 +14,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 
 #include "common/json_escape.h"
 #include "common/sha256.h"
@@ -72,6 +76,12 @@ constexpr std::size_t kInflateBeforeSniffBytes = std::size_t{1} << 20;
 // that a small tar.gz whose member inflates to gigabytes is known for an archive, and its
 // member refused by its declared size, before anything inflates it to the document limit.
 constexpr std::uint64_t kFirstInflateBytes = std::uint64_t{16} << 20;
+// What an input that ran out of memory says.
+constexpr std::string_view kOutOfMemoryMessage =
+    "out of memory while reading it: not counted; the next scan reads it again";
+// What a refused input's error row says (the CLI's summary says it too).
+constexpr std::string_view kRaiseLimitHint =
+    "not counted: scan again with a higher --max-document-mb to count it";
 
 // True when the first byte after a UTF-8 BOM and whitespace opens a JSON object or array
 // (then the bytes are no archive, and need no sniffing).
@@ -137,7 +147,11 @@ struct Shared {
   pattern::SelectorPlan detail_plan;
   DetailIds detail{};
   std::vector<input::InputFile> files;
-  const store::Ledger* ledger = nullptr;
+  // The ledger rows of the archives' members, for the archives about to be read that an
+  // earlier scan read part of (or all of, before they changed or were refused): by path, then
+  // member. Filled before the workers start, read-only after.
+  std::unordered_map<std::string, std::unordered_map<std::string, store::LedgerEntry>>
+      member_ledger;
   const std::atomic<bool>* stop = nullptr;
   std::atomic<bool> abort{false};  // the writer failed or --strict stopped the scan
 
@@ -164,6 +178,7 @@ struct Shared {
     std::uint64_t outstanding = 0;  // members queued or being processed
     std::uint64_t queued = 0, queued_bytes = 0;
     std::uint64_t records = 0, out_of_scope = 0, bad_records = 0, bytes = 0, failed = 0;
+    std::uint64_t refused = 0;
   };
   struct MemberJob {
     std::size_t index = 0;  // the archive's file
@@ -217,7 +232,14 @@ class Worker {
       }
       seq_ = 0;
       stopped_ = false;
-      ProcessFile(index);
+      if (!Guarded([&] { ProcessFile(index); })) {
+        // Whatever part of it was not pushed yet (for an archive: its own row; its members
+        // read before were pushed, each with its own result) is this row.
+        const input::InputFile& file = shared_.files[index];
+        InputResult result = NewResult(file, "", input::ParseKey(file.path));
+        OutOfMemory(result);
+        Push(index, std::move(result));
+      }
       std::lock_guard lock(shared_.mu);
       shared_.slots[index].done = true;
       shared_.slots[index].complete = !stopped_;
@@ -283,10 +305,16 @@ class Worker {
   }
 
   void RunMember(Shared::MemberJob& job) {
-    HashStored(job.raw, job.result);
-    DecodeAndProcess(job.raw, job.key, job.result);
+    if (!Guarded([&] {
+          HashStored(job.raw, job.result);
+          DecodeAndProcess(job.raw, job.key, job.result);
+        })) {
+      OutOfMemory(job.result);
+    }
     const InputResult& r = job.result;
-    const bool failed = r.status == InputStatus::kError || r.status == InputStatus::kPartial;
+    const bool refused = r.status == InputStatus::kRefused;
+    const bool failed =
+        refused || r.status == InputStatus::kError || r.status == InputStatus::kPartial;
     const std::uint64_t records = r.records, out_of_scope = r.out_of_scope,
                         bad_records = r.bad_records, bytes = r.bytes;
     job.raw = std::string();
@@ -298,6 +326,7 @@ class Worker {
     archive.bad_records += bad_records;
     archive.bytes += bytes;
     archive.failed += failed ? 1 : 0;
+    archive.refused += refused ? 1 : 0;
     if (--archive.outstanding == 0) shared_.member_cv.notify_all();
   }
 
@@ -328,14 +357,18 @@ class Worker {
         return;
       }
     }
+    // A big JSON Lines file or export, line by line.
+    if (file.size > options_.stream_above_bytes && StreamLines(index, file, key)) return;
     // The usual input, a CloudTrail .json.gz of kilobytes, is opened and read once; what it
     // holds is told from the bytes in memory (and for gzip, from what they inflate to).
     InputResult result = NewResult(file, "", key);
     auto read = input::ReadWholeFile(file.path, raw_, options_.max_document_bytes);
     if (!read) {
-      const bool limit = read.error().code == ErrorCode::kLimit;
-      Fail(result, limit ? InputStatus::kError : InputStatus::kRetry, limit ? "limit" : "io",
-           read.error().message);
+      if (read.error().code == ErrorCode::kLimit) {
+        Refuse(result, read.error());
+      } else {
+        Fail(result, InputStatus::kRetry, "io", read.error().message);
+      }
       Push(index, std::move(result));
       return;
     }
@@ -370,6 +403,11 @@ class Worker {
         first_limit < options_.max_document_bytes) {
       inflated = input::GunzipAll(raw_, decoded_, options_.max_document_bytes);
     }
+    if (!inflated && inflated.error().code == ErrorCode::kLimit) {
+      Refuse(result, inflated.error());
+      Push(index, std::move(result));
+      return;
+    }
     if (!inflated) ReportGzipError(inflated.error(), result);
     ProcessPadded(decoded_, key, result);
     Push(index, std::move(result));
@@ -387,7 +425,10 @@ class Worker {
       Push(index, std::move(summary));
       return;
     }
-    std::uint64_t members = 0, failed = 0;
+    std::uint64_t members = 0, failed = 0, refused = 0;
+    const auto ledger_rows = shared_.member_ledger.find(file.path);
+    const auto* members_done =
+        ledger_rows == shared_.member_ledger.end() ? nullptr : &ledger_rows->second;
     auto archive = std::make_shared<Shared::Archive>();
     // Every member queued is processed (or withdrawn) before the archive's row is pushed or
     // the reader returns: nothing for this file may arrive after the slot is done.
@@ -424,11 +465,16 @@ class Worker {
         continue;
       }
       ++members;
-      if (auto it = shared_.ledger->find(store::LedgerKey(file.path, member.name));
-          it != shared_.ledger->end() && it->second.size == member.size) {
+      const store::LedgerEntry* row = nullptr;
+      if (members_done != nullptr) {
+        if (auto it = members_done->find(member.name); it != members_done->end()) {
+          row = &it->second;
+        }
+      }
+      if (row != nullptr && row->size == member.size && row->status != "refused") {
         // Counted by an earlier (interrupted) scan: the archive's row still sums it, so a
         // resumed archive ends with the row an uninterrupted scan writes.
-        const store::LedgerEntry& done = it->second;
+        const store::LedgerEntry& done = *row;
         summary.records += done.records;
         summary.out_of_scope += done.out_of_scope;
         summary.bad_records += done.bad_records;
@@ -443,10 +489,21 @@ class Worker {
           member_key.kind == input::KeyKind::kUnknown ? key : member_key;
       InputResult result = NewResult(file, member.name, effective);
       result.size = member.size;
-      auto read = reader->ReadData(raw_, options_.max_document_bytes);
+      Result<void> read;
+      if (!Guarded([&] { read = reader->ReadData(raw_, options_.max_document_bytes); })) {
+        OutOfMemory(result);
+        ++refused;
+        ++failed;
+        Push(index, std::move(result));
+        continue;
+      }
       if (!read) {
-        Fail(result, InputStatus::kError,
-             read.error().code == ErrorCode::kLimit ? "limit" : "archive", read.error().message);
+        if (read.error().code == ErrorCode::kLimit) {
+          Refuse(result, read.error());
+          ++refused;
+        } else {
+          Fail(result, InputStatus::kError, "archive", read.error().message);
+        }
         ++failed;
         Push(index, std::move(result));
         continue;
@@ -461,9 +518,14 @@ class Worker {
     summary.bad_records += archive->bad_records;
     summary.bytes += archive->bytes;
     failed += archive->failed;
+    refused += archive->refused;
+    // A refused member leaves the archive to be read again (its other members are skipped
+    // then, by their own ledger rows).
+    if (refused > 0) summary.status = InputStatus::kRefused;
     if (summary.message.empty()) {
       summary.message = std::to_string(members) + (members == 1 ? " member" : " members");
       if (failed > 0) summary.message += ", " + std::to_string(failed) + " with errors";
+      if (refused > 0) summary.message += ", " + std::to_string(refused) + " refused over a limit";
     }
     Push(index, std::move(summary));
   }
@@ -531,12 +593,15 @@ class Worker {
   // when it differs from what was counted. A file that changed since discovery listed it, or
   // while it was read, is reported: what was counted is what the read saw.
   void NoteChange(const input::ReadStamp& read, InputResult& result) {
+    NoteChange(read, raw_.size(), result);
+  }
+  void NoteChange(const input::ReadStamp& read, std::uint64_t bytes_read, InputResult& result) {
     const input::FileStamp listed{result.size, result.mtime_ns};
     result.size = read.stamp.size;
     result.mtime_ns = read.stamp.mtime_ns;
     if (read.stable && read.stamp == listed) return;
     std::string message = "changed during the scan (listed at " + std::to_string(listed.size) +
-                          " bytes, read at " + std::to_string(raw_.size()) + " bytes)";
+                          " bytes, read at " + std::to_string(bytes_read) + " bytes)";
     message += read.stable ? ": its content as read is counted"
                            : ": it changed while it was read; what was read is counted, and "
                              "the next scan reads it again";
@@ -567,13 +632,63 @@ class Worker {
     AddError(result, {std::nullopt, std::nullopt, std::move(kind), std::move(message)});
   }
 
+  // An input over a limit: nothing of it is counted (a later scan with a higher limit counts
+  // it whole, so counting a part now would count that part twice), and it is recorded as
+  // refused, not done, so that such a scan reads it.
+  void Refuse(InputResult& result, const Error& error) {
+    result.events.clear();
+    result.hits.clear();
+    result.details.clear();
+    result.records = result.out_of_scope = result.bad_records = 0;
+    result.status = InputStatus::kRefused;
+    if (result.kind.empty()) result.kind = "unread";
+    result.message = error.message + "; " + std::string(kRaiseLimitHint);
+    AddError(result,
+             {error.has_offset() ? std::optional<std::uint64_t>(error.offset) : std::nullopt,
+              std::nullopt, "limit", result.message});
+  }
+
+  // Runs the work of one input. An allocation failing in it (a bomb, or a big file, under an
+  // address-space cap or on a machine short of memory) ends that input, not the scan: false,
+  // with the worker's buffers given back, and the caller records the input with OutOfMemory.
+  template <typename Work>
+  bool Guarded(Work&& work) {
+    try {
+      work();
+      return true;
+    } catch (const std::bad_alloc&) {
+    } catch (const std::length_error&) {
+    }
+    raw_ = std::string();
+    decoded_ = std::string();
+    return false;
+  }
+
+  // An input whose reading ran out of memory: nothing of it counted, recorded as refused so
+  // that the next scan reads it again.
+  void OutOfMemory(InputResult& result) {
+    result.events = {};
+    result.hits = {};
+    result.details = {};
+    result.records = result.out_of_scope = result.bad_records = 0;
+    result.status = InputStatus::kRefused;
+    if (result.kind.empty()) result.kind = "unread";
+    result.message = std::string(kOutOfMemoryMessage);
+    AddError(result, {std::nullopt, std::nullopt, "memory", result.message});
+  }
+
   // The document `raw` holds: itself, or when it is gzip, what it inflates to (decoded_).
-  std::string& Decode(std::string& raw, InputResult& result) {
+  // Null when the input was refused for inflating beyond the limit.
+  std::string* Decode(std::string& raw, InputResult& result) {
     was_gzip_ = input::IsGzip(raw);
-    if (!was_gzip_) return raw;
+    if (!was_gzip_) return &raw;
     auto inflated = input::GunzipAll(raw, decoded_, options_.max_document_bytes);
+    if (!inflated && inflated.error().code == ErrorCode::kLimit) {
+      Refuse(result, inflated.error());
+      return nullptr;
+    }
     if (!inflated) ReportGzipError(inflated.error(), result);
-    return decoded_;
+    return &decoded_;
   }
 
   void ReportGzipError(const Error& error, InputResult& result) {
@@ -594,10 +709,19 @@ class Worker {
   }
 
   void DecodeAndProcess(std::string& raw, const input::KeyInfo& key, InputResult& result) {
-    ProcessPadded(Decode(raw, result), key, result);
+    if (std::string* doc = Decode(raw, result)) ProcessPadded(*doc, key, result);
   }
 
   void ProcessDocument(std::string_view doc, const input::KeyInfo& key, InputResult& result);
+  // Splits the records of `stream` (over `doc`, whose padding follows it) and counts them.
+  // False when the stream stopped (a break in the document's structure).
+  bool SplitAndCount(event::RecordStream& stream, std::string_view doc, const input::KeyInfo& key,
+                     InputResult& result);
+  // A big plain JSON Lines file or CloudWatch Logs export, read and split in windows of whole
+  // lines (event::RecordStream's window constructor), so that memory is the window and the
+  // longest line, not the file. False, with nothing pushed, when the file is not line-based
+  // (or cannot be opened): the caller reads it whole.
+  bool StreamLines(std::size_t index, const input::InputFile& file, const input::KeyInfo& key);
   // The fast path for a log or an array of records: one simdjson pass over the whole document
   // (EventContext::StartDocument). False, with nothing added to `result`, when the document
   // is not regular enough for it; the caller then splits it.
@@ -676,10 +800,16 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
       doc.size() <= kWholeDocumentBytes && WalkDocument(doc, stream.kind(), key, result)) {
     return;
   }
+  SplitAndCount(stream, doc, key, result);
+}
+
+bool Worker::SplitAndCount(event::RecordStream& stream, std::string_view doc,
+                           const input::KeyInfo& key, InputResult& result) {
+  document_ = doc;
   event::Record record;
   for (;;) {
     const auto step = stream.Next(record);
-    if (step == event::RecordStream::Step::kEnd) break;
+    if (step == event::RecordStream::Step::kEnd) return true;
     if (step == event::RecordStream::Step::kStop) {
       // After a gzip error the document was expected to end early: that error says it all.
       if (result.status == InputStatus::kOk) {
@@ -687,7 +817,7 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
         result.message = record.error;
         AddError(result, {record.offset, std::nullopt, "json", record.error});
       }
-      break;
+      return false;
     }
     ++result.records;
     if (step == event::RecordStream::Step::kBadRecord) {
@@ -704,6 +834,156 @@ void Worker::ProcessDocument(std::string_view doc, const input::KeyInfo& key, In
     }
     CountRecord(record.index, record.offset, record.export_time_ms, key, result);
   }
+}
+
+bool Worker::StreamLines(std::size_t index, const input::InputFile& file,
+                         const input::KeyInfo& key) {
+  const int fd = open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  auto stamp_of = [](const struct stat& st) {
+    return input::FileStamp{
+        static_cast<std::uint64_t>(std::max<off_t>(st.st_size, 0)),
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  };
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const input::FileStamp opened = stamp_of(st);
+
+  std::string& window = raw_;  // the document from `base` on
+  window.clear();
+  std::uint64_t base = 0, total = 0;
+  bool eof = false;
+  std::optional<std::string> read_error;
+  // Reads until the window holds `want` bytes or the file ends; every byte read is hashed.
+  auto fill = [&](std::size_t want) {
+    while (window.size() < want && !eof && !read_error) {
+      const std::size_t have = window.size();
+      window.resize(std::max(want, have));
+      const ssize_t n = read(fd, window.data() + have, window.size() - have);
+      if (n < 0 && errno == EINTR) {
+        window.resize(have);
+        continue;
+      }
+      if (n < 0) {
+        read_error = "read error: " + std::generic_category().message(errno);
+        window.resize(have);
+        break;
+      }
+      window.resize(have + static_cast<std::size_t>(n));
+      if (n == 0) eof = true;
+      hasher_.Update(std::string_view(window.data() + have, static_cast<std::size_t>(n)));
+      total += static_cast<std::uint64_t>(n);
+    }
+  };
+  const std::size_t window_bytes = options_.stream_window_bytes;
+  fill(window_bytes);
+  if (input::IsGzip(window) || read_error) {
+    (void)hasher_.FinishHex();  // read again, whole, by the caller
+    return false;
+  }
+  // The head classifies the document as a whole-document read would: from its first value
+  // (and what follows it) or its first line. A first line longer than the window leaves it
+  // unclassified, and the file is read whole.
+  event::DocumentKind kind;
+  {
+    const event::RecordStream head(window);
+    if (!head.LineBased()) {
+      (void)hasher_.FinishHex();
+      return false;
+    }
+    kind = head.kind();
+  }
+
+  InputResult result = NewResult(file, "", key);
+  was_gzip_ = false;
+  result.kind = std::string(event::DocumentKindName(kind));
+  std::uint64_t next_index = 0;
+  bool stopped = false;
+  // Blank lines lead to the first record in either reading; a UTF-8 byte order mark is
+  // skipped as the whole-document classifier skips it.
+  if (window.substr(0, 3) == "\xef\xbb\xbf") {
+    window.erase(0, 3);
+    base = 3;
+  }
+  std::size_t want = window_bytes;
+  const std::uint64_t max_record = options_.max_record_bytes;
+  while (!stopped) {
+    fill(want);
+    if (read_error) {
+      // As when a whole read fails: nothing counted, not in the ledger, read again next scan.
+      InputResult failed = NewResult(file, "", key);
+      Fail(failed, InputStatus::kRetry, "io", *read_error);
+      (void)hasher_.FinishHex();
+      window = std::string();
+      Push(index, std::move(failed));
+      return true;
+    }
+    std::size_t cut = window.size();
+    if (!eof) {
+      const std::size_t newline = window.rfind('\n');
+      if (newline == std::string::npos) {
+        if (window.size() <= max_record) {
+          // One line longer than the window: grow it, up to the record limit.
+          want = static_cast<std::size_t>(std::min<std::uint64_t>(
+              std::max<std::uint64_t>(window.size() * 2, 1), max_record + 1));
+          continue;
+        }
+        // A line over the record limit: one bad record, skipped to its end; the rest counted.
+        const std::uint64_t at = base;
+        std::size_t newline_at = std::string::npos;
+        while (newline_at == std::string::npos && !eof && !read_error) {
+          base += window.size();
+          window.clear();
+          fill(window_bytes);
+          newline_at = window.find('\n');
+        }
+        ++result.records;
+        std::string message = "record " + std::to_string(next_index) +
+                              " is larger than the record limit of " + std::to_string(max_record) +
+                              " bytes: skipped (raise --max-record-mb to count it)";
+        BadRecord(result, {at, next_index, "record", std::move(message)});
+        ++next_index;
+        if (newline_at == std::string::npos) {
+          base += window.size();
+          window.clear();
+          if (eof || read_error) break;
+        } else {
+          base += newline_at + 1;
+          window.erase(0, newline_at + 1);
+        }
+        want = window_bytes;
+        continue;
+      }
+      cut = newline + 1;
+    }
+    const std::size_t size = window.size();
+    if (size < cut + kPadding) window.append(cut + kPadding - size, '\0');
+    const std::string_view chunk(window.data(), cut);
+    event::RecordStream stream(chunk, kind, next_index, base);
+    result.bytes += cut;
+    stopped = !SplitAndCount(stream, chunk, key, result);
+    next_index = stream.next_index();
+    window.resize(size);
+    window.erase(0, cut);
+    base += cut;
+    want = window_bytes;
+    if (eof && window.empty()) break;
+  }
+  result.stored_sha256 = hasher_.FinishHex();
+  input::ReadStamp read;
+  read.stamp = opened;
+  if (fstat(fd, &st) == 0) {
+    const input::FileStamp after = stamp_of(st);
+    read.stable = after == opened && after.size == total && eof;
+  }
+  NoteChange(read, total, result);
+  window = std::string();  // a big window is not kept for the next file
+  Push(index, std::move(result));
+  return true;
 }
 
 bool Worker::WalkDocument(std::string_view doc, event::DocumentKind kind, const input::KeyInfo& key,
@@ -976,9 +1256,8 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
     return std::move(ok).error();
   }
   const std::string scope = ScopeText(options);
-  auto ledger = store::LoadLedger(*db, scope);
+  auto ledger = store::LedgerReader::Open(*db, scope);
   if (!ledger) return std::move(ledger).error();
-  shared.ledger = &*ledger;
   auto scan_id = store::BeginScanRecord(*db, options.version, options.options_json, NowText());
   if (!scan_id) return std::move(scan_id).error();
 
@@ -1031,9 +1310,14 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   std::vector<std::pair<std::int64_t, std::size_t>> order;  // (delivery time, discovery order)
   std::vector<input::InputFile> kept;
   for (auto& file : discovery.files) {
-    if (auto it = ledger->find(store::LedgerKey(file.path, ""));
-        it != ledger->end() && it->second.size == file.size &&
-        it->second.mtime_ns == file.mtime_ns) {
+    // Counted before, as it is now (a refused input was not counted: it is read again).
+    auto done = [&file](const store::LedgerEntry* row) {
+      return row != nullptr && row->size == file.size && row->mtime_ns == file.mtime_ns &&
+             row->status != "refused";
+    };
+    auto rows = ledger->Read(file.path, [&](const store::LedgerEntry* row) { return !done(row); });
+    if (!rows) return std::move(rows).error();
+    if (done(rows->file ? &*rows->file : nullptr)) {
       ++summary.files_already;
       continue;
     }
@@ -1041,6 +1325,9 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
     if (PrunedByKey(options, key)) {
       ++summary.files_pruned;
       continue;
+    }
+    if (!rows->members.empty()) {
+      shared.member_ledger.emplace(file.path, std::move(rows->members));
     }
     bytes_total += file.size;
     order.emplace_back(key.delivery_time.value_or(std::numeric_limits<std::int64_t>::min()),
@@ -1150,6 +1437,11 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
         summary.bytes_decoded += result.bytes;
         ++summary.inputs_read;
         if (result.status == InputStatus::kSkipped) ++summary.inputs_skipped;
+        if (result.status == InputStatus::kRefused) {
+          const bool memory = std::any_of(result.errors.begin(), result.errors.end(),
+                                          [](const InputError& e) { return e.kind == "memory"; });
+          ++(memory ? summary.inputs_out_of_memory : summary.inputs_refused);
+        }
         if (!result.errors.empty()) ++summary.inputs_failed;
       }
       warn(result);
@@ -1224,6 +1516,8 @@ std::string SummaryJson(const ScanSummary& s) {
   field("inputs_read", s.inputs_read);
   field("inputs_skipped", s.inputs_skipped);
   field("inputs_with_errors", s.inputs_failed);
+  field("inputs_refused", s.inputs_refused);
+  field("inputs_out_of_memory", s.inputs_out_of_memory);
   field("records", s.records);
   field("events", s.events);
   field("duplicates", s.duplicates);

@@ -48,6 +48,13 @@ struct ScanOptions {
   // Another scan is writing the database: wait for it (true) or fail at once (false).
   bool wait_for_other_scan = false;
   std::uint64_t max_document_bytes = std::uint64_t{4} << 30;  // decoded size cap per document
+  // The longest line of a JSON Lines file or CloudWatch Logs export read in windows: a longer
+  // one is a bad record, and the rest of the file is counted. It bounds such a file's memory.
+  std::uint64_t max_record_bytes = std::uint64_t{64} << 20;
+  // Plain files larger than this that hold JSON Lines or an export are read in windows of this
+  // many bytes (of whole lines) rather than whole. Tests lower them to split small files.
+  std::uint64_t stream_above_bytes = std::uint64_t{64} << 20;
+  std::size_t stream_window_bytes = std::size_t{16} << 20;
   std::string version;
   std::string options_json;  // how the scan was invoked, for the run log
   // The --rules sources as a JSON array, recorded so replay can default to them.
@@ -71,6 +78,10 @@ struct ScanSummary {
   std::uint64_t inputs_read = 0;     // files and archive members read
   std::uint64_t inputs_skipped = 0;  // read, but not CloudTrail records (digest, other JSON)
   std::uint64_t inputs_failed = 0;   // read with errors
+  // Over a limit (--max-document-mb): not counted, and read again by a scan with a higher one.
+  std::uint64_t inputs_refused = 0;
+  // Ran out of memory while read: not counted, and read again by the next scan.
+  std::uint64_t inputs_out_of_memory = 0;
   std::uint64_t records = 0;
   std::uint64_t events = 0;  // counted
   std::uint64_t duplicates = 0;

@@ -60,6 +60,8 @@ enum class InputStatus : std::uint8_t {
   kError,    // nothing could be read
   kSkipped,  // not CloudTrail records (digest, other JSON, not JSON)
   kRetry,    // could not be opened (permission, vanished): not recorded as done
+  kRefused,  // over a limit (--max-document-mb): nothing counted, and recorded as refused
+             // rather than done, so that a scan with a higher limit reads it
 };
 
 struct InputResult {

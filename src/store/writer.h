@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,8 +43,8 @@ struct StoreSettings {
 Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::FilterSet& filters,
                                                   const StoreSettings& settings);
 
-// The inputs already recorded under `scope`, by "path\0member": enough to skip them, and
-// for an archive resumed part-way, to count the members read before into its own row.
+// What the ledger holds of one input recorded under a scope: enough to skip it, and for an
+// archive resumed part-way, to count the members read before into its own row.
 struct LedgerEntry {
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;
@@ -51,9 +52,28 @@ struct LedgerEntry {
   std::string status;
   std::uint64_t records = 0, out_of_scope = 0, bad_records = 0;
 };
-using Ledger = std::unordered_map<std::string, LedgerEntry>;
-std::string LedgerKey(std::string_view path, std::string_view member);
-Result<Ledger> LoadLedger(Database& db, std::string_view scope);
+
+// The ledger read one path at a time through the UNIQUE (path, member, scope) index, so that a
+// rescan holds the rows of the input in hand, not every row of the history (a year of an
+// account's files is about 420,000 rows, which held whole took over 500 MB).
+class LedgerReader {
+ public:
+  static Result<LedgerReader> Open(Database& db, std::string scope);
+
+  struct PathRows {
+    std::optional<LedgerEntry> file;  // the file's own row (member '')
+    // Its members' rows, read only when `want_members` says so for the file's row.
+    std::unordered_map<std::string, LedgerEntry> members;
+  };
+  // The rows of `path`. The members are read only when `want_members(file row or null)` is
+  // true, so that an archive the file row shows done is skipped without reading them.
+  Result<PathRows> Read(std::string_view path,
+                        const std::function<bool(const LedgerEntry*)>& want_members);
+
+ private:
+  Statement by_path_;
+  std::string scope_;
+};
 
 // The index of events by eventID (schema/001_scan.sql) is the one whose keys arrive in random
 // order: each insert lands on a leaf page of its own, and once the index outgrows the page

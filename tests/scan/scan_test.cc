@@ -622,6 +622,149 @@ TEST_F(ScanTest, DecompressionBombIsStoppedAtTheLimit) {
   EXPECT_GE(summary.events, 1u);
 }
 
+// Issue 20: an input refused for a limit was recorded as done, so a scan with a higher limit
+// said "already scanned" and never counted it. It is now recorded as refused with nothing of
+// it counted (a part counted now would be counted again), and read by the next scan.
+TEST_F(ScanTest, InputRefusedForALimitIsCountedOnceByAScanWithAHigherLimit) {
+  // Over 1 MiB decoded: the whole file (plain), what it inflates to (gzip).
+  std::vector<std::string> big;
+  for (int i = 0; i < 1000; ++i) {
+    big.push_back(Record(Guid(100 + i), "2024-03-01T10:00:00Z", "A", "AccessDenied") +
+                  std::string(1100, ' '));
+  }
+  Write("in/big.json", Records(big));
+  Write("in/big.json.gz", Gzip(Records(big)));
+  Write("in/good.json", Records({Record(Guid(2), "2024-03-01T10:00:00Z", "A")}));
+  ScanOptions low = Options({dir_ + "/in"});
+  low.max_document_bytes = 1 << 20;
+  low.keep_duplicates = false;
+  ScanSummary first = Scan(low);
+  EXPECT_EQ(first.events, 1u);
+  EXPECT_EQ(first.records, 1u);
+  EXPECT_EQ(first.inputs_refused, 2u);
+  EXPECT_EQ(Query("SELECT path, status, records, events FROM inputs ORDER BY 1"),
+            (std::vector<std::string>{dir_ + "/in/big.json|refused|0|0",
+                                      dir_ + "/in/big.json.gz|refused|0|0",
+                                      dir_ + "/in/good.json|ok|1|1"}));
+  EXPECT_EQ(
+      Query("SELECT path, kind, message LIKE '%higher --max-document-mb%' FROM scan_errors "
+            "ORDER BY 1"),
+      (std::vector<std::string>{dir_ + "/in/big.json|limit|1", dir_ + "/in/big.json.gz|limit|1"}));
+  EXPECT_NE(SummaryJson(first).find("\"inputs_refused\":2"), std::string::npos);
+
+  // The same limit again: refused again, still nothing counted.
+  ScanSummary same = Scan(low);
+  EXPECT_EQ(same.files_already, 1u);
+  EXPECT_EQ(same.inputs_refused, 2u);
+  EXPECT_EQ(same.events, 0u);
+
+  ScanOptions high = Options({dir_ + "/in"});
+  high.max_document_bytes = 4 << 20;
+  ScanSummary second = Scan(high);
+  EXPECT_EQ(second.files_already, 1u);
+  EXPECT_EQ(second.inputs_read, 2u);
+  EXPECT_EQ(second.inputs_refused, 0u);
+  EXPECT_EQ(second.records, 2000u);
+  EXPECT_EQ(second.events, 1000u);  // the gzip copy's records are duplicates of the plain one's
+  EXPECT_EQ(second.duplicates, 1000u);
+  EXPECT_EQ(Query("SELECT path, status, records, events FROM inputs ORDER BY 1"),
+            (std::vector<std::string>{dir_ + "/in/big.json|ok|1000|1000",
+                                      dir_ + "/in/big.json.gz|ok|1000|0",
+                                      dir_ + "/in/good.json|ok|1|1"}));
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals ORDER BY 1"),
+            std::vector<std::string>{"1001"});
+
+  ScanSummary third = Scan(high);
+  EXPECT_EQ(third.files_already, 3u);
+  EXPECT_EQ(third.inputs_read, 0u);
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals ORDER BY 1"),
+            std::vector<std::string>{"1001"});
+}
+
+// Issue 20: big JSON Lines files and CloudWatch Logs exports are read in windows of whole
+// lines. Whatever the window, the scan must count, report (offsets, record indexes, messages)
+// and hash exactly what reading the file whole does.
+TEST_F(ScanTest, JsonLinesAndExportsReadInWindowsCountExactlyAsWhole) {
+  std::string lines = "\xef\xbb\xbf";
+  std::string exported;
+  for (int i = 0; i < 60; ++i) {
+    const std::string time =
+        "2024-03-01T10:" + std::string(i < 10 ? "0" : "") + std::to_string(i) + ":00Z";
+    const std::string record = Record(Guid(1000 + i), time, i % 7 == 0 ? "StopLogging" : "Get",
+                                      i % 3 == 0 ? "AccessDenied" : "");
+    switch (i % 10) {
+      case 1:
+        lines += "\n  \r\n";  // blank lines
+        break;
+      case 4:
+        lines += "42\n";  // not an object
+        exported += "2024-03-01T10:00:00.000Z [1]\n";
+        break;
+      case 6:
+        lines += R"({"eventTime":"2024-03-01T10:00:00Z","x":[}})"
+                 "\n";  // broken
+        exported += "not a timestamp " + record + "\n";
+        break;
+      case 8:
+        lines += R"({"eventTime":"garbage"})"
+                 "\n";  // no valid time
+        break;
+      default:
+        break;
+    }
+    lines += record + (i % 5 == 0 ? "\r\n" : "\n");
+    exported += "2024-03-01T10:00:0" + std::to_string(i % 10) + ".123Z " + record + "\n";
+  }
+  lines += R"({"eventTime":"2024-03-01T10:00:00Z","eventID":"cut)";  // truncated last line
+  Write("in/a.jsonl", lines);
+  Write("in/b-export.log", exported);
+  Scan(Options({dir_ + "/in"}, "whole.db"));
+  const std::vector<std::string> whole = Contents("whole.db");
+  const std::string errors =
+      "SELECT path, offset, record_index, kind, message FROM scan_errors ORDER BY 1, 2, 3";
+  const std::string hashes = "SELECT path, kind, stored_sha256 FROM inputs ORDER BY 1";
+  ASSERT_GT(Query(errors, "whole.db").size(), 10u);
+  ASSERT_EQ(Query("SELECT kind FROM inputs ORDER BY 1", "whole.db"),
+            (std::vector<std::string>{"export", "lines"}));
+  for (std::size_t window : {std::size_t{64}, std::size_t{700}, std::size_t{5000}}) {
+    SCOPED_TRACE("window " + std::to_string(window));
+    ScanOptions options = Options({dir_ + "/in"}, "w" + std::to_string(window) + ".db");
+    options.stream_above_bytes = 0;
+    options.stream_window_bytes = window;
+    Scan(options);
+    const std::string db = "w" + std::to_string(window) + ".db";
+    EXPECT_EQ(Contents(db), whole);
+    EXPECT_EQ(Query(errors, db), Query(errors, "whole.db"));
+    EXPECT_EQ(Query(hashes, db), Query(hashes, "whole.db"));
+  }
+}
+
+// A line over the record limit is one bad record at its offset; the lines after it count.
+TEST_F(ScanTest, ALineOverTheRecordLimitIsABadRecordAndTheRestIsCounted) {
+  const std::string first = Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied");
+  const std::string big =
+      R"({"eventTime":"2024-03-01T10:00:00Z","pad":")" + std::string(5000, 'x') + "\"}";
+  const std::string last = Record(Guid(3), "2024-03-01T10:00:00Z", "B", "AccessDenied");
+  Write("in/a.jsonl", first + "\n" + big + "\n" + last + "\n" + last + "\n");
+  ScanOptions options = Options({dir_ + "/in"});
+  options.stream_above_bytes = 0;
+  options.stream_window_bytes = 1024;
+  options.max_record_bytes = 2048;
+  options.keep_duplicates = true;
+  ScanSummary summary = Scan(options);
+  EXPECT_EQ(summary.records, 4u);
+  EXPECT_EQ(summary.events, 3u);
+  EXPECT_EQ(summary.bad_records, 1u);
+  EXPECT_EQ(Query("SELECT offset, record_index, kind, message FROM scan_errors ORDER BY 1"),
+            std::vector<std::string>{std::to_string(first.size() + 1) +
+                                     "|1|record|record 1 is larger than the record limit of 2048 "
+                                     "bytes: skipped (raise --max-record-mb to count it)"});
+  EXPECT_EQ(Query("SELECT status, records, events, bad_records FROM inputs ORDER BY 1"),
+            std::vector<std::string>{"partial|4|3|1"});
+  EXPECT_EQ(Query("SELECT record_index FROM matches ORDER BY 1"),
+            (std::vector<std::string>{"0", "2", "3"}));
+}
+
 TEST_F(ScanTest, StrictStopsAtTheFirstBadInputAndKeepsWhatCameBefore) {
   Write("in/1.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
   Write("in/2.json", R"({"Records":[5]})");
@@ -694,7 +837,7 @@ TEST_F(ScanTest, InvalidPatternInRulesNamesTheFilterAndTheSpot) {
 
 // A tar bundle of three log files, written with libarchive.
 std::string Tar(const std::vector<std::pair<std::string, std::string>>& members) {
-  std::string out(1 << 20, '\0');
+  std::string out(8 << 20, '\0');
   std::size_t used = 0;
   archive* a = archive_write_new();
   archive_write_set_format_pax_restricted(a);
@@ -713,6 +856,43 @@ std::string Tar(const std::vector<std::pair<std::string, std::string>>& members)
   archive_write_free(a);
   out.resize(used);
   return out;
+}
+
+// Issue 20, in a bundle: the refused member leaves the archive's row refused, so the next
+// scan opens the archive again, skips the members it counted and reads the refused one.
+TEST_F(ScanTest, ArchiveMemberRefusedForALimitIsReadByAScanWithAHigherLimit) {
+  std::vector<std::string> big;
+  for (int i = 0; i < 1000; ++i) {
+    big.push_back(Record(Guid(100 + i), "2024-03-01T10:00:00Z", "A") + std::string(1100, ' '));
+  }
+  // Gzipped, so that the bundle itself is read (it is smaller than the limit).
+  Write("in/bundle.tar.gz",
+        Gzip(Tar({{"a.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A")})},
+                  {"big.json", Records(big)},
+                  {"c.json", Records({Record(Guid(3), "2024-03-01T10:00:00Z", "C")})}})));
+  ScanOptions low = Options({dir_ + "/in"});
+  low.max_document_bytes = 1 << 20;
+  ScanSummary first = Scan(low);
+  EXPECT_EQ(first.events, 2u);
+  EXPECT_EQ(first.inputs_refused, 1u);
+  const std::string rows =
+      "SELECT member, status, records, events, message FROM inputs ORDER BY member";
+  EXPECT_EQ(Query(rows),
+            (std::vector<std::string>{
+                "|refused|2|0|3 members, 1 with errors, 1 refused over a limit", "a.json|ok|1|1|",
+                "big.json|refused|0|0|member exceeds the limit of 1048576 bytes; "
+                "not counted: scan again with a higher --max-document-mb to count it",
+                "c.json|ok|1|1|"}));
+  ScanOptions high = Options({dir_ + "/in"});
+  high.max_document_bytes = 4 << 20;
+  ScanSummary second = Scan(high);
+  EXPECT_EQ(second.files_already, 0u);
+  EXPECT_EQ(second.events, 1000u);
+  EXPECT_EQ(Query(rows), (std::vector<std::string>{"|ok|1002|0|3 members", "a.json|ok|1|1|",
+                                                   "big.json|ok|1000|1000|", "c.json|ok|1|1|"}));
+  EXPECT_EQ(Query("SELECT sum(events) FROM minute_totals ORDER BY 1"),
+            std::vector<std::string>{"1002"});
+  EXPECT_EQ(Scan(high).files_already, 1u);
 }
 
 // Regression (found by tests/slow/kill_resume.py under ASan): an archive interrupted after
