@@ -260,9 +260,14 @@ def main() -> None:
             env = dict(os.environ, NODE_PATH=str(NODE_DIR / "node_modules"))
             script = NODE_DIR / "duckdb_scan.mjs"
             shutil.copy(ROOT / "perf" / "duckdb_scan.mjs", script)  # resolves its imports there
-            rows[f"DuckDB read_json, {n} threads"] = baseline(
-                ["node", str(script), logs, str(n)], manifest, logs, env=env, repeat=args.repeat,
-                paired=paired)
+            # The strongest form (a typed projection of the fields the answer needs), which the
+            # targets are measured against; and the JSON form most analysts start from.
+            rows[f"DuckDB read_json, typed projection, {n} threads"] = baseline(
+                ["node", str(script), logs, str(n), "typed"], manifest, logs, env=env,
+                repeat=args.repeat, paired=paired)
+            rows[f"DuckDB read_json, JSON[] + json_extract_string, {n} threads"] = baseline(
+                ["node", str(script), logs, str(n), "json"], manifest, logs, env=env,
+                repeat=args.repeat, paired=paired)
         else:
             notes.append(f"DuckDB skipped: {reason}")
     large = None
@@ -304,7 +309,7 @@ def main() -> None:
         checks.append((f"peak RSS <= 256 MiB at {large['bytes'] / 1e9:.1f} GB",
                        large["rss_kib"] <= 256 * 1024, f"{large['rss_kib'] / 1024:.0f} MiB, "
                        f"{large['bytes'] / 1e6 / large['seconds']:.0f} MB/s"))
-    duck = f"DuckDB read_json, {n} threads"
+    duck = f"DuckDB read_json, typed projection, {n} threads"
     for name, label, target in ((duck, "DuckDB", 4), ("Python gzip+json loop", "Python", 15)):
         if name not in rows:
             continue
