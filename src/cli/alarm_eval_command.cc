@@ -79,6 +79,15 @@ Result<alarm::AlarmSpec> LoadAlarm(const AlarmEvalOptions& o) {
       }
     }
   }
+  for (const auto& c : set->composites) {
+    if (candidates.empty() && (o.name.empty() || c.name == o.name)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "alarm '" + c.name +
+                           "' is a composite alarm: its state follows its children's states "
+                           "by its AlarmRule, not one series of samples; 'replay' evaluates it "
+                           "over its children's replayed histories");
+    }
+  }
   if (candidates.empty()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      o.name.empty() ? o.alarm_file + " holds no alarm"

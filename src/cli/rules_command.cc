@@ -7,6 +7,8 @@
 //                                                  that cannot be replayed with the reason;
 //                                                  several sources are combined as repeated
 //                                                  --rules would be (alarms joined to filters)
+//   trailreplay rules show FILE --db DB            and joined with the filters scanned into
+//                                                  the database as well
 //
 // NAME is `built-in` or a pack name. json prints the describe-* shaped document
 // (rules::RulesDocumentJson). Exit codes: 0; 1 a file cannot be read; 2 a rules document is
@@ -14,10 +16,14 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "cli/commands.h"
+#include "cli/rules_loading.h"
 #include "common/error_format.h"
 #include "common/json_escape.h"
 #include "rules/rules.h"
@@ -29,6 +35,7 @@ constexpr const char* kBuiltinName = "built-in";
 
 struct ShowOptions {
   std::vector<std::string> sources;
+  std::string db;
   std::string format = "table";
 };
 
@@ -63,8 +70,10 @@ int List() {
   std::vector<std::vector<std::string>> rows = {{"name", "filters", "alarms", "description"}};
   auto add = [&rows](const std::string& name, const rules::RuleSet& set,
                      const std::string& description) {
-    rows.push_back({name, std::to_string(set.filters.size()),
-                    std::to_string(set.alarms.size() + set.not_replayable.size()), description});
+    rows.push_back(
+        {name, std::to_string(set.filters.size()),
+         std::to_string(set.alarms.size() + set.composites.size() + set.not_replayable.size()),
+         description});
   };
   add(kBuiltinName, rules::BuiltinRules(),
       "the default without --rules: CIS unauthorized API calls and CloudTrail configuration "
@@ -91,11 +100,12 @@ std::string MetricText(const std::string& metric_namespace, const std::string& m
 }
 
 void PrintRuleSet(const rules::RuleSet& set) {
-  const std::size_t alarms = set.alarms.size() + set.not_replayable.size();
+  const std::size_t replayable = set.alarms.size() + set.composites.size();
+  const std::size_t alarms = replayable + set.not_replayable.size();
   std::cout << "rules: " << set.origin << "\n"
             << set.filters.size()
             << (set.filters.size() == 1 ? " metric filter, " : " metric filters, ") << alarms
-            << (alarms == 1 ? " alarm" : " alarms") << " (" << set.alarms.size() << " replayable, "
+            << (alarms == 1 ? " alarm" : " alarms") << " (" << replayable << " replayable, "
             << set.not_replayable.size() << " not replayable)\n";
 
   if (!set.filters.empty()) {
@@ -128,6 +138,13 @@ void PrintRuleSet(const rules::RuleSet& set) {
     }
     PrintTable(rows, "  ");
   }
+  if (!set.composites.empty()) {
+    // The rule as trailreplay reads it: fully parenthesised (alarm/composite.h).
+    std::cout << "\ncomposite alarms\n";
+    std::vector<std::vector<std::string>> rows = {{"name", "rule"}};
+    for (const auto& c : set.composites) rows.push_back({c.name, alarm::PrintRule(c.rule.root)});
+    PrintTable(rows, "  ");
+  }
   if (!set.not_replayable.empty()) {
     std::cout << "\nnot replayable\n";
     for (const auto& n : set.not_replayable) {
@@ -142,6 +159,20 @@ int Show(const ShowOptions& options) {
     auto loaded = Load(source);
     if (!loaded) return ReportError(loaded.error());
     sets.push_back(std::move(*loaded));
+  }
+  if (!options.db.empty()) {
+    if (::access(options.db.c_str(), R_OK) != 0) {
+      return ReportError(MakeError(ErrorCode::kIo, "cannot read database '" + options.db + "'"));
+    }
+    auto scanned = ScannedFilterSet(options.db);
+    if (!scanned) return ReportError(scanned.error());
+    // Only the filters the sources do not define themselves: theirs are what they say.
+    std::set<std::string> defined;
+    for (const auto& set : sets) {
+      for (const auto& f : set.filters) defined.insert(f.name);
+    }
+    std::erase_if(scanned->filters, [&](const auto& f) { return defined.count(f.name) > 0; });
+    if (!scanned->filters.empty()) sets.push_back(std::move(*scanned));
   }
   auto combined = rules::Combine(std::move(sets));
   if (!combined) return ReportError(combined.error());
@@ -173,6 +204,9 @@ void RegisterRules(CLI::App& app, int& exit_code) {
                    "table: for people; json: one describe-* shaped document")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
+  show->add_option("--db", options->db,
+                   "Join the alarms with the filters scanned into this database too, as "
+                   "'replay --rules' does for a describe-alarms file alone");
   show->callback([options, &exit_code] { exit_code = Show(*options); });
   // Subcommand callbacks run before their parent's.
   command->callback([show, &exit_code] {

@@ -285,10 +285,26 @@ Result<void> ReadAlarms(element root, const char* key, bool composite, const std
       return RuleError(origin, AlarmLabel(name), "defined twice");
     }
     if (composite) {
-      out.not_replayable.push_back(
-          {name,
-           "it is a composite alarm: its state combines other alarms' states by its AlarmRule, "
-           "which trailreplay does not evaluate"});
+      element rule_value;
+      std::string_view rule_text;
+      if (item["AlarmRule"].get(rule_value) || rule_value.is_null()) {
+        return RuleError(origin, AlarmLabel(name), "lacks 'AlarmRule'");
+      }
+      if (rule_value.get_string().get(rule_text)) {
+        return RuleError(origin, AlarmLabel(name), "'AlarmRule' must be a string");
+      }
+      // describe-alarms prints only rules AWS accepted: a rule trailreplay cannot read is
+      // its own shortfall, so the alarm is kept as not replayable rather than refused.
+      auto parsed = alarm::ParseAlarmRule(rule_text);
+      if (!parsed) {
+        const Error& error = parsed.error();
+        out.not_replayable.push_back(
+            {name,
+             "its AlarmRule cannot be read: " + error.message +
+                 (error.has_offset() ? " (at byte " + std::to_string(error.offset) + ")" : "")});
+        continue;
+      }
+      out.composites.push_back({name, std::string(rule_text), std::move(*parsed)});
       continue;
     }
     std::optional<std::string> reason;
@@ -322,6 +338,63 @@ std::vector<std::string> FilterDimensionNames(const metric::MetricFilterSpec& fi
   std::vector<std::string> names;
   for (const auto& [name, reference] : filter.transformation.dimensions) names.push_back(name);
   return names;
+}
+
+// Composites join once every child is decided: replayable metric alarms first, then
+// composites over them, level by level. What is left when no level adds one depends on a
+// composite that depends on itself.
+void ResolveComposites(std::vector<alarm::CompositeSpec> pending, RuleSet& out) {
+  std::set<std::string> replayable;
+  for (const auto& a : out.alarms) replayable.insert(a.name);
+  std::map<std::string, std::string> skipped;
+  for (const auto& n : out.not_replayable) skipped.emplace(n.alarm_name, n.reason);
+  std::set<std::string> waiting;
+  for (const auto& c : pending) waiting.insert(c.name);
+  for (bool progress = true; progress && !pending.empty();) {
+    progress = false;
+    std::vector<alarm::CompositeSpec> next;
+    for (auto& composite : pending) {
+      std::optional<std::string> reason;
+      bool ready = true;
+      for (const std::string& child : composite.rule.children) {
+        if (replayable.count(child) > 0) continue;
+        if (auto it = skipped.find(child); it != skipped.end()) {
+          reason = "its child alarm '" + child + "' is not replayable, because " + it->second;
+          break;
+        }
+        if (child == composite.name) {
+          reason = "its AlarmRule names the composite itself, a cycle it cannot be evaluated in";
+          break;
+        }
+        if (waiting.count(child) > 0) {
+          ready = false;
+          continue;
+        }
+        reason = "its child alarm '" + child + "' is in none of the rules";
+        break;
+      }
+      if (reason) {
+        skipped.emplace(composite.name, *reason);
+        out.not_replayable.push_back({composite.name, std::move(*reason)});
+        waiting.erase(composite.name);
+        progress = true;
+      } else if (ready) {
+        replayable.insert(composite.name);
+        waiting.erase(composite.name);
+        out.composites.push_back(std::move(composite));
+        progress = true;
+      } else {
+        next.push_back(std::move(composite));
+      }
+    }
+    pending = std::move(next);
+  }
+  for (auto& composite : pending) {
+    out.not_replayable.push_back(
+        {composite.name,
+         "its AlarmRule reaches back to it through other composite alarms, a cycle it cannot "
+         "be evaluated in"});
+  }
 }
 
 std::string Indent(int depth) { return std::string(static_cast<std::size_t>(depth) * 2, ' '); }
@@ -390,7 +463,8 @@ Result<RuleSet> ParseRulesDocument(std::string_view json, const std::string& ori
       !read) {
     return std::move(read).error();
   }
-  if (out.filters.empty() && out.alarms.empty() && out.not_replayable.empty()) {
+  if (out.filters.empty() && out.alarms.empty() && out.composites.empty() &&
+      out.not_replayable.empty()) {
     return RuleError(origin, "", "holds no metric filters and no alarms");
   }
   return out;
@@ -426,6 +500,7 @@ Result<RuleSet> Combine(std::vector<RuleSet> sets) {
   RuleSet out;
   std::map<std::string, std::string> filter_origin, alarm_origin;
   std::vector<alarm::AlarmSpec> candidates;
+  std::vector<alarm::CompositeSpec> composites;
   for (RuleSet& set : sets) {
     if (!set.origin.empty()) out.origin += (out.origin.empty() ? "" : ", ") + set.origin;
     for (auto& filter : set.filters) {
@@ -453,6 +528,10 @@ Result<RuleSet> Combine(std::vector<RuleSet> sets) {
     for (auto& entry : set.not_replayable) {
       if (auto claimed = claim(entry.alarm_name); !claimed) return std::move(claimed).error();
       out.not_replayable.push_back(std::move(entry));
+    }
+    for (auto& composite : set.composites) {
+      if (auto claimed = claim(composite.name); !claimed) return std::move(claimed).error();
+      composites.push_back(std::move(composite));
     }
   }
 
@@ -487,6 +566,7 @@ Result<RuleSet> Combine(std::vector<RuleSet> sets) {
                            DimensionNames(FilterDimensionNames(*publisher)) + ")"});
     }
   }
+  ResolveComposites(std::move(composites), out);
   return out;
 }
 
@@ -566,6 +646,14 @@ std::string RulesDocumentJson(const RuleSet& rules) {
     out += "\n" + Indent(2) + "}";
   }
   out += rules.alarms.empty() ? "],\n" : "\n" + Indent(1) + "],\n";
+
+  out += Indent(1) + "\"CompositeAlarms\": [";
+  for (std::size_t i = 0; i < rules.composites.size(); ++i) {
+    const auto& c = rules.composites[i];
+    out += (i == 0 ? "\n" : ",\n") + Indent(2) + "{\"AlarmName\": " + JsonString(c.name) +
+           ", \"AlarmRule\": " + JsonString(c.rule_text) + "}";
+  }
+  out += rules.composites.empty() ? "],\n" : "\n" + Indent(1) + "],\n";
 
   out += Indent(1) + "\"NotReplayable\": [";
   for (std::size_t i = 0; i < rules.not_replayable.size(); ++i) {

@@ -354,21 +354,31 @@ TEST(RulesTest, HighResolutionAlarmsEvaluateOverSamplesWithSeconds) {
   }
 }
 
-TEST(RulesTest, CompositeAlarmsAreNeverReplayable) {
+// Issue 27: a composite alarm is read with its AlarmRule, and joins once its children do.
+TEST(RulesTest, CompositeAlarmsAreReadWithTheirRule) {
   const std::string json = R"j({
     "MetricAlarms": [],
     "CompositeAlarms": [{
       "ActionsEnabled": true, "AlarmActions": [], "AlarmArn": "arn:aws:cloudwatch:us-east-1:1:alarm:both",
       "AlarmName": "both", "AlarmRule": "ALARM(a) AND ALARM(b)", "StateValue": "OK"
+    }, {
+      "AlarmName": "garbled", "AlarmRule": "ALARM(a) XOR ALARM(b)"
     }]
   })j";
   auto rules = ParseRulesDocument(json, "c.json");
   ASSERT_TRUE(rules.has_value()) << rules.error().message;
+  ASSERT_EQ(rules->composites.size(), 1u);
+  EXPECT_EQ(rules->composites[0].name, "both");
+  EXPECT_EQ(rules->composites[0].rule.children, (std::vector<std::string>{"a", "b"}));
   ASSERT_EQ(rules->not_replayable.size(), 1u);
-  EXPECT_EQ(rules->not_replayable[0].alarm_name, "both");
+  EXPECT_EQ(rules->not_replayable[0].alarm_name, "garbled");
   EXPECT_EQ(rules->not_replayable[0].reason,
-            "it is a composite alarm: its state combines other alarms' states by its AlarmRule, "
-            "which trailreplay does not evaluate");
+            "its AlarmRule cannot be read: AlarmRule: expected AND, OR or the end of the rule "
+            "(at byte 9)");
+  // PutCompositeAlarm requires AlarmRule.
+  auto missing = ParseRulesDocument(R"({"CompositeAlarms": [{"AlarmName": "x"}]})", "c.json");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().message, "c.json: alarm 'x': lacks 'AlarmRule'");
 }
 
 constexpr const char* kFilters = R"({"metricFilters": [
@@ -420,8 +430,10 @@ TEST(RulesTest, CombineJoinsAlarmsFromOneFileToFiltersFromAnother) {
   EXPECT_EQ(joined, (std::vector<std::string>{"ok", "by-event"}));
   std::map<std::string, std::string> reasons;
   for (const auto& n : combined->not_replayable) reasons[n.alarm_name] = n.reason;
-  EXPECT_EQ(reasons.size(), 4u);
-  EXPECT_EQ(reasons["comp"].rfind("it is a composite alarm", 0), 0u);
+  EXPECT_EQ(reasons.size(), 3u);
+  EXPECT_EQ(reasons.count("comp"), 0u);  // its child "ok" joined
+  ASSERT_EQ(combined->composites.size(), 1u);
+  EXPECT_EQ(combined->composites[0].name, "comp");
   EXPECT_EQ(reasons["wrong-namespace"],
             "no metric filter in the rules publishes CISBenchmark/Denied");
   EXPECT_EQ(reasons["extra-dimension"],
@@ -429,6 +441,57 @@ TEST(RulesTest, CombineJoinsAlarmsFromOneFileToFiltersFromAnother) {
   EXPECT_EQ(reasons["no-dimension"],
             "its dimensions (none) differ from what filter 'denied-by-event' publishes "
             "(EventName)");
+}
+
+// Issue 27: a composite is replayable when every child is (metric alarms, or composites that
+// are); otherwise the reason names the child and carries the child's own reason.
+TEST(RulesTest, CompositesJoinThroughTheirChildren) {
+  auto filters = ParseRulesDocument(kFilters, "filters.json");
+  ASSERT_TRUE(filters.has_value());
+  const std::string json = R"({"MetricAlarms":[)" + Alarm("ok", "Security", "Denied") + "," +
+                           Alarm("lost", "Nowhere", "Denied") +
+                           R"j(],"CompositeAlarms":[
+        {"AlarmName":"outer","AlarmRule":"ALARM(inner) OR OK(ok)"},
+        {"AlarmName":"inner","AlarmRule":"ALARM(\"arn:aws:cloudwatch:us-east-1:1:alarm:ok\")"},
+        {"AlarmName":"on-lost","AlarmRule":"ALARM(ok) AND ALARM(lost)"},
+        {"AlarmName":"over-on-lost","AlarmRule":"NOT ALARM(on-lost)"},
+        {"AlarmName":"unknown","AlarmRule":"ALARM(ok) AND ALARM(ghost)"},
+        {"AlarmName":"self","AlarmRule":"ALARM(self)"},
+        {"AlarmName":"ping","AlarmRule":"ALARM(pong)"},
+        {"AlarmName":"pong","AlarmRule":"ALARM(ping)"},
+        {"AlarmName":"constant","AlarmRule":"TRUE"}]})j";
+  auto alarms = ParseRulesDocument(json, "alarms.json");
+  ASSERT_TRUE(alarms.has_value()) << alarms.error().message;
+  auto combined = Combine({std::move(*filters), std::move(*alarms)});
+  ASSERT_TRUE(combined.has_value()) << combined.error().message;
+  std::vector<std::string> replayable;
+  for (const auto& c : combined->composites) replayable.push_back(c.name);
+  // Children before the composites over them.
+  EXPECT_EQ(replayable, (std::vector<std::string>{"inner", "constant", "outer"}));
+  std::map<std::string, std::string> reasons;
+  for (const auto& n : combined->not_replayable) reasons[n.alarm_name] = n.reason;
+  EXPECT_EQ(reasons["on-lost"],
+            "its child alarm 'lost' is not replayable, because no metric filter in the rules "
+            "publishes Nowhere/Denied");
+  EXPECT_EQ(reasons["over-on-lost"],
+            "its child alarm 'on-lost' is not replayable, because its child alarm 'lost' is not "
+            "replayable, because no metric filter in the rules publishes Nowhere/Denied");
+  EXPECT_EQ(reasons["unknown"], "its child alarm 'ghost' is in none of the rules");
+  EXPECT_EQ(reasons["self"],
+            "its AlarmRule names the composite itself, a cycle it cannot be evaluated in");
+  EXPECT_EQ(reasons["ping"],
+            "its AlarmRule reaches back to it through other composite alarms, a cycle it cannot "
+            "be evaluated in");
+  EXPECT_EQ(reasons["pong"], reasons["ping"]);
+
+  // The document form lists the replayable composites with their rules as written, and
+  // reads back to the same set.
+  const std::string document = RulesDocumentJson(*combined);
+  EXPECT_NE(document.find(R"({"AlarmName": "constant", "AlarmRule": "TRUE"})"), std::string::npos)
+      << document;
+  auto again = ParseRulesDocument(document, "again.json");
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(again->composites.size(), 3u);
 }
 
 TEST(RulesTest, OneDocumentMayHoldFiltersAndAlarms) {
