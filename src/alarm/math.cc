@@ -764,4 +764,79 @@ Result<MathSeries> EvaluateMath(const MathExpression& expression, const MathCont
   return EvalError("the expression gives a single number, not a time series");
 }
 
+namespace {
+
+// The statistic of the samples stamped in [start, end); nullopt when there are none.
+std::optional<double> WindowStatistic(const std::vector<MinuteSample>& samples, Statistic statistic,
+                                      std::int64_t start, std::int64_t end) {
+  auto it = std::lower_bound(
+      samples.begin(), samples.end(), start,
+      [](const MinuteSample& sample, std::int64_t t) { return sample.minute < t; });
+  std::uint64_t count = 0;
+  double sum = 0, minimum = 0, maximum = 0;
+  for (; it != samples.end() && it->minute < end; ++it) {
+    if (it->count == 0) continue;
+    minimum = count == 0 ? it->minimum : std::min(minimum, it->minimum);
+    maximum = count == 0 ? it->maximum : std::max(maximum, it->maximum);
+    count += it->count;
+    sum += it->sum;
+  }
+  if (count == 0) return std::nullopt;
+  switch (statistic) {
+    case Statistic::kSampleCount:
+      return static_cast<double>(count);
+    case Statistic::kSum:
+      return sum;
+    case Statistic::kAverage:
+      return sum / static_cast<double>(count);
+    case Statistic::kMinimum:
+      return minimum;
+    case Statistic::kMaximum:
+      return maximum;
+    case Statistic::kPercentile:
+      break;  // the rules refuse percentiles in math alarms
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+EvaluationResult EvaluateMathAlarm(const AlarmSpec& spec,
+                                   const std::map<std::string, std::vector<MinuteSample>>& samples,
+                                   const EvaluateOptions& options) {
+  const MathAlarm& math = *spec.math;
+  MathContext context;
+  context.period = spec.period;
+  for (const MathQuery& q : math.queries) {
+    if (q.is_metric()) {
+      context.metric_order.push_back(q.id);
+    } else {
+      context.expressions[q.id] = &*q.expression;
+    }
+  }
+  static const std::vector<MinuteSample> kNone;
+  const MathQuery& returned = math.queries[math.returned];
+  auto windows = [&](std::int64_t t, std::size_t range, std::vector<std::optional<double>>& out) {
+    for (const MathQuery& q : math.queries) {
+      if (!q.is_metric()) continue;
+      auto it = samples.find(q.id);
+      const auto& series = it == samples.end() ? kNone : it->second;
+      MathSeries& values = context.metrics[q.id];
+      values.assign(range, std::nullopt);
+      for (std::size_t i = 0; i < range; ++i) {
+        const std::int64_t start = t - static_cast<std::int64_t>(range - i) * spec.period;
+        values[i] = WindowStatistic(series, q.statistic, start, start + spec.period);
+      }
+    }
+    if (returned.is_metric()) {
+      out = context.metrics[returned.id];
+      return;
+    }
+    auto value = EvaluateMath(*returned.expression, context);
+    // Checked when the rules were read; a failure here leaves every window without data.
+    if (value && value->size() == range) out = std::move(*value);
+  };
+  return EvaluateWindows(spec, windows, options);
+}
+
 }  // namespace trailreplay::alarm

@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "alarm/alarm.h"
 #include "common/result.h"
 
 namespace trailreplay::alarm {
@@ -76,5 +77,36 @@ struct MathContext {
 // error, as for an alarm AWS would refuse). Ids resolve to metrics or other expressions; a
 // cycle between expressions is an error.
 Result<MathSeries> EvaluateMath(const MathExpression& expression, const MathContext& context);
+
+// One metric data query of a math alarm: a MetricStat (a metric and its statistic) or an
+// Expression over the others.
+struct MathQuery {
+  std::string id;
+  std::string label;
+  bool return_data = true;
+  // MetricStat
+  std::string metric_namespace, metric_name;
+  std::vector<std::pair<std::string, std::string>> dimensions;
+  Statistic statistic = Statistic::kSum;
+  // Expression (when set)
+  std::string expression_text;
+  std::optional<MathExpression> expression;
+  bool is_metric() const { return !expression.has_value(); }
+};
+
+struct MathAlarm {
+  std::vector<MathQuery> queries;  // in the request's order
+  std::size_t returned = 0;        // the query whose ReturnData is true
+};
+
+// A math alarm (spec.math set) evaluated over its metrics' samples (by query id): at each
+// evaluation every metric's R windows are computed with its statistic (a window without
+// samples has no datapoint), the returned query's expression is evaluated over them, and
+// the result goes through the M-of-N rules of alarm.h (EvaluateWindows). The query range is
+// the evaluation range: AWS asks for more datapoints than N, and RUNNING_SUM or FILL(REPEAT)
+// see exactly what that range holds.
+EvaluationResult EvaluateMathAlarm(const AlarmSpec& spec,
+                                   const std::map<std::string, std::vector<MinuteSample>>& samples,
+                                   const EvaluateOptions& options);
 
 }  // namespace trailreplay::alarm

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "alarm/math.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
@@ -50,6 +51,17 @@ std::string Describe(const alarm::AlarmSpec& a) {
     case alarm::Comparison::kLessThanOrEqualToThreshold:
       op = "<=";
       break;
+  }
+  if (a.math) {
+    const auto& r = a.math->queries[a.math->returned];
+    return "metric math " + r.id + " = " +
+           (r.is_metric() ? alarm::StatisticName(r.statistic, 0) + " of " + r.metric_namespace +
+                                "/" + r.metric_name
+                          : alarm::PrintMathExpression(*r.expression)) +
+           " over " + std::to_string(a.period) + " s " + op + " " + JsonNumber(a.threshold) + ", " +
+           std::to_string(a.datapoints_to_alarm) + " of " + std::to_string(a.evaluation_periods) +
+           " datapoints, missing data: " +
+           std::string(alarm::MissingDataName(a.treat_missing_data));
   }
   std::string metric = a.metric_namespace + "/" + a.metric_name;
   if (!a.dimensions.empty()) {

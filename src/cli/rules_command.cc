@@ -129,10 +129,24 @@ void PrintRuleSet(const rules::RuleSet& set) {
     for (const auto& a : set.alarms) {
       std::string statistic = alarm::StatisticName(a.statistic, a.percentile);
       if (a.ignore_low_sample_percentile) statistic += " (low samples: ignore)";
+      std::string metric = MetricText(a.metric_namespace, a.metric_name, a.dimensions);
+      if (a.math) {
+        // The watched query, then the metrics it reads.
+        const auto& r = a.math->queries[a.math->returned];
+        metric = "math " + r.id + " = " +
+                 (r.is_metric() ? r.metric_namespace + "/" + r.metric_name
+                                : alarm::PrintMathExpression(*r.expression));
+        statistic = "";
+        for (const auto& q : a.math->queries) {
+          if (!q.is_metric()) continue;
+          statistic += (statistic.empty() ? "" : ", ") + q.id + ": " +
+                       alarm::StatisticName(q.statistic, 0) + " of " +
+                       MetricText(q.metric_namespace, q.metric_name, q.dimensions);
+        }
+      }
       rows.push_back(
-          {a.name, MetricText(a.metric_namespace, a.metric_name, a.dimensions), statistic,
-           std::to_string(a.period) + " s", std::string(alarm::ComparisonName(a.comparison)),
-           JsonNumber(a.threshold),
+          {a.name, metric, statistic, std::to_string(a.period) + " s",
+           std::string(alarm::ComparisonName(a.comparison)), JsonNumber(a.threshold),
            std::to_string(a.datapoints_to_alarm) + " of " + std::to_string(a.evaluation_periods),
            std::string(alarm::MissingDataName(a.treat_missing_data))});
     }

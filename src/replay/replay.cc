@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 
+#include "alarm/math.h"
 #include "common/json_escape.h"
 #include "common/time.h"
 #include "store/database.h"
@@ -106,6 +107,16 @@ std::string NowText() {
 }  // namespace
 
 std::string AlarmJson(const AlarmSpec& spec) {
+  if (spec.math) {
+    return "{\"AlarmName\":" + JsonString(spec.name) +
+           ",\"Metrics\":" + rules::MathMetricsJson(*spec.math, spec.period) +
+           ",\"EvaluationPeriods\":" + std::to_string(spec.evaluation_periods) +
+           ",\"DatapointsToAlarm\":" + std::to_string(spec.datapoints_to_alarm) +
+           ",\"Threshold\":" + JsonNumber(spec.threshold) +
+           ",\"ComparisonOperator\":" + JsonString(alarm::ComparisonName(spec.comparison)) +
+           ",\"TreatMissingData\":" + JsonString(alarm::MissingDataName(spec.treat_missing_data)) +
+           "}";
+  }
   std::string out = "{\"AlarmName\":" + JsonString(spec.name) +
                     ",\"Namespace\":" + JsonString(spec.metric_namespace) +
                     ",\"MetricName\":" + JsonString(spec.metric_name) + ",\"Dimensions\":[";
@@ -440,8 +451,49 @@ std::string ReplayOptionsJson(const ReplayOptions& options) {
          "}";
 }
 
+namespace {
+
+// The single-metric alarm a math alarm's metric query reads like: its series is loaded and
+// checked as that alarm's would be.
+AlarmSpec QueryAlarm(const AlarmSpec& spec, const alarm::MathQuery& q) {
+  AlarmSpec metric = spec;
+  metric.math.reset();
+  metric.metric_namespace = q.metric_namespace;
+  metric.metric_name = q.metric_name;
+  metric.dimensions = q.dimensions;
+  metric.statistic = q.statistic;
+  return metric;
+}
+
+}  // namespace
+
+Result<MathSeriesSet> LoadMathSeries(store::Database& db, const AlarmSpec& spec, Range range,
+                                     int lookback_periods, bool ignore_creation_time) {
+  MathSeriesSet out;
+  for (const auto& q : spec.math->queries) {
+    if (!q.is_metric()) continue;
+    auto series =
+        LoadSeries(db, QueryAlarm(spec, q), range, lookback_periods, ignore_creation_time);
+    if (!series) return std::move(series).error();
+    out.has_series = out.has_series || series->series_id != 0;
+    out.sample_minutes += series->samples.size();
+    out.samples[q.id] = std::move(series->samples);
+  }
+  return out;
+}
+
 Result<std::string> UnscannedReason(store::Database& db, const rules::RuleSet& rules,
                                     const AlarmSpec& spec) {
+  if (spec.math) {
+    std::string out;
+    for (const auto& q : spec.math->queries) {
+      if (!q.is_metric()) continue;
+      auto reason = UnscannedReason(db, rules, QueryAlarm(spec, q));
+      if (!reason) return reason;
+      if (!reason->empty()) out += (out.empty() ? "" : "; ") + *reason;
+    }
+    return out;
+  }
   auto stored = db.Prepare(
       "SELECT name, fingerprint FROM filters WHERE metric_namespace = ? AND metric_name = ? "
       "ORDER BY name");
@@ -603,6 +655,12 @@ Result<ReplayResult> ComputeReplay(store::Database& db, const ReplayOptions& opt
         std::find(wanted.begin(), wanted.end(), spec.name) == wanted.end()) {
       continue;
     }
+    if (spec.math && (options.overrides.statistic || options.overrides.period)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "alarm '" + spec.name +
+                           "' is a metric math alarm: its statistics and period are its metric "
+                           "queries', so --statistic and --period do not apply");
+    }
     AlarmSpec effective = ApplyOverrides(spec, options.overrides);
     if (auto ok = ValidateAlarm(effective); !ok) return std::move(ok).error();
     chosen.push_back(spec);
@@ -632,6 +690,26 @@ Result<ReplayResult> ComputeReplay(store::Database& db, const ReplayOptions& opt
     replay.from = result.from;
     replay.to = result.to;
 
+    if (spec.math) {
+      // Each metric query's series; the expression is evaluated per evaluation
+      // (alarm/math.h). Its episodes carry no peak or events: those are its metrics'.
+      auto loaded =
+          LoadMathSeries(db, spec, *range, EvaluationRange(spec, options.evaluation_range),
+                         options.ignore_creation_time);
+      if (!loaded) return std::move(loaded).error();
+      replay.has_series = loaded->has_series;
+      replay.sample_minutes = loaded->sample_minutes;
+      const auto& samples = loaded->samples;
+      alarm::EvaluateOptions evaluate;
+      evaluate.from = result.from;
+      evaluate.to = result.to;
+      evaluate.evaluation_range = options.evaluation_range;
+      replay.transitions = alarm::EvaluateMathAlarm(spec, samples, evaluate).transitions;
+      replay.episodes = EpisodesFrom(replay.transitions);
+      replay.seconds_in_alarm = SecondsInAlarm(replay.episodes, spec, result.to);
+      result.alarms.push_back(std::move(replay));
+      continue;
+    }
     auto series = LoadSeries(db, spec, *range, EvaluationRange(spec, options.evaluation_range),
                              options.ignore_creation_time);
     if (!series) return std::move(series).error();

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -183,6 +184,16 @@ struct Series {
 Result<Series> LoadSeries(store::Database& db, const alarm::AlarmSpec& spec, Range range,
                           int lookback_periods, bool ignore_creation_time,
                           bool with_values = false);
+
+// A metric math alarm's metric queries' series (by query id), each loaded as LoadSeries loads
+// a single-metric alarm's; `has_series` and `sample_minutes` sum them up.
+struct MathSeriesSet {
+  std::map<std::string, std::vector<alarm::MinuteSample>> samples;
+  bool has_series = false;
+  std::uint64_t sample_minutes = 0;
+};
+Result<MathSeriesSet> LoadMathSeries(store::Database& db, const alarm::AlarmSpec& spec, Range range,
+                                     int lookback_periods, bool ignore_creation_time);
 
 // Episodes (start and end only) from an evaluation's transitions.
 std::vector<Episode> EpisodesFrom(const std::vector<alarm::Transition>& transitions);

@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include <sstream>
 #include <utility>
 
+#include "alarm/math.h"
 #include "common/json_escape.h"
 #include "common/json_location.h"
 
@@ -62,6 +64,8 @@ class AlarmReader {
   void NotReplayable(std::optional<std::string>& reason, std::string text) const {
     if (!reason) reason = std::move(text);
   }
+  void CheckPeriod(const alarm::AlarmSpec& spec, std::optional<std::string>& reason) const;
+  Result<void> ReadMetrics(alarm::AlarmSpec& spec, std::optional<std::string>& reason) const;
 
   element item_;
   const std::string& origin_;
@@ -99,6 +103,169 @@ std::string Seconds(std::int64_t n) {
     out += digits[i];
   }
   return out + " s";
+}
+
+void AlarmReader::CheckPeriod(const alarm::AlarmSpec& spec,
+                              std::optional<std::string>& reason) const {
+  if (alarm::IsHighResolutionPeriod(spec.period)) {
+    if (resolution_ == SampleResolution::kMinute) {
+      NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
+                                " s makes it a high-resolution alarm, and metric filters publish "
+                                "at one-minute resolution, so its periods would hold no data "
+                                "(alarm-eval evaluates it over samples stamped with seconds)");
+    }
+  } else if (spec.period % 60 != 0) {
+    NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
+                              " s is neither 10, 20, 30 nor a multiple of 60 s, the periods "
+                              "CloudWatch accepts");
+  }
+  const std::int64_t span = spec.period * spec.evaluation_periods;
+  const std::int64_t limit = spec.period < 3600 ? kOneDay : kSevenDays;
+  if (span > limit) {
+    NotReplayable(reason, "its Period x EvaluationPeriods (" + Seconds(span) +
+                              ") exceeds AWS's limit of " + Seconds(limit) +
+                              (spec.period < 3600 ? " for periods under an hour" : ""));
+  }
+}
+
+// Metrics (PutMetricAlarm): each query has an Id and exactly one of MetricStat and
+// Expression; exactly one has ReturnData true (absent is true). What AWS refuses is an error;
+// what trailreplay cannot compute is the reason.
+Result<void> AlarmReader::ReadMetrics(alarm::AlarmSpec& spec,
+                                      std::optional<std::string>& reason) const {
+  simdjson::dom::array list;
+  if (item_["Metrics"].get_array().get(list)) return Fail("'Metrics' must be an array");
+  auto math = std::make_shared<alarm::MathAlarm>();
+  std::optional<std::int64_t> period, expression_period;
+  std::size_t returned = 0;
+  std::set<std::string> ids;
+  for (element query : list) {
+    alarm::MathQuery q;
+    std::string_view text;
+    if (!query.is_object() || query["Id"].get_string().get(text) || text.empty()) {
+      return Fail("each of 'Metrics' must be an object with a string 'Id'");
+    }
+    q.id = std::string(text);
+    const std::string label = "metric query '" + q.id + "'";
+    if (!ids.insert(q.id).second) return Fail(label + " is defined twice");
+    if (!std::islower(static_cast<unsigned char>(q.id[0]))) {
+      return Fail(label + ": an Id must start with a lower-case letter");
+    }
+    if (!query["Label"].get_string().get(text)) q.label = std::string(text);
+    bool return_data = true;
+    element flag;
+    if (!query["ReturnData"].get(flag) && !flag.is_null() && flag.get_bool().get(return_data)) {
+      return Fail(label + ": 'ReturnData' must be true or false");
+    }
+    q.return_data = return_data;
+    element stat;
+    const bool has_stat = !query["MetricStat"].get(stat) && !stat.is_null();
+    const bool has_expression = !query["Expression"].get_string().get(text);
+    if (has_stat == has_expression) {
+      return Fail(label + " must have exactly one of 'MetricStat' and 'Expression'");
+    }
+    if (has_expression) {
+      q.expression_text = std::string(text);
+      std::int64_t own = 0;
+      if (!query["Period"].get_int64().get(own) && own > 0) expression_period = own;
+      bool unsupported = false;
+      auto parsed = alarm::ParseMathExpression(text, &unsupported);
+      if (!parsed) {
+        const Error& e = parsed.error();
+        NotReplayable(
+            reason,
+            "its " + label + " (" + q.expression_text + ") " +
+                (unsupported
+                     ? "cannot be replayed: " + e.message
+                     : "cannot be read: " + e.message +
+                           (e.has_offset() ? " (at byte " + std::to_string(e.offset) + ")" : "")));
+      } else {
+        q.expression = std::move(*parsed);
+      }
+    } else {
+      std::string_view stat_name;
+      element metric;
+      if (stat["Metric"].get(metric) || metric["Namespace"].get_string().get(text)) {
+        return Fail(label + ": 'MetricStat' lacks 'Metric' with 'Namespace'");
+      }
+      q.metric_namespace = std::string(text);
+      if (metric["MetricName"].get_string().get(text)) {
+        return Fail(label + ": 'MetricStat' lacks 'MetricName'");
+      }
+      q.metric_name = std::string(text);
+      simdjson::dom::array dimensions;
+      if (!metric["Dimensions"].get_array().get(dimensions)) {
+        for (element d : dimensions) {
+          std::string_view name, value;
+          if (d["Name"].get_string().get(name) || d["Value"].get_string().get(value)) {
+            return Fail(label + ": each dimension must have string 'Name' and 'Value'");
+          }
+          q.dimensions.emplace_back(std::string(name), std::string(value));
+        }
+      }
+      std::int64_t p = 0;
+      if (stat["Period"].get_int64().get(p) || p < 1) {
+        return Fail(label + ": 'MetricStat' lacks a positive 'Period'");
+      }
+      if (period && *period != p) {
+        NotReplayable(reason, "its metric queries have different periods (" +
+                                  std::to_string(*period) + " s and " + std::to_string(p) +
+                                  " s), and an alarm has one period");
+      }
+      period = p;
+      if (stat["Stat"].get_string().get(stat_name)) {
+        return Fail(label + ": 'MetricStat' lacks 'Stat'");
+      }
+      double percentile = 0;
+      auto found = alarm::ParseStatisticName(stat_name, percentile);
+      if (!found || *found == alarm::Statistic::kPercentile) {
+        NotReplayable(reason, "its " + label + " uses the statistic " + std::string(stat_name) +
+                                  ", and trailreplay computes a math alarm's metrics with "
+                                  "SampleCount, Sum, Average, Minimum or Maximum");
+      } else {
+        q.statistic = *found;
+      }
+    }
+    if (return_data) ++returned;
+    math->queries.push_back(std::move(q));
+  }
+  if (returned != 1) {
+    return Fail("exactly one metric query must have 'ReturnData' true (or unset), found " +
+                std::to_string(returned));
+  }
+  // A Metrics Insights query carries its period on the expression.
+  if (!period) period = expression_period;
+  if (!period && !reason) {
+    return Fail("'Metrics' holds no MetricStat, so the alarm has no period");
+  }
+  if (!period) period = 60;
+  spec.period = *period;
+  for (std::size_t i = 0; i < math->queries.size(); ++i) {
+    if (math->queries[i].return_data) math->returned = i;
+  }
+  // The returned expression must give one series: evaluate it once over placeholder data.
+  if (!reason) {
+    alarm::MathContext context;
+    context.period = spec.period;
+    for (const auto& q : math->queries) {
+      if (q.is_metric()) {
+        context.metrics[q.id] = {1.0, 1.0, 1.0};
+        context.metric_order.push_back(q.id);
+      } else {
+        context.expressions[q.id] = &*q.expression;
+      }
+    }
+    const auto& r = math->queries[math->returned];
+    if (!r.is_metric()) {
+      auto value = alarm::EvaluateMath(*r.expression, context);
+      if (!value) {
+        NotReplayable(reason, "its expression '" + r.id + "' (" + r.expression_text +
+                                  ") cannot be an alarm's series: " + value.error().message);
+      }
+    }
+  }
+  spec.math = std::move(math);
+  return {};
 }
 
 Result<alarm::AlarmSpec> AlarmReader::Read(std::optional<std::string>& reason) {
@@ -172,17 +339,16 @@ Result<alarm::AlarmSpec> AlarmReader::Read(std::optional<std::string>& reason) {
     }
   }
 
-  if (Has("Metrics")) {
-    NotReplayable(reason,
-                  "it is a metric math alarm ('Metrics'), and trailreplay replays alarms on a "
-                  "single metric only");
-  }
   if (anomaly) {
     NotReplayable(reason, "its ComparisonOperator " + **comparison +
                               " compares with an anomaly-detection band, which trailreplay "
                               "cannot compute");
   }
-  if (Has("Metrics")) return spec;
+  if (Has("Metrics")) {
+    if (auto ok = ReadMetrics(spec, reason); !ok) return std::move(ok).error();
+    CheckPeriod(spec, reason);
+    return spec;
+  }
 
   for (auto [key, target] : {std::pair{"MetricName", &spec.metric_name},
                              std::pair{"Namespace", &spec.metric_namespace}}) {
@@ -211,25 +377,7 @@ Result<alarm::AlarmSpec> AlarmReader::Read(std::optional<std::string>& reason) {
   if (!period->has_value()) return Fail("lacks 'Period'");
   if (**period < 1) return Fail("'Period' must be positive, found " + std::to_string(**period));
   spec.period = **period;
-  if (alarm::IsHighResolutionPeriod(spec.period)) {
-    if (resolution_ == SampleResolution::kMinute) {
-      NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
-                                " s makes it a high-resolution alarm, and metric filters publish "
-                                "at one-minute resolution, so its periods would hold no data "
-                                "(alarm-eval evaluates it over samples stamped with seconds)");
-    }
-  } else if (spec.period % 60 != 0) {
-    NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
-                              " s is neither 10, 20, 30 nor a multiple of 60 s, the periods "
-                              "CloudWatch accepts");
-  }
-  const std::int64_t span = spec.period * spec.evaluation_periods;
-  const std::int64_t limit = spec.period < 3600 ? kOneDay : kSevenDays;
-  if (span > limit) {
-    NotReplayable(reason, "its Period x EvaluationPeriods (" + Seconds(span) +
-                              ") exceeds AWS's limit of " + Seconds(limit) +
-                              (spec.period < 3600 ? " for periods under an hour" : ""));
-  }
+  CheckPeriod(spec, reason);
 
   auto statistic = String("Statistic");
   if (!statistic) return std::move(statistic).error();
@@ -326,12 +474,6 @@ std::string DimensionNames(std::vector<std::string> names) {
   std::string out;
   for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
   return out;
-}
-
-std::vector<std::string> AlarmDimensionNames(const alarm::AlarmSpec& alarm) {
-  std::vector<std::string> names;
-  for (const auto& [name, value] : alarm.dimensions) names.push_back(name);
-  return names;
 }
 
 std::vector<std::string> FilterDimensionNames(const metric::MetricFilterSpec& filter) {
@@ -535,35 +677,46 @@ Result<RuleSet> Combine(std::vector<RuleSet> sets) {
     }
   }
 
-  for (auto& alarm : candidates) {
+  // Why no filter of the set publishes a metric with these dimension names ("" when one does).
+  auto join_reason = [&](const std::string& metric_namespace, const std::string& metric_name,
+                         const std::vector<std::pair<std::string, std::string>>& dimensions) {
     const metric::MetricFilterSpec* publisher = nullptr;
-    bool joined = false;
-    std::vector<std::string> wanted = AlarmDimensionNames(alarm);
+    std::vector<std::string> wanted;
+    for (const auto& [name, value] : dimensions) wanted.push_back(name);
     std::sort(wanted.begin(), wanted.end());
     for (const auto& filter : out.filters) {
       const auto& t = filter.transformation;
-      if (t.metric_namespace != alarm.metric_namespace || t.metric_name != alarm.metric_name) {
-        continue;
-      }
+      if (t.metric_namespace != metric_namespace || t.metric_name != metric_name) continue;
       if (publisher == nullptr) publisher = &filter;
       std::vector<std::string> published = FilterDimensionNames(filter);
       std::sort(published.begin(), published.end());
-      if (published == wanted) {
-        joined = true;
-        break;
-      }
+      if (published == wanted) return std::string();
     }
-    if (joined) {
-      out.alarms.push_back(std::move(alarm));
-    } else if (publisher == nullptr) {
-      out.not_replayable.push_back({alarm.name, "no metric filter in the rules publishes " +
-                                                    alarm.metric_namespace + "/" +
-                                                    alarm.metric_name});
+    if (publisher == nullptr) {
+      return "no metric filter in the rules publishes " + metric_namespace + "/" + metric_name;
+    }
+    return "its dimensions (" + DimensionNames(wanted) + ") differ from what filter '" +
+           publisher->name + "' publishes (" + DimensionNames(FilterDimensionNames(*publisher)) +
+           ")";
+  };
+  for (auto& alarm : candidates) {
+    std::string reason;
+    if (alarm.math) {
+      for (const auto& q : alarm.math->queries) {
+        if (!q.is_metric()) continue;
+        const std::string why = join_reason(q.metric_namespace, q.metric_name, q.dimensions);
+        if (!why.empty()) {
+          reason = "its metric query '" + q.id + "': " + why;
+          break;
+        }
+      }
     } else {
-      out.not_replayable.push_back(
-          {alarm.name, "its dimensions (" + DimensionNames(AlarmDimensionNames(alarm)) +
-                           ") differ from what filter '" + publisher->name + "' publishes (" +
-                           DimensionNames(FilterDimensionNames(*publisher)) + ")"});
+      reason = join_reason(alarm.metric_namespace, alarm.metric_name, alarm.dimensions);
+    }
+    if (reason.empty()) {
+      out.alarms.push_back(std::move(alarm));
+    } else {
+      out.not_replayable.push_back({alarm.name, std::move(reason)});
     }
   }
   ResolveComposites(std::move(composites), out);
@@ -578,6 +731,30 @@ const std::vector<Pack>& Packs() {
        std::string_view(kCisPackDocument, sizeof kCisPackDocument - 1)},
   };
   return packs;
+}
+
+std::string MathMetricsJson(const alarm::MathAlarm& math, std::int64_t period) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < math.queries.size(); ++i) {
+    const auto& q = math.queries[i];
+    out += (i > 0 ? ", " : "") + std::string("{\"Id\": ") + JsonString(q.id);
+    if (q.is_metric()) {
+      out += ", \"MetricStat\": {\"Metric\": {\"Namespace\": " + JsonString(q.metric_namespace) +
+             ", \"MetricName\": " + JsonString(q.metric_name) + ", \"Dimensions\": [";
+      for (std::size_t d = 0; d < q.dimensions.size(); ++d) {
+        out += (d > 0 ? ", " : "") + std::string("{\"Name\": ") +
+               JsonString(q.dimensions[d].first) +
+               ", \"Value\": " + JsonString(q.dimensions[d].second) + "}";
+      }
+      out += "]}, \"Period\": " + std::to_string(period) +
+             ", \"Stat\": " + JsonString(alarm::StatisticName(q.statistic, 0)) + "}";
+    } else {
+      out += ", \"Expression\": " + JsonString(q.expression_text);
+    }
+    if (!q.label.empty()) out += ", \"Label\": " + JsonString(q.label);
+    out += std::string(", \"ReturnData\": ") + (q.return_data ? "true" : "false") + "}";
+  }
+  return out + "]";
 }
 
 std::string RulesDocumentJson(const RuleSet& rules) {
@@ -619,6 +796,18 @@ std::string RulesDocumentJson(const RuleSet& rules) {
     const auto& a = rules.alarms[i];
     out += (i == 0 ? "\n" : ",\n") + Indent(2) + "{\n";
     out += Indent(3) + "\"AlarmName\": " + JsonString(a.name) + ",\n";
+    if (a.math) {
+      out += Indent(3) + "\"Metrics\": " + MathMetricsJson(*a.math, a.period) + ",\n";
+      out += Indent(3) + "\"EvaluationPeriods\": " + std::to_string(a.evaluation_periods) + ",\n";
+      out += Indent(3) + "\"DatapointsToAlarm\": " + std::to_string(a.datapoints_to_alarm) + ",\n";
+      out += Indent(3) + "\"Threshold\": " + JsonNumber(a.threshold) + ",\n";
+      out += Indent(3) +
+             "\"ComparisonOperator\": " + JsonString(alarm::ComparisonName(a.comparison)) + ",\n";
+      out += Indent(3) +
+             "\"TreatMissingData\": " + JsonString(alarm::MissingDataName(a.treat_missing_data));
+      out += "\n" + Indent(2) + "}";
+      continue;
+    }
     out += Indent(3) + "\"MetricName\": " + JsonString(a.metric_name) + ",\n";
     out += Indent(3) + "\"Namespace\": " + JsonString(a.metric_namespace) + ",\n";
     out += Indent(3) +

@@ -17,6 +17,7 @@
 
 #include "alarm/alarm.h"
 #include "alarm/composite.h"
+#include "alarm/math.h"
 #include "common/result.h"
 #include "metric/filter_set.h"
 
@@ -83,5 +84,8 @@ const std::vector<Pack>& Packs();
 // not-replayable alarms follow under "NotReplayable" ([{"AlarmName", "Reason"}]), a key AWS
 // does not print and the parser ignores.
 std::string RulesDocumentJson(const RuleSet& rules);
+
+// A math alarm's queries as describe-alarms prints its `Metrics` (one line).
+std::string MathMetricsJson(const alarm::MathAlarm& math, std::int64_t period);
 
 }  // namespace trailreplay::rules

@@ -262,8 +262,8 @@ TEST(RulesTest, KeepsAlarmsItCannotReplayWithTheReason) {
          R"([{"Id":"e1","Expression":"m1/m2","ReturnData":true},)"
          R"({"Id":"m1","MetricStat":{"Metric":{"Namespace":"n","MetricName":"a"},"Period":300,)"
          R"("Stat":"Sum"},"ReturnData":false}])"}},
-       "it is a metric math alarm ('Metrics'), and trailreplay replays alarms on a single metric "
-       "only"},
+       // Issue 27: a math alarm is read; this one names a query it does not have.
+       "its expression 'e1' (m1/m2) cannot be an alarm's series: no query has the id 'm2'"},
       {{{"Period", "10"}},
        "its Period of 10 s makes it a high-resolution alarm, and metric filters publish at "
        "one-minute resolution, so its periods would hold no data (alarm-eval evaluates it over "
@@ -492,6 +492,85 @@ TEST(RulesTest, CompositesJoinThroughTheirChildren) {
   auto again = ParseRulesDocument(document, "again.json");
   ASSERT_TRUE(again.has_value()) << again.error().message;
   EXPECT_EQ(again->composites.size(), 3u);
+}
+
+// Issue 27: metric math alarms are read query by query; what PutMetricAlarm refuses is an
+// error, what trailreplay cannot compute is the reason, and each MetricStat joins a filter.
+TEST(RulesTest, MathAlarmsReadAndJoinTheirMetrics) {
+  auto math = [](const std::string& name, const std::string& queries) {
+    return R"({"AlarmName":")" + name +
+           R"(","EvaluationPeriods":1,"Threshold":1,"ComparisonOperator":"GreaterThanThreshold",)"
+           R"("Metrics":[)" +
+           queries + "]}";
+  };
+  auto stat = [](const std::string& id, const std::string& metric, const std::string& s,
+                 int period = 300, bool return_data = false) {
+    return R"({"Id":")" + id +
+           R"(","MetricStat":{"Metric":{"Namespace":"Security","MetricName":")" + metric +
+           R"(","Dimensions":[]},"Period":)" + std::to_string(period) + R"(,"Stat":")" + s +
+           R"("},"ReturnData":)" + (return_data ? "true" : "false") + "}";
+  };
+  auto expression = [](const std::string& id, const std::string& text, bool return_data = true) {
+    return R"({"Id":")" + id + R"(","Expression":")" + text + R"(","ReturnData":)" +
+           (return_data ? "true" : "false") + "}";
+  };
+  const std::string json =
+      R"({"MetricAlarms":[)" +
+      math("ratio", stat("m1", "Denied", "Sum") + "," + expression("e1", "100 * FILL(m1, 0)")) +
+      "," + math("lost", stat("m1", "Nowhere", "Sum") + "," + expression("e1", "m1 * 2")) + "," +
+      math("p99", stat("m1", "Denied", "p99") + "," + expression("e1", "m1")) + "," +
+      math("periods", stat("m1", "Denied", "Sum") + "," + stat("m2", "Denied", "Sum", 600) + "," +
+                          expression("e1", "m1 + m2")) +
+      "," + math("array", stat("m1", "Denied", "Sum") + "," + expression("e1", "METRICS()")) + "," +
+      math("band",
+           stat("m1", "Denied", "Sum") + "," + expression("e1", "ANOMALY_DETECTION_BAND(m1, 2)")) +
+      "," + math("bare", stat("m1", "Denied", "Average", 300, true)) + "]}";
+  auto alarms = ParseRulesDocument(json, "math.json");
+  ASSERT_TRUE(alarms.has_value()) << alarms.error().message;
+  auto filters = ParseRulesDocument(kFilters, "filters.json");
+  ASSERT_TRUE(filters.has_value());
+  auto combined = Combine({std::move(*filters), std::move(*alarms)});
+  ASSERT_TRUE(combined.has_value()) << combined.error().message;
+  std::vector<std::string> joined;
+  for (const auto& a : combined->alarms) joined.push_back(a.name);
+  EXPECT_EQ(joined, (std::vector<std::string>{"ratio", "bare"}));
+  ASSERT_TRUE(combined->alarms[0].math);
+  EXPECT_EQ(combined->alarms[0].period, 300);
+  EXPECT_EQ(combined->alarms[0].math->returned, 1u);
+  std::map<std::string, std::string> reasons;
+  for (const auto& n : combined->not_replayable) reasons[n.alarm_name] = n.reason;
+  EXPECT_EQ(reasons["lost"],
+            "its metric query 'm1': no metric filter in the rules publishes Security/Nowhere");
+  EXPECT_EQ(reasons["p99"],
+            "its metric query 'm1' uses the statistic p99, and trailreplay computes a math "
+            "alarm's metrics with SampleCount, Sum, Average, Minimum or Maximum");
+  EXPECT_EQ(reasons["periods"],
+            "its metric queries have different periods (300 s and 600 s), and an alarm has one "
+            "period");
+  EXPECT_EQ(reasons["array"],
+            "its expression 'e1' (METRICS()) cannot be an alarm's series: the expression gives "
+            "an array of 1 time series, and an alarm watches exactly one");
+  EXPECT_EQ(reasons["band"],
+            "its metric query 'e1' (ANOMALY_DETECTION_BAND(m1, 2)) cannot be replayed: it uses "
+            "ANOMALY_DETECTION_BAND, which trailreplay does not compute");
+
+  // The document form writes the queries back, and reads back to the same alarm.
+  const std::string document = RulesDocumentJson(*combined);
+  auto again = ParseRulesDocument(document, "again.json");
+  ASSERT_TRUE(again.has_value()) << again.error().message << "\n" << document;
+  ASSERT_EQ(again->alarms.size(), 2u);
+  ASSERT_TRUE(again->alarms[0].math);
+  EXPECT_EQ(again->alarms[0].math->queries[1].expression_text, "100 * FILL(m1, 0)");
+
+  // What PutMetricAlarm refuses.
+  for (const std::string& bad :
+       {math("x", stat("m1", "Denied", "Sum") + "," + expression("e1", "m1", false)),
+        math("x", stat("m1", "Denied", "Sum", 300, true) + "," + expression("e1", "m1")),
+        math("x", stat("M1", "Denied", "Sum", 300, true)),
+        math("x", stat("m1", "Denied", "Sum") + "," + stat("m1", "Denied", "Sum", 300, true))}) {
+    EXPECT_FALSE(ParseRulesDocument(R"({"MetricAlarms":[)" + bad + "]}", "bad.json").has_value())
+        << bad;
+  }
 }
 
 TEST(RulesTest, OneDocumentMayHoldFiltersAndAlarms) {
