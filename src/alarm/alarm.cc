@@ -271,6 +271,8 @@ class Replay {
       : alarm_(alarm), samples_(samples), options_(options) {}
 
   EvaluationResult Run();
+  // Run over datapoints from `windows` instead of samples (EvaluateWindows).
+  EvaluationResult RunWindows(const WindowSource& windows);
 
  private:
   void Prepare(std::size_t lo, std::size_t hi);
@@ -755,6 +757,64 @@ std::string Replay::Reason(Outcome outcome, State new_state, std::size_t positio
   return out;
 }
 
+EvaluationResult Replay::RunWindows(const WindowSource& windows) {
+  EvaluationResult result;
+  const std::int64_t slot = SampleSlotSeconds(alarm_.period);
+  period_ = std::max<std::int64_t>(slot, FloorTo(alarm_.period, slot));
+  period_steps_ = static_cast<std::size_t>(period_ / slot);
+  n_ = static_cast<std::size_t>(std::max(1, alarm_.evaluation_periods));
+  m_ = static_cast<std::size_t>(std::clamp(alarm_.datapoints_to_alarm, 1, static_cast<int>(n_)));
+  range_ =
+      options_.evaluation_range > 0 ? static_cast<std::size_t>(options_.evaluation_range) : n_ + 2;
+  range_ = std::max(range_, n_);
+  const bool multi_day = static_cast<std::int64_t>(n_) * period_ > kDaySeconds;
+  const std::int64_t step = multi_day ? kHourSeconds : slot;
+  const std::int64_t first = CeilTo(options_.from, step);
+  const std::int64_t last = FloorTo(options_.to, step);
+  if (first > last) return result;
+  ring_.assign((range_ - 1) * period_steps_ + 1, Slot{});
+  ring_step_ = period_steps_ % ring_.size();
+  const std::size_t position = ring_.size() - 1;
+  State state = options_.initial_state;
+  std::vector<std::optional<double>> values;
+  for (std::int64_t end = first; end <= last; end += step) {
+    values.assign(range_, std::nullopt);
+    windows(end, range_, values);
+    bool any = false;
+    std::size_t index = position;
+    for (std::size_t k = 0; k < range_; ++k, index = Older(index)) {
+      const std::optional<double>& v = values[range_ - 1 - k];
+      Slot s;
+      if (v) {
+        s.value = *v;
+        s.count = 1;
+        s.breaching = Breaches(*v, alarm_.comparison, alarm_.threshold);
+        any = true;
+      }
+      ring_[index] = s;
+    }
+    State new_state = state;
+    Outcome outcome = Outcome::kNoData;
+    if (!any) {
+      new_state = NoDataState(state);
+    } else {
+      outcome = Decide(position, state, new_state);
+    }
+    const bool changed = new_state != state;
+    if (changed || options_.record_every_evaluation) {
+      std::string reason = Reason(outcome, new_state, position, end);
+      if (options_.record_every_evaluation) {
+        result.evaluations.push_back(Evaluation{end, new_state, reason});
+      }
+      if (changed) {
+        result.transitions.push_back(Transition{end, state, new_state, std::move(reason)});
+      }
+    }
+    state = new_state;
+  }
+  return result;
+}
+
 EvaluationResult Replay::Run() {
   EvaluationResult result;
   // Window ends advance by `slot` (SampleSlotSeconds: a minute, 10 s for high resolution).
@@ -974,6 +1034,12 @@ std::string ReasonTime(std::int64_t epoch_seconds) {
 EvaluationResult Evaluate(const AlarmSpec& alarm, const std::vector<MinuteSample>& samples,
                           const EvaluateOptions& options) {
   return Replay(alarm, samples, options).Run();
+}
+
+EvaluationResult EvaluateWindows(const AlarmSpec& alarm, const WindowSource& windows,
+                                 const EvaluateOptions& options) {
+  static const std::vector<MinuteSample> kNoSamples;
+  return Replay(alarm, kNoSamples, options).RunWindows(windows);
 }
 
 }  // namespace trailreplay::alarm

@@ -91,6 +91,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -129,6 +131,8 @@ std::optional<Statistic> ParseStatisticName(std::string_view text, double& perce
 std::optional<Comparison> ParseComparisonName(std::string_view text);
 std::optional<MissingData> ParseMissingDataName(std::string_view text);
 
+struct MathAlarm;  // alarm/math.h
+
 // What of a MetricAlarm the evaluation needs (validated by whoever builds it).
 struct AlarmSpec {
   std::string name;
@@ -146,6 +150,9 @@ struct AlarmSpec {
   // EvaluateLowSampleCountPercentile: "ignore" keeps the state when a percentile window has
   // too few samples (fewer than 10/(1-p) for p >= 0.5, 10/p below).
   bool ignore_low_sample_percentile = false;
+  // A metric math alarm (`Metrics`): its queries and the expression it watches. The metric
+  // fields above are then empty, `period` is the queries' and `statistic` unused.
+  std::shared_ptr<const MathAlarm> math;
 };
 
 // One slot of published samples (a minute; 10 s for a high-resolution alarm, see
@@ -200,6 +207,14 @@ std::int64_t SampleSlotSeconds(std::int64_t period);
 // `samples` sorted by slot, one entry per slot at most.
 EvaluationResult Evaluate(const AlarmSpec& alarm, const std::vector<MinuteSample>& samples,
                           const EvaluateOptions& options);
+
+// The same M-of-N evaluation over datapoints computed elsewhere (metric math): at each
+// evaluation time T, `windows(T, R, values)` fills `values` with the R windows' datapoints,
+// oldest first ([T - R·P, T - (R-1)·P) first). EvaluateLowSampleCountPercentile does not apply.
+using WindowSource =
+    std::function<void(std::int64_t, std::size_t, std::vector<std::optional<double>>&)>;
+EvaluationResult EvaluateWindows(const AlarmSpec& alarm, const WindowSource& windows,
+                                 const EvaluateOptions& options);
 
 // "01/03/24 14:05:00": how CloudWatch prints datapoint times in reasons (dd/MM/yy, UTC).
 std::string ReasonTime(std::int64_t epoch_seconds);

@@ -21,6 +21,7 @@
 #include <map>
 #include <sstream>
 
+#include "alarm/math.h"
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
 #include "common/error_format.h"
@@ -77,6 +78,15 @@ Result<alarm::AlarmSpec> LoadAlarm(const AlarmEvalOptions& o) {
         return MakeError(ErrorCode::kInvalidArgument,
                          "alarm '" + n.alarm_name + "' is not replayable, because " + n.reason);
       }
+    }
+  }
+  for (const auto& c : set->composites) {
+    if (candidates.empty() && (o.name.empty() || c.name == o.name)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "alarm '" + c.name +
+                           "' is a composite alarm: its state follows its children's states "
+                           "by its AlarmRule, not one series of samples; 'replay' evaluates it "
+                           "over its children's replayed histories");
     }
   }
   if (candidates.empty()) {
@@ -170,6 +180,28 @@ int Run(const AlarmEvalOptions& o) {
   if (!samples) return fail(samples.error());
   auto initial = ParseState(o.initial_state);
   if (!initial) return fail(initial.error());
+  // A metric math alarm over one metric reads the samples as that metric's, and evaluates
+  // its expression over them (alarm/math.h).
+  std::map<std::string, std::vector<alarm::MinuteSample>> math_samples;
+  if (spec->math) {
+    std::string ids;
+    for (const auto& q : spec->math->queries) {
+      if (!q.is_metric()) continue;
+      ids += (ids.empty() ? "" : ", ") + q.id;
+      math_samples[q.id] = *samples;
+    }
+    if (math_samples.size() != 1) {
+      return fail(MakeError(ErrorCode::kInvalidArgument,
+                            "metric math alarm '" + spec->name + "' reads " +
+                                std::to_string(math_samples.size()) + " metrics (" + ids +
+                                "), and alarm-eval takes one series of samples; 'replay' "
+                                "evaluates it over the replayed series"));
+    }
+  }
+  auto evaluate = [&](const alarm::EvaluateOptions& options) {
+    return spec->math ? alarm::EvaluateMathAlarm(*spec, math_samples, options)
+                      : alarm::Evaluate(*spec, *samples, options);
+  };
 
   alarm::EvaluateOptions options;
   options.initial_state = *initial;
@@ -180,7 +212,7 @@ int Run(const AlarmEvalOptions& o) {
       auto t = ParseTimeArgument(text);
       if (!t) return fail(t.error());
       options.from = options.to = FloorTo(*t, step);
-      for (const auto& e : alarm::Evaluate(*spec, *samples, options).evaluations) Print(e);
+      for (const auto& e : evaluate(options).evaluations) Print(e);
     }
     return kExitOk;
   }
@@ -190,7 +222,7 @@ int Run(const AlarmEvalOptions& o) {
   if (!to) return fail(to.error());
   options.from = *from;
   options.to = *to;
-  for (const auto& e : alarm::Evaluate(*spec, *samples, options).evaluations) Print(e);
+  for (const auto& e : evaluate(options).evaluations) Print(e);
   return kExitOk;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "alarm/math.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
@@ -50,6 +51,17 @@ std::string Describe(const alarm::AlarmSpec& a) {
     case alarm::Comparison::kLessThanOrEqualToThreshold:
       op = "<=";
       break;
+  }
+  if (a.math) {
+    const auto& r = a.math->queries[a.math->returned];
+    return "metric math " + r.id + " = " +
+           (r.is_metric() ? alarm::StatisticName(r.statistic, 0) + " of " + r.metric_namespace +
+                                "/" + r.metric_name
+                          : alarm::PrintMathExpression(*r.expression)) +
+           " over " + std::to_string(a.period) + " s " + op + " " + JsonNumber(a.threshold) + ", " +
+           std::to_string(a.datapoints_to_alarm) + " of " + std::to_string(a.evaluation_periods) +
+           " datapoints, missing data: " +
+           std::string(alarm::MissingDataName(a.treat_missing_data));
   }
   std::string metric = a.metric_namespace + "/" + a.metric_name;
   if (!a.dimensions.empty()) {
@@ -99,6 +111,26 @@ void PrintText(const replay::ReplayResult& r, const ReplayCliOptions& cli) {
              Pad(std::to_string(e.matched_events), 8, true) + "\n";
     }
   }
+  for (const auto& c : r.composites) {
+    out += "\n" + c.stored_name + ": composite, " + alarm::PrintRule(c.spec.rule.root) + "\n";
+    out += "  " + std::to_string(c.episodes.size()) +
+           (c.episodes.size() == 1 ? " episode" : " episodes") + " in ALARM, " +
+           Duration(c.seconds_in_alarm) + " in total, " + std::to_string(c.transitions.size()) +
+           " state changes\n";
+    if (c.episodes.empty()) continue;
+    out += "  " + Pad("start", 22) + Pad("end", 22) + Pad("duration", 10, true) + "\n";
+    std::size_t shown = 0;
+    for (const auto& e : c.episodes) {
+      if (shown++ == cli.max_episodes) {
+        out += "  ... " + std::to_string(c.episodes.size() - cli.max_episodes) +
+               " more (SELECT * FROM alarm_episodes WHERE alarm_name = '" + c.stored_name + "')\n";
+        break;
+      }
+      out += "  " + Pad(FormatIsoTime(e.start), 22) +
+             Pad(e.end ? FormatIsoTime(*e.end) : "(still in ALARM)", 22) +
+             Pad(Duration(e.end.value_or(r.to) - e.start), 10, true) + "\n";
+    }
+  }
   for (const auto& n : r.not_replayable) {
     out += "\n" + n.alarm_name + " is not replayable, because " + n.reason + "\n";
   }
@@ -124,6 +156,28 @@ void PrintJson(const replay::ReplayResult& r) {
     out += "],\"transitions\":[";
     for (std::size_t j = 0; j < a.transitions.size(); ++j) {
       const auto& t = a.transitions[j];
+      out += (j > 0 ? "," : "") + std::string("{\"time\":") + JsonString(FormatIsoTime(t.time)) +
+             ",\"old_state\":" + JsonString(alarm::StateName(t.old_state)) +
+             ",\"new_state\":" + JsonString(alarm::StateName(t.new_state)) +
+             ",\"reason\":" + JsonString(t.reason) + "}";
+    }
+    out += "]}";
+  }
+  out += "],\"composites\":[";
+  for (std::size_t i = 0; i < r.composites.size(); ++i) {
+    const auto& c = r.composites[i];
+    out += (i > 0 ? "," : "") + std::string("{\"name\":") + JsonString(c.stored_name) +
+           ",\"definition\":" + replay::CompositeJson(c.spec.name, c.spec.rule_text) +
+           ",\"rule\":" + JsonString(alarm::PrintRule(c.spec.rule.root)) +
+           ",\"seconds_in_alarm\":" + std::to_string(c.seconds_in_alarm) + ",\"episodes\":[";
+    for (std::size_t j = 0; j < c.episodes.size(); ++j) {
+      const auto& e = c.episodes[j];
+      out += (j > 0 ? "," : "") + std::string("{\"start\":") + JsonString(FormatIsoTime(e.start)) +
+             ",\"end\":" + (e.end ? JsonString(FormatIsoTime(*e.end)) : "null") + "}";
+    }
+    out += "],\"transitions\":[";
+    for (std::size_t j = 0; j < c.transitions.size(); ++j) {
+      const auto& t = c.transitions[j];
       out += (j > 0 ? "," : "") + std::string("{\"time\":") + JsonString(FormatIsoTime(t.time)) +
              ",\"old_state\":" + JsonString(alarm::StateName(t.old_state)) +
              ",\"new_state\":" + JsonString(alarm::StateName(t.new_state)) +

@@ -7,18 +7,24 @@
 //                                                  that cannot be replayed with the reason;
 //                                                  several sources are combined as repeated
 //                                                  --rules would be (alarms joined to filters)
+//   trailreplay rules show FILE --db DB            and joined with the filters scanned into
+//                                                  the database as well
 //
 // NAME is `built-in` or a pack name. json prints the describe-* shaped document
 // (rules::RulesDocumentJson). Exit codes: 0; 1 a file cannot be read; 2 a rules document is
 // invalid (bad JSON, a definition AWS would refuse, a name defined twice).
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "cli/cli_support.h"
 #include "cli/commands.h"
+#include "cli/rules_loading.h"
 #include "common/error_format.h"
 #include "common/json_escape.h"
 #include "rules/rules.h"
@@ -30,6 +36,7 @@ constexpr const char* kBuiltinName = "built-in";
 
 struct ShowOptions {
   std::vector<std::string> sources;
+  std::string db;
   std::string format = "table";
 };
 
@@ -65,7 +72,8 @@ int List(const std::string& format) {
   std::string json;
   auto add = [&](const std::string& name, const rules::RuleSet& set,
                  const std::string& description) {
-    const std::size_t alarms = set.alarms.size() + set.not_replayable.size();
+    const std::size_t alarms =
+        set.alarms.size() + set.composites.size() + set.not_replayable.size();
     rows.push_back({name, std::to_string(set.filters.size()), std::to_string(alarms), description});
     json += std::string(json.empty() ? "" : ",\n") + "{\"name\":" + JsonString(name) +
             ",\"filters\":" + std::to_string(set.filters.size()) +
@@ -101,11 +109,12 @@ std::string MetricText(const std::string& metric_namespace, const std::string& m
 }
 
 void PrintRuleSet(const rules::RuleSet& set) {
-  const std::size_t alarms = set.alarms.size() + set.not_replayable.size();
+  const std::size_t replayable = set.alarms.size() + set.composites.size();
+  const std::size_t alarms = replayable + set.not_replayable.size();
   std::cout << "rules: " << set.origin << "\n"
             << set.filters.size()
             << (set.filters.size() == 1 ? " metric filter, " : " metric filters, ") << alarms
-            << (alarms == 1 ? " alarm" : " alarms") << " (" << set.alarms.size() << " replayable, "
+            << (alarms == 1 ? " alarm" : " alarms") << " (" << replayable << " replayable, "
             << set.not_replayable.size() << " not replayable)\n";
 
   if (!set.filters.empty()) {
@@ -129,13 +138,34 @@ void PrintRuleSet(const rules::RuleSet& set) {
     for (const auto& a : set.alarms) {
       std::string statistic = alarm::StatisticName(a.statistic, a.percentile);
       if (a.ignore_low_sample_percentile) statistic += " (low samples: ignore)";
+      std::string metric = MetricText(a.metric_namespace, a.metric_name, a.dimensions);
+      if (a.math) {
+        // The watched query, then the metrics it reads.
+        const auto& r = a.math->queries[a.math->returned];
+        metric = "math " + r.id + " = " +
+                 (r.is_metric() ? r.metric_namespace + "/" + r.metric_name
+                                : alarm::PrintMathExpression(*r.expression));
+        statistic = "";
+        for (const auto& q : a.math->queries) {
+          if (!q.is_metric()) continue;
+          statistic += (statistic.empty() ? "" : ", ") + q.id + ": " +
+                       alarm::StatisticName(q.statistic, 0) + " of " +
+                       MetricText(q.metric_namespace, q.metric_name, q.dimensions);
+        }
+      }
       rows.push_back(
-          {a.name, MetricText(a.metric_namespace, a.metric_name, a.dimensions), statistic,
-           std::to_string(a.period) + " s", std::string(alarm::ComparisonName(a.comparison)),
-           JsonNumber(a.threshold),
+          {a.name, metric, statistic, std::to_string(a.period) + " s",
+           std::string(alarm::ComparisonName(a.comparison)), JsonNumber(a.threshold),
            std::to_string(a.datapoints_to_alarm) + " of " + std::to_string(a.evaluation_periods),
            std::string(alarm::MissingDataName(a.treat_missing_data))});
     }
+    PrintTable(rows, "  ");
+  }
+  if (!set.composites.empty()) {
+    // The rule as trailreplay reads it: fully parenthesised (alarm/composite.h).
+    std::cout << "\ncomposite alarms\n";
+    std::vector<std::vector<std::string>> rows = {{"name", "rule"}};
+    for (const auto& c : set.composites) rows.push_back({c.name, alarm::PrintRule(c.rule.root)});
     PrintTable(rows, "  ");
   }
   if (!set.not_replayable.empty()) {
@@ -152,6 +182,20 @@ int Show(const ShowOptions& options) {
     auto loaded = Load(source);
     if (!loaded) return ReportError(loaded.error());
     sets.push_back(std::move(*loaded));
+  }
+  if (!options.db.empty()) {
+    if (::access(options.db.c_str(), R_OK) != 0) {
+      return ReportError(MakeError(ErrorCode::kIo, "cannot read database '" + options.db + "'"));
+    }
+    auto scanned = ScannedFilterSet(options.db);
+    if (!scanned) return ReportError(scanned.error());
+    // Only the filters the sources do not define themselves: theirs are what they say.
+    std::set<std::string> defined;
+    for (const auto& set : sets) {
+      for (const auto& f : set.filters) defined.insert(f.name);
+    }
+    std::erase_if(scanned->filters, [&](const auto& f) { return defined.count(f.name) > 0; });
+    if (!scanned->filters.empty()) sets.push_back(std::move(*scanned));
   }
   auto combined = rules::Combine(std::move(sets));
   if (!combined) return ReportError(combined.error());
@@ -188,6 +232,9 @@ void RegisterRules(CLI::App& app, int& exit_code) {
                    "table: for people; json: one describe-* shaped document")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
+  show->add_option("--db", options->db,
+                   "Join the alarms with the filters scanned into this database too, as "
+                   "'replay --rules' does for a describe-alarms file alone");
   show->callback([options, &exit_code] { exit_code = Show(*options); });
   // Subcommand callbacks run before their parent's.
   command->callback([show, list_format, &exit_code] {

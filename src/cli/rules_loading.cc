@@ -5,6 +5,7 @@
 
 #include "common/json_escape.h"
 #include "common/time.h"
+#include "replay/replay.h"
 #include "store/database.h"
 
 namespace trailreplay::cli {
@@ -15,6 +16,18 @@ std::string SourcesJson(const std::vector<std::string>& sources) {
     out += (i > 0 ? "," : "") + JsonString(sources[i]);
   }
   return out + "]";
+}
+
+Result<rules::RuleSet> ScannedFilterSet(const std::string& db_path) {
+  rules::RuleSet set;
+  set.origin = "the filters scanned into '" + db_path + "'";
+  if (::access(db_path.c_str(), R_OK) != 0) return set;
+  auto db = store::Database::Open(db_path, /*read_only=*/true);
+  if (!db) return std::move(db).error();
+  auto filters = replay::ScannedFilters(*db);
+  if (!filters) return std::move(filters).error();
+  set.filters = std::move(*filters);
+  return set;
 }
 
 Result<rules::RuleSet> LoadRuleSources(const std::vector<std::string>& sources,
@@ -37,10 +50,17 @@ Result<rules::RuleSet> LoadRuleSources(const std::vector<std::string>& sources,
   }
   if (chosen.empty()) return rules::BuiltinRules();
   std::vector<rules::RuleSet> sets;
+  bool any_filter = false;
   for (const auto& source : chosen) {
     auto set = rules::LoadRules(source);
     if (!set) return std::move(set).error();
+    any_filter = any_filter || !set->filters.empty();
     sets.push_back(std::move(*set));
+  }
+  if (!any_filter && !db_path.empty()) {
+    auto scanned = ScannedFilterSet(db_path);
+    if (!scanned) return std::move(scanned).error();
+    if (!scanned->filters.empty()) sets.push_back(std::move(*scanned));
   }
   return rules::Combine(std::move(sets));
 }

@@ -16,9 +16,14 @@
 namespace trailreplay::cli {
 
 // `sources` as given to --rules; when empty, the sources the database at `db_path` was scanned
-// with (recorded by scan), else the built-in rules.
+// with (recorded by scan), else the built-in rules. Sources that hold alarms but no filter
+// (a describe-alarms export alone) are joined with the filters scanned into the database.
 Result<rules::RuleSet> LoadRuleSources(const std::vector<std::string>& sources,
                                        const std::string& db_path);
+
+// The filters scanned into the database at `db_path` as a rule set of their own (none when
+// there is no such file).
+Result<rules::RuleSet> ScannedFilterSet(const std::string& db_path);
 
 // The sources as a JSON array, as scan records them in the database.
 std::string SourcesJson(const std::vector<std::string>& sources);

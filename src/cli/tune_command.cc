@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "alarm/math.h"
 #include "cli/cli_support.h"
 #include "cli/commands.h"
 #include "cli/rules_loading.h"
@@ -59,8 +60,14 @@ std::string Describe(const alarm::AlarmSpec& a) {
       op = "<=";
       break;
   }
-  return alarm::StatisticName(a.statistic, a.percentile) + " of " + a.metric_namespace + "/" +
-         a.metric_name + " over " + std::to_string(a.period) + " s " + op + " " +
+  const std::string watched =
+      a.math ? "metric math " + a.math->queries[a.math->returned].id + " = " +
+                   (a.math->queries[a.math->returned].is_metric()
+                        ? a.math->queries[a.math->returned].metric_name
+                        : alarm::PrintMathExpression(*a.math->queries[a.math->returned].expression))
+             : alarm::StatisticName(a.statistic, a.percentile) + " of " + a.metric_namespace + "/" +
+                   a.metric_name;
+  return watched + " over " + std::to_string(a.period) + " s " + op + " " +
          JsonNumber(a.threshold) + ", " + Mofn(a) +
          " datapoints, missing data: " + std::string(alarm::MissingDataName(a.treat_missing_data));
 }

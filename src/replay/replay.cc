@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 
+#include "alarm/math.h"
 #include "common/json_escape.h"
 #include "common/time.h"
 #include "store/database.h"
@@ -106,6 +107,16 @@ std::string NowText() {
 }  // namespace
 
 std::string AlarmJson(const AlarmSpec& spec) {
+  if (spec.math) {
+    return "{\"AlarmName\":" + JsonString(spec.name) +
+           ",\"Metrics\":" + rules::MathMetricsJson(*spec.math, spec.period) +
+           ",\"EvaluationPeriods\":" + std::to_string(spec.evaluation_periods) +
+           ",\"DatapointsToAlarm\":" + std::to_string(spec.datapoints_to_alarm) +
+           ",\"Threshold\":" + JsonNumber(spec.threshold) +
+           ",\"ComparisonOperator\":" + JsonString(alarm::ComparisonName(spec.comparison)) +
+           ",\"TreatMissingData\":" + JsonString(alarm::MissingDataName(spec.treat_missing_data)) +
+           "}";
+  }
   std::string out = "{\"AlarmName\":" + JsonString(spec.name) +
                     ",\"Namespace\":" + JsonString(spec.metric_namespace) +
                     ",\"MetricName\":" + JsonString(spec.metric_name) + ",\"Dimensions\":[";
@@ -128,6 +139,10 @@ std::string AlarmJson(const AlarmSpec& spec) {
     out += ",\"EvaluateLowSampleCountPercentile\":\"ignore\"";
   }
   return out + "}";
+}
+
+std::string CompositeJson(const std::string& name, const std::string& rule) {
+  return "{\"AlarmName\":" + JsonString(name) + ",\"AlarmRule\":" + JsonString(rule) + "}";
 }
 
 AlarmSpec ApplyOverrides(AlarmSpec spec, const Overrides& o) {
@@ -436,8 +451,49 @@ std::string ReplayOptionsJson(const ReplayOptions& options) {
          "}";
 }
 
+namespace {
+
+// The single-metric alarm a math alarm's metric query reads like: its series is loaded and
+// checked as that alarm's would be.
+AlarmSpec QueryAlarm(const AlarmSpec& spec, const alarm::MathQuery& q) {
+  AlarmSpec metric = spec;
+  metric.math.reset();
+  metric.metric_namespace = q.metric_namespace;
+  metric.metric_name = q.metric_name;
+  metric.dimensions = q.dimensions;
+  metric.statistic = q.statistic;
+  return metric;
+}
+
+}  // namespace
+
+Result<MathSeriesSet> LoadMathSeries(store::Database& db, const AlarmSpec& spec, Range range,
+                                     int lookback_periods, bool ignore_creation_time) {
+  MathSeriesSet out;
+  for (const auto& q : spec.math->queries) {
+    if (!q.is_metric()) continue;
+    auto series =
+        LoadSeries(db, QueryAlarm(spec, q), range, lookback_periods, ignore_creation_time);
+    if (!series) return std::move(series).error();
+    out.has_series = out.has_series || series->series_id != 0;
+    out.sample_minutes += series->samples.size();
+    out.samples[q.id] = std::move(series->samples);
+  }
+  return out;
+}
+
 Result<std::string> UnscannedReason(store::Database& db, const rules::RuleSet& rules,
                                     const AlarmSpec& spec) {
+  if (spec.math) {
+    std::string out;
+    for (const auto& q : spec.math->queries) {
+      if (!q.is_metric()) continue;
+      auto reason = UnscannedReason(db, rules, QueryAlarm(spec, q));
+      if (!reason) return reason;
+      if (!reason->empty()) out += (out.empty() ? "" : "; ") + *reason;
+    }
+    return out;
+  }
   auto stored = db.Prepare(
       "SELECT name, fingerprint FROM filters WHERE metric_namespace = ? AND metric_name = ? "
       "ORDER BY name");
@@ -475,6 +531,48 @@ Result<std::string> UnscannedReason(store::Database& db, const rules::RuleSet& r
   std::string out;
   for (const auto& r : reasons) out += (out.empty() ? "" : "; ") + r;
   return out;
+}
+
+Result<std::vector<metric::MetricFilterSpec>> ScannedFilters(store::Database& db) {
+  auto rows = db.Prepare(
+      "SELECT name, pattern, metric_name, metric_namespace, metric_value, default_value, "
+      "dimensions, unit, creation_time, log_group, origin FROM filters ORDER BY filter_id");
+  if (!rows) return std::move(rows).error();
+  // Read back through the describe-metric-filters parser, so a stored filter is held to what
+  // a rules file is, and its fingerprint is the one the scan computed.
+  std::string document = "{\"metricFilters\":[";
+  std::vector<std::string> origins;
+  for (;;) {
+    auto more = rows->Step();
+    if (!more) return std::move(more).error();
+    if (!*more) break;
+    std::string t = "{\"metricName\":" + JsonString(rows->ColumnText(2)) +
+                    ",\"metricNamespace\":" + JsonString(rows->ColumnText(3)) +
+                    ",\"metricValue\":" + JsonString(rows->ColumnText(4));
+    if (!rows->ColumnIsNull(5)) t += ",\"defaultValue\":" + JsonNumber(rows->ColumnDouble(5));
+    const std::string dimensions = rows->ColumnText(6);
+    if (dimensions != "{}") t += ",\"dimensions\":" + dimensions;
+    if (!rows->ColumnText(7).empty()) t += ",\"unit\":" + JsonString(rows->ColumnText(7));
+    t += "}";
+    std::string filter = "{\"filterName\":" + JsonString(rows->ColumnText(0)) +
+                         ",\"filterPattern\":" + JsonString(rows->ColumnText(1)) +
+                         ",\"metricTransformations\":[" + t + "]";
+    if (!rows->ColumnIsNull(8)) {
+      filter += ",\"creationTime\":" + std::to_string(rows->ColumnInt(8) * 1000);
+    }
+    if (!rows->ColumnText(9).empty()) {
+      filter += ",\"logGroupName\":" + JsonString(rows->ColumnText(9));
+    }
+    document += (origins.empty() ? "" : ",") + filter + "}";
+    origins.push_back(rows->ColumnText(10));
+  }
+  if (origins.empty()) return std::vector<metric::MetricFilterSpec>{};
+  auto filters = metric::ParseFilterDocument(document + "]}", "the database '" + db.path() + "'");
+  if (!filters) return std::move(filters).error();
+  for (std::size_t i = 0; i < filters->size() && i < origins.size(); ++i) {
+    (*filters)[i].origin = origins[i];
+  }
+  return filters;
 }
 
 Result<void> CheckScanned(store::Database& db, const rules::RuleSet& rules,
@@ -522,11 +620,25 @@ Result<ReplayResult> ComputeReplay(store::Database& db, const ReplayOptions& opt
   ReplayResult result;
   result.not_replayable = options.rules.not_replayable;
 
-  // Which alarms.
+  // Which alarms: those named, and every child of a composite named, down to metric alarms.
+  const auto& composites = options.rules.composites;
+  auto find_composite = [&](const std::string& name) {
+    return std::find_if(composites.begin(), composites.end(),
+                        [&](const alarm::CompositeSpec& c) { return c.name == name; });
+  };
+  std::vector<std::string> wanted = options.alarm_names;
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    auto it = find_composite(wanted[i]);
+    if (it == composites.end()) continue;
+    for (const std::string& child : it->rule.children) {
+      if (std::find(wanted.begin(), wanted.end(), child) == wanted.end()) wanted.push_back(child);
+    }
+  }
   std::vector<AlarmSpec> chosen;
-  for (const std::string& name : options.alarm_names) {
+  for (const std::string& name : wanted) {
     const auto& alarms = options.rules.alarms;
-    if (std::none_of(alarms.begin(), alarms.end(),
+    if (find_composite(name) == composites.end() &&
+        std::none_of(alarms.begin(), alarms.end(),
                      [&](const AlarmSpec& a) { return a.name == name; })) {
       const auto& skipped = options.rules.not_replayable;
       auto it = std::find_if(skipped.begin(), skipped.end(),
@@ -540,16 +652,28 @@ Result<ReplayResult> ComputeReplay(store::Database& db, const ReplayOptions& opt
   std::vector<AlarmSpec> selected;
   for (const AlarmSpec& spec : options.rules.alarms) {
     if (!options.alarm_names.empty() &&
-        std::find(options.alarm_names.begin(), options.alarm_names.end(), spec.name) ==
-            options.alarm_names.end()) {
+        std::find(wanted.begin(), wanted.end(), spec.name) == wanted.end()) {
       continue;
+    }
+    if (spec.math && (options.overrides.statistic || options.overrides.period)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "alarm '" + spec.name +
+                           "' is a metric math alarm: its statistics and period are its metric "
+                           "queries', so --statistic and --period do not apply");
     }
     AlarmSpec effective = ApplyOverrides(spec, options.overrides);
     if (auto ok = ValidateAlarm(effective); !ok) return std::move(ok).error();
     chosen.push_back(spec);
     selected.push_back(std::move(effective));
   }
-  if (selected.empty()) {
+  std::vector<const alarm::CompositeSpec*> selected_composites;
+  for (const auto& c : composites) {  // in Combine's order: children first
+    if (options.alarm_names.empty() ||
+        std::find(wanted.begin(), wanted.end(), c.name) != wanted.end()) {
+      selected_composites.push_back(&c);
+    }
+  }
+  if (selected.empty() && selected_composites.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "no replayable alarm in the rules");
   }
   if (auto ok = CheckScanned(db, options.rules, chosen); !ok) return std::move(ok).error();
@@ -566,6 +690,26 @@ Result<ReplayResult> ComputeReplay(store::Database& db, const ReplayOptions& opt
     replay.from = result.from;
     replay.to = result.to;
 
+    if (spec.math) {
+      // Each metric query's series; the expression is evaluated per evaluation
+      // (alarm/math.h). Its episodes carry no peak or events: those are its metrics'.
+      auto loaded =
+          LoadMathSeries(db, spec, *range, EvaluationRange(spec, options.evaluation_range),
+                         options.ignore_creation_time);
+      if (!loaded) return std::move(loaded).error();
+      replay.has_series = loaded->has_series;
+      replay.sample_minutes = loaded->sample_minutes;
+      const auto& samples = loaded->samples;
+      alarm::EvaluateOptions evaluate;
+      evaluate.from = result.from;
+      evaluate.to = result.to;
+      evaluate.evaluation_range = options.evaluation_range;
+      replay.transitions = alarm::EvaluateMathAlarm(spec, samples, evaluate).transitions;
+      replay.episodes = EpisodesFrom(replay.transitions);
+      replay.seconds_in_alarm = SecondsInAlarm(replay.episodes, spec, result.to);
+      result.alarms.push_back(std::move(replay));
+      continue;
+    }
     auto series = LoadSeries(db, spec, *range, EvaluationRange(spec, options.evaluation_range),
                              options.ignore_creation_time);
     if (!series) return std::move(series).error();
@@ -592,6 +736,26 @@ Result<ReplayResult> ComputeReplay(store::Database& db, const ReplayOptions& opt
     }
     result.alarms.push_back(std::move(replay));
   }
+
+  std::map<std::string, std::vector<alarm::Transition>> histories;
+  for (const AlarmReplay& a : result.alarms) histories[a.spec.name] = a.transitions;
+  for (const alarm::CompositeSpec* spec : selected_composites) {
+    CompositeReplay replay;
+    replay.spec = *spec;
+    replay.stored_name = spec->name;
+    if (options.overrides.any()) {
+      AlarmSpec named;
+      named.name = spec->name;
+      replay.stored_name = WhatIfName(named, options.overrides);
+    }
+    replay.transitions = alarm::EvaluateComposite(*spec, histories, result.from, result.to);
+    replay.episodes = EpisodesFrom(replay.transitions);
+    for (const Episode& e : replay.episodes) {
+      replay.seconds_in_alarm += e.end.value_or(result.to + kMinuteSeconds) - e.start;
+    }
+    histories[spec->name] = replay.transitions;
+    result.composites.push_back(std::move(replay));
+  }
   return result;
 }
 
@@ -616,6 +780,10 @@ Result<void> StoreReplay(store::Database& db, ReplayResult& result, const Replay
       if (!stmt) return std::move(stmt).error();
       for (const auto& a : result.alarms) {
         stmt->Bind(1, std::string_view(a.stored_name));
+        if (auto ok = stmt->Run(); !ok) return ok;
+      }
+      for (const auto& c : result.composites) {
+        stmt->Bind(1, std::string_view(c.stored_name));
         if (auto ok = stmt->Run(); !ok) return ok;
       }
     }
@@ -661,6 +829,33 @@ Result<void> StoreReplay(store::Database& db, ReplayResult& result, const Replay
           insert_episode->BindNull(4);
         }
         insert_episode->Bind(5, static_cast<std::int64_t>(e.matched_events));
+        if (auto ok = insert_episode->Run(); !ok) return ok;
+      }
+    }
+    // A composite has no series and looks back at nothing: its events are its children's.
+    for (const auto& c : result.composites) {
+      insert_alarm->Bind(1, std::string_view(c.stored_name))
+          .Bind(2, result.replay_id)
+          .Bind(3, std::string_view(CompositeJson(c.stored_name, c.spec.rule_text)))
+          .Bind(4, std::int64_t{0})
+          .Bind(5, std::int64_t{0});
+      if (auto ok = insert_alarm->Run(); !ok) return ok;
+      for (const auto& t : c.transitions) {
+        insert_transition->Bind(1, std::string_view(c.stored_name))
+            .Bind(2, t.time)
+            .Bind(3, alarm::StateName(t.old_state))
+            .Bind(4, alarm::StateName(t.new_state))
+            .Bind(5, std::string_view(t.reason));
+        if (auto ok = insert_transition->Run(); !ok) return ok;
+      }
+      for (const auto& e : c.episodes) {
+        insert_episode->Bind(1, std::string_view(c.stored_name)).Bind(2, e.start);
+        if (e.end) {
+          insert_episode->Bind(3, *e.end);
+        } else {
+          insert_episode->BindNull(3);
+        }
+        insert_episode->BindNull(4).Bind(5, std::int64_t{0});
         if (auto ok = insert_episode->Run(); !ok) return ok;
       }
     }

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,14 +87,27 @@ struct AlarmReplay {
   std::int64_t from = 0, to = 0;
 };
 
+// A composite alarm replayed over its children's replayed histories (alarm/composite.h).
+// Its episodes have no peak and no events of their own: they are its children's.
+struct CompositeReplay {
+  alarm::CompositeSpec spec;
+  std::string stored_name;  // with overrides: "<name> (what-if: ...)", over what-if children
+  std::vector<alarm::Transition> transitions;
+  std::vector<Episode> episodes;
+  std::int64_t seconds_in_alarm = 0;
+};
+
 struct ReplayResult {
   std::int64_t replay_id = 0;
   std::int64_t from = 0, to = 0;
   std::vector<AlarmReplay> alarms;
+  std::vector<CompositeReplay> composites;  // children first
   std::vector<rules::NotReplayable> not_replayable;
 };
 
 // Evaluates the alarms of `options` over the database without writing anything: the
+// composite alarms chosen bring their children (metric and composite) with them, which are
+// replayed too; the
 // report and the what-if commands replay in memory. An alarm whose filter was never scanned
 // into the database (or was scanned with another pattern or transformation) is an error
 // (CheckScanned): its series would be empty or someone else's, and "never in ALARM" would be
@@ -110,6 +124,11 @@ Result<ReplayResult> RunReplay(const ReplayOptions& options);
 // a different pattern or metric transformation. "" when the database holds it.
 Result<std::string> UnscannedReason(store::Database& db, const rules::RuleSet& rules,
                                     const alarm::AlarmSpec& spec);
+// The metric filters scanned into the database, as the scan stored them (each keeps the
+// origin it was scanned from), in the order they were stored: what an alarm-only rules file
+// is joined with, since the database's history is only of these filters.
+Result<std::vector<metric::MetricFilterSpec>> ScannedFilters(store::Database& db);
+
 // Every alarm of `specs` must be replayable over the database: an error that names each
 // filter that is not, and says how to fix it.
 Result<void> CheckScanned(store::Database& db, const rules::RuleSet& rules,
@@ -117,6 +136,8 @@ Result<void> CheckScanned(store::Database& db, const rules::RuleSet& rules,
 
 // The alarm as a describe-alarms MetricAlarm object (what replayed_alarms.definition holds).
 std::string AlarmJson(const alarm::AlarmSpec& spec);
+// A composite as a describe-alarms CompositeAlarm object: AlarmName and AlarmRule.
+std::string CompositeJson(const std::string& name, const std::string& rule);
 
 // The pieces RunReplay is made of, for the commands that replay in memory (tune,
 // contributors): they evaluate many variants of one alarm over one loaded series and never
@@ -163,6 +184,16 @@ struct Series {
 Result<Series> LoadSeries(store::Database& db, const alarm::AlarmSpec& spec, Range range,
                           int lookback_periods, bool ignore_creation_time,
                           bool with_values = false);
+
+// A metric math alarm's metric queries' series (by query id), each loaded as LoadSeries loads
+// a single-metric alarm's; `has_series` and `sample_minutes` sum them up.
+struct MathSeriesSet {
+  std::map<std::string, std::vector<alarm::MinuteSample>> samples;
+  bool has_series = false;
+  std::uint64_t sample_minutes = 0;
+};
+Result<MathSeriesSet> LoadMathSeries(store::Database& db, const alarm::AlarmSpec& spec, Range range,
+                                     int lookback_periods, bool ignore_creation_time);
 
 // Episodes (start and end only) from an evaluation's transitions.
 std::vector<Episode> EpisodesFrom(const std::vector<alarm::Transition>& transitions);

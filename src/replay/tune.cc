@@ -1,5 +1,7 @@
 #include "replay/tune.h"
 
+#include "alarm/math.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -214,7 +216,7 @@ std::vector<Candidate> EvaluateCandidates(const alarm::AlarmSpec& original,
                                           const std::vector<alarm::AlarmSpec>& specs,
                                           const std::vector<alarm::MinuteSample>& samples,
                                           Range range, const std::vector<Incident>& incidents,
-                                          int evaluation_range) {
+                                          int evaluation_range, const MathSamples* math_samples) {
   std::vector<Candidate> out;
   out.reserve(specs.size());
   const double weeks = static_cast<double>(range.to - range.from) / kWeekSeconds;
@@ -225,7 +227,11 @@ std::vector<Candidate> EvaluateCandidates(const alarm::AlarmSpec& original,
     evaluate.from = range.from;
     evaluate.to = range.to;
     evaluate.evaluation_range = evaluation_range;
-    const auto episodes = EpisodesFrom(alarm::Evaluate(spec, samples, evaluate).transitions);
+    const auto episodes =
+        EpisodesFrom((spec.math && math_samples != nullptr
+                          ? alarm::EvaluateMathAlarm(spec, *math_samples, evaluate)
+                          : alarm::Evaluate(spec, samples, evaluate))
+                         .transitions);
     c.episodes = episodes.size();
     c.seconds_in_alarm = SecondsInAlarm(episodes, spec, range.to);
     c.per_week = weeks > 0 ? static_cast<double>(c.episodes) / weeks : 0;
@@ -281,13 +287,24 @@ Result<TuneResult> RunTune(const TuneOptions& options) {
   for (const auto& spec : *specs) {
     lookback = std::max(lookback, EvaluationRange(spec, options.evaluation_range));
   }
-  auto series = LoadSeries(*db, options.alarm, *range, lookback, options.ignore_creation_time);
-  if (!series) return std::move(series).error();
-  result.has_series = series->series_id != 0;
-  result.sample_minutes = series->samples.size();
-  result.creation_cutoff = series->creation_cutoff;
-  result.candidates = EvaluateCandidates(options.alarm, *specs, series->samples, *range,
-                                         options.incidents, options.evaluation_range);
+  if (options.alarm.math) {
+    // A math alarm: its metrics' series, and each candidate evaluated through its expression.
+    auto loaded =
+        LoadMathSeries(*db, options.alarm, *range, lookback, options.ignore_creation_time);
+    if (!loaded) return std::move(loaded).error();
+    result.has_series = loaded->has_series;
+    result.sample_minutes = loaded->sample_minutes;
+    result.candidates = EvaluateCandidates(options.alarm, *specs, {}, *range, options.incidents,
+                                           options.evaluation_range, &loaded->samples);
+  } else {
+    auto series = LoadSeries(*db, options.alarm, *range, lookback, options.ignore_creation_time);
+    if (!series) return std::move(series).error();
+    result.has_series = series->series_id != 0;
+    result.sample_minutes = series->samples.size();
+    result.creation_cutoff = series->creation_cutoff;
+    result.candidates = EvaluateCandidates(options.alarm, *specs, series->samples, *range,
+                                           options.incidents, options.evaluation_range);
+  }
   result.recommended = Recommend(result.candidates, options.alarm);
   return result;
 }

@@ -93,12 +93,16 @@ struct TuneResult {
 // it), without duplicates.
 Result<std::vector<alarm::AlarmSpec>> CandidateSpecs(const TuneOptions& options);
 
-// Evaluates each candidate over `samples` and ranks them (the pure core of RunTune).
+// Evaluates each candidate over `samples` and ranks them (the pure core of RunTune). A
+// metric math alarm is evaluated over `math_samples` (its metric queries' series by id)
+// instead.
+using MathSamples = std::map<std::string, std::vector<alarm::MinuteSample>>;
 std::vector<Candidate> EvaluateCandidates(const alarm::AlarmSpec& original,
                                           const std::vector<alarm::AlarmSpec>& specs,
                                           const std::vector<alarm::MinuteSample>& samples,
                                           Range range, const std::vector<Incident>& incidents,
-                                          int evaluation_range);
+                                          int evaluation_range,
+                                          const MathSamples* math_samples = nullptr);
 // Marks `fewest` and `recommended` by the rule above; returns the recommended index.
 std::optional<std::size_t> Recommend(std::vector<Candidate>& candidates,
                                      const alarm::AlarmSpec& original);

@@ -189,7 +189,7 @@ std::string TimelineSvg(const TimelineChart& chart) {
   constexpr double kWidth = 720, kHeight = 250, kLeft = 64, kRight = 16, kTop = 16, kBottom = 58;
   const double plot_width = kWidth - kLeft - kRight;
   const double span = static_cast<double>(std::max<std::int64_t>(chart.to - chart.from, 1));
-  double max = chart.threshold;
+  double max = chart.show_threshold ? chart.threshold : 0;
   for (const auto& [t, v] : chart.buckets) max = std::max(max, v);
   const std::vector<double> ticks = RoundTicks(max, 5, true);
   const double top = ticks.back();
@@ -224,11 +224,14 @@ std::string TimelineSvg(const TimelineChart& chart) {
     svg += buffer;
   }
   // The threshold: a dashed line, labelled at its right end above the line.
-  svg += Line(kLeft, y(chart.threshold), kWidth - kRight, y(chart.threshold),
-              "stroke='#d62828' stroke-width='1.5' stroke-dasharray='6 4'");
-  svg += "<text class='threshold' x='" + Format("%.1f", kWidth - kRight - 2, 0) + "' y='" +
-         Format("%.1f", std::max(kTop + 10, y(chart.threshold) - 4), 0) +
-         "' text-anchor='end' fill='#d62828'>threshold " + ChartNumber(chart.threshold) + "</text>";
+  if (chart.show_threshold) {
+    svg += Line(kLeft, y(chart.threshold), kWidth - kRight, y(chart.threshold),
+                "stroke='#d62828' stroke-width='1.5' stroke-dasharray='6 4'");
+    svg += "<text class='threshold' x='" + Format("%.1f", kWidth - kRight - 2, 0) + "' y='" +
+           Format("%.1f", std::max(kTop + 10, y(chart.threshold) - 4), 0) +
+           "' text-anchor='end' fill='#d62828'>threshold " + ChartNumber(chart.threshold) +
+           "</text>";
+  }
   svg += Line(kLeft, y(0), kWidth - kRight, y(0), "stroke='#9aa3b2'");
   // Time ticks: as many as fit labels of about 13 characters.
   const int max_ticks = std::max(2, static_cast<int>(plot_width / (13 * kCharWidth + 12)));

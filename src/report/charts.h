@@ -41,6 +41,7 @@ struct TimelineChart {
   std::map<std::int64_t, double> buckets;  // bucket start -> value
   std::int64_t bucket_seconds = 300;
   double threshold = 0;
+  bool show_threshold = true;  // false: only the episodes (a composite or math alarm)
   std::vector<std::pair<std::int64_t, std::int64_t>> episodes;  // [start, end)
 };
 std::string TimelineSvg(const TimelineChart& chart);

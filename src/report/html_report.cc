@@ -127,16 +127,21 @@ std::string Overview(const ReportData& data) {
   for (std::size_t i = 0; i < data.whole_history; ++i) {
     const AlarmSection& a = data.alarms[i];
     const std::string link = "<a href='#" + a.anchor + "'>" + EscapeHtml(a.name) + "</a>";
-    if (a.matches == 0 && a.episodes_total == 0) {
+    if (a.kind == AlarmKind::kMetric && a.matches == 0 && a.episodes_total == 0) {
       silent += (silent_count++ == 0 ? "" : ", ") + link;
       continue;
     }
     rows += "<tr>" + Long(link) + Td(Grouped(a.episodes_total), true) +
             Td(a.seconds_in_alarm > 0 ? Duration(a.seconds_in_alarm) : "-", true) +
-            Td(Grouped(a.matches), true) +
-            Td(data.events > 0 ? Percent(a.matches, static_cast<std::uint64_t>(data.events)) : "-",
+            Td(a.kind == AlarmKind::kMetric ? Grouped(a.matches) : "-", true) +
+            Td(data.events > 0 && a.kind == AlarmKind::kMetric
+                   ? Percent(a.matches, static_cast<std::uint64_t>(data.events))
+                   : "-",
                true) +
-            Long(NoisiestPrincipal(a)) + (any_flags ? Td(Flags(a)) : "") + "</tr>";
+            Long(a.kind == AlarmKind::kMetric ? NoisiestPrincipal(a)
+                 : a.kind == AlarmKind::kMath ? "<span class='quiet'>metric math</span>"
+                                              : "<span class='quiet'>composite</span>") +
+            (any_flags ? Td(Flags(a)) : "") + "</tr>";
   }
   std::string html = "<section id='overview'><h2>Overview</h2>";
   if (!rows.empty()) {
@@ -253,6 +258,39 @@ std::string AlarmSectionHtml(const ReportData& data, const AlarmSection& a) {
   if (a.stored) {
     html += "<p class='stored'>A replay stored in the database, not the whole history: window " +
             EscapeHtml(a.settings) + ".</p>";
+  }
+  auto episodes_only = [&](const std::string& definition) {
+    TimelineChart chart;
+    chart.title = a.name + " timeline";
+    chart.y_unit = "ALARM";
+    chart.from = a.from;
+    chart.to = a.to;
+    chart.show_threshold = false;
+    for (const EpisodeRow& e : a.episodes) {
+      chart.episodes.emplace_back(e.start, e.end.value_or(a.to));
+    }
+    return html + "<p class='definition'>" + definition + "</p><h3>Timeline, " +
+           FormatIsoTime(a.from) + " .. " + FormatIsoTime(a.to) +
+           "</h3><p class='quiet'>Shaded: ALARM episodes.</p>" + TimelineSvg(chart) +
+           "<h3>Episodes</h3>" + EpisodesTable(data, a) + "</section>\n";
+  };
+  if (a.kind == AlarmKind::kComposite) {
+    return episodes_only("Composite alarm: <code>" + EscapeHtml(a.expression) +
+                         "</code>, re-evaluated whenever a child changes state (its children "
+                         "have sections of their own).");
+  }
+  if (a.kind == AlarmKind::kMath) {
+    return episodes_only(
+        "Metric math: <code>" + EscapeHtml(a.expression) + "</code> " +
+        EscapeHtml(
+            std::string(alarm::ComparisonName(a.spec.comparison)) + " " +
+            ChartNumber(a.spec.threshold) + ", " + std::to_string(a.spec.datapoints_to_alarm) +
+            " of " + std::to_string(a.spec.evaluation_periods) + " datapoints of " +
+            Grouped(static_cast<std::uint64_t>(a.spec.period)) +
+            " s, missing data: " + std::string(alarm::MissingDataName(a.spec.treat_missing_data))) +
+        ". The series it reads are drawn in their own alarms' sections; tune it with <code>" +
+        EscapeHtml("trailreplay tune --db " + data.db_name + " --alarm " + ShellWord(a.name)) +
+        "</code>.");
   }
   html += "<p class='definition'>" +
           EscapeHtml(alarm::StatisticName(a.spec.statistic, a.spec.percentile) + " of " +

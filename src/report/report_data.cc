@@ -7,6 +7,7 @@
 #include <cmath>
 #include <set>
 
+#include "alarm/math.h"
 #include "common/json_escape.h"
 #include "common/time.h"
 #include "replay/replay.h"
@@ -349,10 +350,34 @@ Result<ReportData> BuildReportData(const ReportOptions& options) {
       a.from = r.from;
       a.to = r.to;
       a.seconds_in_alarm = r.seconds_in_alarm;
+      if (r.spec.math) {
+        const alarm::MathQuery& returned = r.spec.math->queries[r.spec.math->returned];
+        a.kind = AlarmKind::kMath;
+        a.expression = returned.expression_text;
+        if (!returned.label.empty()) a.expression += " (" + returned.label + ")";
+      }
       std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> alarm_windows;
       for (const replay::Episode& e : r.episodes) {
         a.episodes.push_back(EpisodeRow{e.start, e.end, e.peak, e.matched_events, {}, {}});
-        alarm_windows.push_back(e.windows);
+        alarm_windows.push_back(a.kind == AlarmKind::kMetric ? e.windows : decltype(e.windows){});
+      }
+      data.alarms.push_back(std::move(a));
+      windows.push_back(std::move(alarm_windows));
+    }
+    // Composite alarms, over their children's histories: episodes and time in ALARM only
+    // (their events are their children's).
+    for (const replay::CompositeReplay& c : replayed->composites) {
+      AlarmSection a;
+      a.name = c.spec.name;
+      a.kind = AlarmKind::kComposite;
+      a.expression = c.spec.rule_text;
+      a.from = replayed->from;
+      a.to = replayed->to;
+      a.seconds_in_alarm = c.seconds_in_alarm;
+      std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> alarm_windows;
+      for (const replay::Episode& e : c.episodes) {
+        a.episodes.push_back(EpisodeRow{e.start, e.end, std::nullopt, 0, {}, {}});
+        alarm_windows.emplace_back();
       }
       data.alarms.push_back(std::move(a));
       windows.push_back(std::move(alarm_windows));
@@ -423,6 +448,14 @@ Result<ReportData> BuildReportData(const ReportOptions& options) {
   // Per alarm: samples, curve, filter, the listed events of its first episodes.
   for (std::size_t i = 0; i < data.alarms.size(); ++i) {
     AlarmSection& a = data.alarms[i];
+    if (a.kind != AlarmKind::kMetric) {
+      // A math or composite alarm has no one series of its own to draw, list or tune.
+      a.episodes_total = a.episodes.size();
+      if (a.episodes.size() > options.max_episodes_per_alarm) {
+        a.episodes.resize(options.max_episodes_per_alarm);
+      }
+      continue;
+    }
     auto samples = LoadSamples(*db, a);
     if (!samples) return std::move(samples).error();
     a.episodes_total = a.episodes.size();
@@ -561,7 +594,11 @@ std::string AlarmJson(const AlarmSection& a) {
                     ",\"window\":{\"from\":" + JsonString(FormatIsoTime(a.from)) +
                     ",\"to\":" + JsonString(FormatIsoTime(a.to)) + "}";
   if (a.stored) out += ",\"settings\":" + JsonString(a.settings);
-  out += ",\"definition\":" + replay::AlarmJson(a.spec);
+  out += std::string(",\"kind\":") + (a.kind == AlarmKind::kMetric ? "\"metric\""
+                                      : a.kind == AlarmKind::kMath ? "\"math\""
+                                                                   : "\"composite\"");
+  if (a.kind != AlarmKind::kMetric) out += ",\"expression\":" + JsonString(a.expression);
+  if (a.kind != AlarmKind::kComposite) out += ",\"definition\":" + replay::AlarmJson(a.spec);
   out += ",\"filter\":" + (a.filter_name.empty() ? std::string("null") : JsonString(a.filter_name));
   out += ",\"pattern\":" + (a.pattern.empty() ? std::string("null") : JsonString(a.pattern));
   out += ",\"variant\":" + (a.variant.empty() ? std::string("null") : JsonString(a.variant));

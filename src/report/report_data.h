@@ -56,9 +56,15 @@ struct EpisodeRow {
   std::string events_sql;        // a `trailreplay sql` statement that lists all of them
 };
 
+enum class AlarmKind { kMetric, kMath, kComposite };
+
 struct AlarmSection {
   std::string name;
-  std::string anchor;  // the HTML id of its section
+  // A metric-math alarm has its expression and episodes, no one series to draw, list events
+  // of or tune here (`tune` does it); a composite alarm its rule and episodes.
+  AlarmKind kind = AlarmKind::kMetric;
+  std::string expression;  // the returned expression (math), or the AlarmRule (composite)
+  std::string anchor;      // the HTML id of its section
   alarm::AlarmSpec spec;
   std::int64_t series_id = 0;
   std::int64_t from = 0, to = 0;

@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include <sstream>
 #include <utility>
 
+#include "alarm/math.h"
 #include "common/json_escape.h"
 #include "common/json_location.h"
 
@@ -62,6 +64,8 @@ class AlarmReader {
   void NotReplayable(std::optional<std::string>& reason, std::string text) const {
     if (!reason) reason = std::move(text);
   }
+  void CheckPeriod(const alarm::AlarmSpec& spec, std::optional<std::string>& reason) const;
+  Result<void> ReadMetrics(alarm::AlarmSpec& spec, std::optional<std::string>& reason) const;
 
   element item_;
   const std::string& origin_;
@@ -99,6 +103,169 @@ std::string Seconds(std::int64_t n) {
     out += digits[i];
   }
   return out + " s";
+}
+
+void AlarmReader::CheckPeriod(const alarm::AlarmSpec& spec,
+                              std::optional<std::string>& reason) const {
+  if (alarm::IsHighResolutionPeriod(spec.period)) {
+    if (resolution_ == SampleResolution::kMinute) {
+      NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
+                                " s makes it a high-resolution alarm, and metric filters publish "
+                                "at one-minute resolution, so its periods would hold no data "
+                                "(alarm-eval evaluates it over samples stamped with seconds)");
+    }
+  } else if (spec.period % 60 != 0) {
+    NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
+                              " s is neither 10, 20, 30 nor a multiple of 60 s, the periods "
+                              "CloudWatch accepts");
+  }
+  const std::int64_t span = spec.period * spec.evaluation_periods;
+  const std::int64_t limit = spec.period < 3600 ? kOneDay : kSevenDays;
+  if (span > limit) {
+    NotReplayable(reason, "its Period x EvaluationPeriods (" + Seconds(span) +
+                              ") exceeds AWS's limit of " + Seconds(limit) +
+                              (spec.period < 3600 ? " for periods under an hour" : ""));
+  }
+}
+
+// Metrics (PutMetricAlarm): each query has an Id and exactly one of MetricStat and
+// Expression; exactly one has ReturnData true (absent is true). What AWS refuses is an error;
+// what trailreplay cannot compute is the reason.
+Result<void> AlarmReader::ReadMetrics(alarm::AlarmSpec& spec,
+                                      std::optional<std::string>& reason) const {
+  simdjson::dom::array list;
+  if (item_["Metrics"].get_array().get(list)) return Fail("'Metrics' must be an array");
+  auto math = std::make_shared<alarm::MathAlarm>();
+  std::optional<std::int64_t> period, expression_period;
+  std::size_t returned = 0;
+  std::set<std::string> ids;
+  for (element query : list) {
+    alarm::MathQuery q;
+    std::string_view text;
+    if (!query.is_object() || query["Id"].get_string().get(text) || text.empty()) {
+      return Fail("each of 'Metrics' must be an object with a string 'Id'");
+    }
+    q.id = std::string(text);
+    const std::string label = "metric query '" + q.id + "'";
+    if (!ids.insert(q.id).second) return Fail(label + " is defined twice");
+    if (!std::islower(static_cast<unsigned char>(q.id[0]))) {
+      return Fail(label + ": an Id must start with a lower-case letter");
+    }
+    if (!query["Label"].get_string().get(text)) q.label = std::string(text);
+    bool return_data = true;
+    element flag;
+    if (!query["ReturnData"].get(flag) && !flag.is_null() && flag.get_bool().get(return_data)) {
+      return Fail(label + ": 'ReturnData' must be true or false");
+    }
+    q.return_data = return_data;
+    element stat;
+    const bool has_stat = !query["MetricStat"].get(stat) && !stat.is_null();
+    const bool has_expression = !query["Expression"].get_string().get(text);
+    if (has_stat == has_expression) {
+      return Fail(label + " must have exactly one of 'MetricStat' and 'Expression'");
+    }
+    if (has_expression) {
+      q.expression_text = std::string(text);
+      std::int64_t own = 0;
+      if (!query["Period"].get_int64().get(own) && own > 0) expression_period = own;
+      bool unsupported = false;
+      auto parsed = alarm::ParseMathExpression(text, &unsupported);
+      if (!parsed) {
+        const Error& e = parsed.error();
+        NotReplayable(
+            reason,
+            "its " + label + " (" + q.expression_text + ") " +
+                (unsupported
+                     ? "cannot be replayed: " + e.message
+                     : "cannot be read: " + e.message +
+                           (e.has_offset() ? " (at byte " + std::to_string(e.offset) + ")" : "")));
+      } else {
+        q.expression = std::move(*parsed);
+      }
+    } else {
+      std::string_view stat_name;
+      element metric;
+      if (stat["Metric"].get(metric) || metric["Namespace"].get_string().get(text)) {
+        return Fail(label + ": 'MetricStat' lacks 'Metric' with 'Namespace'");
+      }
+      q.metric_namespace = std::string(text);
+      if (metric["MetricName"].get_string().get(text)) {
+        return Fail(label + ": 'MetricStat' lacks 'MetricName'");
+      }
+      q.metric_name = std::string(text);
+      simdjson::dom::array dimensions;
+      if (!metric["Dimensions"].get_array().get(dimensions)) {
+        for (element d : dimensions) {
+          std::string_view name, value;
+          if (d["Name"].get_string().get(name) || d["Value"].get_string().get(value)) {
+            return Fail(label + ": each dimension must have string 'Name' and 'Value'");
+          }
+          q.dimensions.emplace_back(std::string(name), std::string(value));
+        }
+      }
+      std::int64_t p = 0;
+      if (stat["Period"].get_int64().get(p) || p < 1) {
+        return Fail(label + ": 'MetricStat' lacks a positive 'Period'");
+      }
+      if (period && *period != p) {
+        NotReplayable(reason, "its metric queries have different periods (" +
+                                  std::to_string(*period) + " s and " + std::to_string(p) +
+                                  " s), and an alarm has one period");
+      }
+      period = p;
+      if (stat["Stat"].get_string().get(stat_name)) {
+        return Fail(label + ": 'MetricStat' lacks 'Stat'");
+      }
+      double percentile = 0;
+      auto found = alarm::ParseStatisticName(stat_name, percentile);
+      if (!found || *found == alarm::Statistic::kPercentile) {
+        NotReplayable(reason, "its " + label + " uses the statistic " + std::string(stat_name) +
+                                  ", and trailreplay computes a math alarm's metrics with "
+                                  "SampleCount, Sum, Average, Minimum or Maximum");
+      } else {
+        q.statistic = *found;
+      }
+    }
+    if (return_data) ++returned;
+    math->queries.push_back(std::move(q));
+  }
+  if (returned != 1) {
+    return Fail("exactly one metric query must have 'ReturnData' true (or unset), found " +
+                std::to_string(returned));
+  }
+  // A Metrics Insights query carries its period on the expression.
+  if (!period) period = expression_period;
+  if (!period && !reason) {
+    return Fail("'Metrics' holds no MetricStat, so the alarm has no period");
+  }
+  if (!period) period = 60;
+  spec.period = *period;
+  for (std::size_t i = 0; i < math->queries.size(); ++i) {
+    if (math->queries[i].return_data) math->returned = i;
+  }
+  // The returned expression must give one series: evaluate it once over placeholder data.
+  if (!reason) {
+    alarm::MathContext context;
+    context.period = spec.period;
+    for (const auto& q : math->queries) {
+      if (q.is_metric()) {
+        context.metrics[q.id] = {1.0, 1.0, 1.0};
+        context.metric_order.push_back(q.id);
+      } else {
+        context.expressions[q.id] = &*q.expression;
+      }
+    }
+    const auto& r = math->queries[math->returned];
+    if (!r.is_metric()) {
+      auto value = alarm::EvaluateMath(*r.expression, context);
+      if (!value) {
+        NotReplayable(reason, "its expression '" + r.id + "' (" + r.expression_text +
+                                  ") cannot be an alarm's series: " + value.error().message);
+      }
+    }
+  }
+  spec.math = std::move(math);
+  return {};
 }
 
 Result<alarm::AlarmSpec> AlarmReader::Read(std::optional<std::string>& reason) {
@@ -172,17 +339,16 @@ Result<alarm::AlarmSpec> AlarmReader::Read(std::optional<std::string>& reason) {
     }
   }
 
-  if (Has("Metrics")) {
-    NotReplayable(reason,
-                  "it is a metric math alarm ('Metrics'), and trailreplay replays alarms on a "
-                  "single metric only");
-  }
   if (anomaly) {
     NotReplayable(reason, "its ComparisonOperator " + **comparison +
                               " compares with an anomaly-detection band, which trailreplay "
                               "cannot compute");
   }
-  if (Has("Metrics")) return spec;
+  if (Has("Metrics")) {
+    if (auto ok = ReadMetrics(spec, reason); !ok) return std::move(ok).error();
+    CheckPeriod(spec, reason);
+    return spec;
+  }
 
   for (auto [key, target] : {std::pair{"MetricName", &spec.metric_name},
                              std::pair{"Namespace", &spec.metric_namespace}}) {
@@ -211,25 +377,7 @@ Result<alarm::AlarmSpec> AlarmReader::Read(std::optional<std::string>& reason) {
   if (!period->has_value()) return Fail("lacks 'Period'");
   if (**period < 1) return Fail("'Period' must be positive, found " + std::to_string(**period));
   spec.period = **period;
-  if (alarm::IsHighResolutionPeriod(spec.period)) {
-    if (resolution_ == SampleResolution::kMinute) {
-      NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
-                                " s makes it a high-resolution alarm, and metric filters publish "
-                                "at one-minute resolution, so its periods would hold no data "
-                                "(alarm-eval evaluates it over samples stamped with seconds)");
-    }
-  } else if (spec.period % 60 != 0) {
-    NotReplayable(reason, "its Period of " + std::to_string(spec.period) +
-                              " s is neither 10, 20, 30 nor a multiple of 60 s, the periods "
-                              "CloudWatch accepts");
-  }
-  const std::int64_t span = spec.period * spec.evaluation_periods;
-  const std::int64_t limit = spec.period < 3600 ? kOneDay : kSevenDays;
-  if (span > limit) {
-    NotReplayable(reason, "its Period x EvaluationPeriods (" + Seconds(span) +
-                              ") exceeds AWS's limit of " + Seconds(limit) +
-                              (spec.period < 3600 ? " for periods under an hour" : ""));
-  }
+  CheckPeriod(spec, reason);
 
   auto statistic = String("Statistic");
   if (!statistic) return std::move(statistic).error();
@@ -285,10 +433,26 @@ Result<void> ReadAlarms(element root, const char* key, bool composite, const std
       return RuleError(origin, AlarmLabel(name), "defined twice");
     }
     if (composite) {
-      out.not_replayable.push_back(
-          {name,
-           "it is a composite alarm: its state combines other alarms' states by its AlarmRule, "
-           "which trailreplay does not evaluate"});
+      element rule_value;
+      std::string_view rule_text;
+      if (item["AlarmRule"].get(rule_value) || rule_value.is_null()) {
+        return RuleError(origin, AlarmLabel(name), "lacks 'AlarmRule'");
+      }
+      if (rule_value.get_string().get(rule_text)) {
+        return RuleError(origin, AlarmLabel(name), "'AlarmRule' must be a string");
+      }
+      // describe-alarms prints only rules AWS accepted: a rule trailreplay cannot read is
+      // its own shortfall, so the alarm is kept as not replayable rather than refused.
+      auto parsed = alarm::ParseAlarmRule(rule_text);
+      if (!parsed) {
+        const Error& error = parsed.error();
+        out.not_replayable.push_back(
+            {name,
+             "its AlarmRule cannot be read: " + error.message +
+                 (error.has_offset() ? " (at byte " + std::to_string(error.offset) + ")" : "")});
+        continue;
+      }
+      out.composites.push_back({name, std::string(rule_text), std::move(*parsed)});
       continue;
     }
     std::optional<std::string> reason;
@@ -312,16 +476,67 @@ std::string DimensionNames(std::vector<std::string> names) {
   return out;
 }
 
-std::vector<std::string> AlarmDimensionNames(const alarm::AlarmSpec& alarm) {
-  std::vector<std::string> names;
-  for (const auto& [name, value] : alarm.dimensions) names.push_back(name);
-  return names;
-}
-
 std::vector<std::string> FilterDimensionNames(const metric::MetricFilterSpec& filter) {
   std::vector<std::string> names;
   for (const auto& [name, reference] : filter.transformation.dimensions) names.push_back(name);
   return names;
+}
+
+// Composites join once every child is decided: replayable metric alarms first, then
+// composites over them, level by level. What is left when no level adds one depends on a
+// composite that depends on itself.
+void ResolveComposites(std::vector<alarm::CompositeSpec> pending, RuleSet& out) {
+  std::set<std::string> replayable;
+  for (const auto& a : out.alarms) replayable.insert(a.name);
+  std::map<std::string, std::string> skipped;
+  for (const auto& n : out.not_replayable) skipped.emplace(n.alarm_name, n.reason);
+  std::set<std::string> waiting;
+  for (const auto& c : pending) waiting.insert(c.name);
+  for (bool progress = true; progress && !pending.empty();) {
+    progress = false;
+    std::vector<alarm::CompositeSpec> next;
+    for (auto& composite : pending) {
+      std::optional<std::string> reason;
+      bool ready = true;
+      for (const std::string& child : composite.rule.children) {
+        if (replayable.count(child) > 0) continue;
+        if (auto it = skipped.find(child); it != skipped.end()) {
+          reason = "its child alarm '" + child + "' is not replayable, because " + it->second;
+          break;
+        }
+        if (child == composite.name) {
+          reason = "its AlarmRule names the composite itself, a cycle it cannot be evaluated in";
+          break;
+        }
+        if (waiting.count(child) > 0) {
+          ready = false;
+          continue;
+        }
+        reason = "its child alarm '" + child + "' is in none of the rules";
+        break;
+      }
+      if (reason) {
+        skipped.emplace(composite.name, *reason);
+        out.not_replayable.push_back({composite.name, std::move(*reason)});
+        waiting.erase(composite.name);
+        progress = true;
+      } else if (ready) {
+        replayable.insert(composite.name);
+        waiting.erase(composite.name);
+        out.composites.push_back(std::move(composite));
+        progress = true;
+      } else {
+        next.push_back(std::move(composite));
+      }
+    }
+    pending = std::move(next);
+  }
+  for (auto& composite : pending) {
+    out.not_replayable.push_back(
+        {composite.name,
+         "its AlarmRule reaches back to it through other composite alarms, a cycle it cannot "
+         "be evaluated in"});
+  }
 }
 
 std::string Indent(int depth) { return std::string(static_cast<std::size_t>(depth) * 2, ' '); }
@@ -390,7 +605,8 @@ Result<RuleSet> ParseRulesDocument(std::string_view json, const std::string& ori
       !read) {
     return std::move(read).error();
   }
-  if (out.filters.empty() && out.alarms.empty() && out.not_replayable.empty()) {
+  if (out.filters.empty() && out.alarms.empty() && out.composites.empty() &&
+      out.not_replayable.empty()) {
     return RuleError(origin, "", "holds no metric filters and no alarms");
   }
   return out;
@@ -426,6 +642,7 @@ Result<RuleSet> Combine(std::vector<RuleSet> sets) {
   RuleSet out;
   std::map<std::string, std::string> filter_origin, alarm_origin;
   std::vector<alarm::AlarmSpec> candidates;
+  std::vector<alarm::CompositeSpec> composites;
   for (RuleSet& set : sets) {
     if (!set.origin.empty()) out.origin += (out.origin.empty() ? "" : ", ") + set.origin;
     for (auto& filter : set.filters) {
@@ -454,39 +671,55 @@ Result<RuleSet> Combine(std::vector<RuleSet> sets) {
       if (auto claimed = claim(entry.alarm_name); !claimed) return std::move(claimed).error();
       out.not_replayable.push_back(std::move(entry));
     }
+    for (auto& composite : set.composites) {
+      if (auto claimed = claim(composite.name); !claimed) return std::move(claimed).error();
+      composites.push_back(std::move(composite));
+    }
   }
 
-  for (auto& alarm : candidates) {
+  // Why no filter of the set publishes a metric with these dimension names ("" when one does).
+  auto join_reason = [&](const std::string& metric_namespace, const std::string& metric_name,
+                         const std::vector<std::pair<std::string, std::string>>& dimensions) {
     const metric::MetricFilterSpec* publisher = nullptr;
-    bool joined = false;
-    std::vector<std::string> wanted = AlarmDimensionNames(alarm);
+    std::vector<std::string> wanted;
+    for (const auto& [name, value] : dimensions) wanted.push_back(name);
     std::sort(wanted.begin(), wanted.end());
     for (const auto& filter : out.filters) {
       const auto& t = filter.transformation;
-      if (t.metric_namespace != alarm.metric_namespace || t.metric_name != alarm.metric_name) {
-        continue;
-      }
+      if (t.metric_namespace != metric_namespace || t.metric_name != metric_name) continue;
       if (publisher == nullptr) publisher = &filter;
       std::vector<std::string> published = FilterDimensionNames(filter);
       std::sort(published.begin(), published.end());
-      if (published == wanted) {
-        joined = true;
-        break;
-      }
+      if (published == wanted) return std::string();
     }
-    if (joined) {
-      out.alarms.push_back(std::move(alarm));
-    } else if (publisher == nullptr) {
-      out.not_replayable.push_back({alarm.name, "no metric filter in the rules publishes " +
-                                                    alarm.metric_namespace + "/" +
-                                                    alarm.metric_name});
+    if (publisher == nullptr) {
+      return "no metric filter in the rules publishes " + metric_namespace + "/" + metric_name;
+    }
+    return "its dimensions (" + DimensionNames(wanted) + ") differ from what filter '" +
+           publisher->name + "' publishes (" + DimensionNames(FilterDimensionNames(*publisher)) +
+           ")";
+  };
+  for (auto& alarm : candidates) {
+    std::string reason;
+    if (alarm.math) {
+      for (const auto& q : alarm.math->queries) {
+        if (!q.is_metric()) continue;
+        const std::string why = join_reason(q.metric_namespace, q.metric_name, q.dimensions);
+        if (!why.empty()) {
+          reason = "its metric query '" + q.id + "': " + why;
+          break;
+        }
+      }
     } else {
-      out.not_replayable.push_back(
-          {alarm.name, "its dimensions (" + DimensionNames(AlarmDimensionNames(alarm)) +
-                           ") differ from what filter '" + publisher->name + "' publishes (" +
-                           DimensionNames(FilterDimensionNames(*publisher)) + ")"});
+      reason = join_reason(alarm.metric_namespace, alarm.metric_name, alarm.dimensions);
+    }
+    if (reason.empty()) {
+      out.alarms.push_back(std::move(alarm));
+    } else {
+      out.not_replayable.push_back({alarm.name, std::move(reason)});
     }
   }
+  ResolveComposites(std::move(composites), out);
   return out;
 }
 
@@ -511,6 +744,30 @@ std::string_view PackFilterVariant(std::string_view filter_name) {
     if (name == filter_name) return variant;
   }
   return {};
+}
+
+std::string MathMetricsJson(const alarm::MathAlarm& math, std::int64_t period) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < math.queries.size(); ++i) {
+    const auto& q = math.queries[i];
+    out += (i > 0 ? ", " : "") + std::string("{\"Id\": ") + JsonString(q.id);
+    if (q.is_metric()) {
+      out += ", \"MetricStat\": {\"Metric\": {\"Namespace\": " + JsonString(q.metric_namespace) +
+             ", \"MetricName\": " + JsonString(q.metric_name) + ", \"Dimensions\": [";
+      for (std::size_t d = 0; d < q.dimensions.size(); ++d) {
+        out += (d > 0 ? ", " : "") + std::string("{\"Name\": ") +
+               JsonString(q.dimensions[d].first) +
+               ", \"Value\": " + JsonString(q.dimensions[d].second) + "}";
+      }
+      out += "]}, \"Period\": " + std::to_string(period) +
+             ", \"Stat\": " + JsonString(alarm::StatisticName(q.statistic, 0)) + "}";
+    } else {
+      out += ", \"Expression\": " + JsonString(q.expression_text);
+    }
+    if (!q.label.empty()) out += ", \"Label\": " + JsonString(q.label);
+    out += std::string(", \"ReturnData\": ") + (q.return_data ? "true" : "false") + "}";
+  }
+  return out + "]";
 }
 
 std::string RulesDocumentJson(const RuleSet& rules) {
@@ -552,6 +809,18 @@ std::string RulesDocumentJson(const RuleSet& rules) {
     const auto& a = rules.alarms[i];
     out += (i == 0 ? "\n" : ",\n") + Indent(2) + "{\n";
     out += Indent(3) + "\"AlarmName\": " + JsonString(a.name) + ",\n";
+    if (a.math) {
+      out += Indent(3) + "\"Metrics\": " + MathMetricsJson(*a.math, a.period) + ",\n";
+      out += Indent(3) + "\"EvaluationPeriods\": " + std::to_string(a.evaluation_periods) + ",\n";
+      out += Indent(3) + "\"DatapointsToAlarm\": " + std::to_string(a.datapoints_to_alarm) + ",\n";
+      out += Indent(3) + "\"Threshold\": " + JsonNumber(a.threshold) + ",\n";
+      out += Indent(3) +
+             "\"ComparisonOperator\": " + JsonString(alarm::ComparisonName(a.comparison)) + ",\n";
+      out += Indent(3) +
+             "\"TreatMissingData\": " + JsonString(alarm::MissingDataName(a.treat_missing_data));
+      out += "\n" + Indent(2) + "}";
+      continue;
+    }
     out += Indent(3) + "\"MetricName\": " + JsonString(a.metric_name) + ",\n";
     out += Indent(3) + "\"Namespace\": " + JsonString(a.metric_namespace) + ",\n";
     out += Indent(3) +
@@ -579,6 +848,14 @@ std::string RulesDocumentJson(const RuleSet& rules) {
     out += "\n" + Indent(2) + "}";
   }
   out += rules.alarms.empty() ? "],\n" : "\n" + Indent(1) + "],\n";
+
+  out += Indent(1) + "\"CompositeAlarms\": [";
+  for (std::size_t i = 0; i < rules.composites.size(); ++i) {
+    const auto& c = rules.composites[i];
+    out += (i == 0 ? "\n" : ",\n") + Indent(2) + "{\"AlarmName\": " + JsonString(c.name) +
+           ", \"AlarmRule\": " + JsonString(c.rule_text) + "}";
+  }
+  out += rules.composites.empty() ? "],\n" : "\n" + Indent(1) + "],\n";
 
   out += Indent(1) + "\"NotReplayable\": [";
   for (std::size_t i = 0; i < rules.not_replayable.size(); ++i) {

@@ -6,9 +6,9 @@
 //   or one file holding both keys.
 //
 // Alarms are joined to filters by MetricName + Namespace (and dimension names); an alarm that
-// cannot be replayed (no filter publishes its metric, metric math, composite, a period shorter
-// than a minute: metric filters publish per minute, an anomaly-detection operator) is kept with
-// the reason, never dropped silently.
+// cannot be replayed (no filter publishes its metric, metric math, a period shorter than a
+// minute: metric filters publish per minute, an anomaly-detection operator; a composite alarm
+// with such a child) is kept with the reason, never dropped silently.
 #pragma once
 
 #include <string>
@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "alarm/alarm.h"
+#include "alarm/composite.h"
+#include "alarm/math.h"
 #include "common/result.h"
 #include "metric/filter_set.h"
 
@@ -29,6 +31,9 @@ struct NotReplayable {
 struct RuleSet {
   std::vector<metric::MetricFilterSpec> filters;
   std::vector<alarm::AlarmSpec> alarms;
+  // Composite alarms whose children are all replayable (after Combine; before it, every
+  // composite whose AlarmRule could be read).
+  std::vector<alarm::CompositeSpec> composites;
   std::vector<NotReplayable> not_replayable;
   // Where the rules came from ("built-in", "pack cis", a file path); Combine joins its parts'
   // origins with ", ". Names both sides of a duplicate-name error.
@@ -54,14 +59,16 @@ enum class SampleResolution { kMinute, kSecond };
 // PutMetricFilter or PutMetricAlarm would reject (bad pattern, missing AlarmName, Threshold or
 // EvaluationPeriods, DatapointsToAlarm > EvaluationPeriods, ...) is an error naming the origin and
 // the filter or alarm; an alarm AWS accepts but trailreplay cannot evaluate (metric math,
-// composite, Period not a multiple of 60 (10/20/30 too, at kMinute resolution), Period x
-// EvaluationPeriods over AWS's limits, anomaly-detection operators, extended statistics other
-// than pNN/pNN.N) goes to not_replayable. Alarms are not joined to filters here: see Combine.
+// an AlarmRule it cannot read, Period not a multiple of 60 (10/20/30 too, at kMinute resolution),
+// Period x EvaluationPeriods over AWS's limits, anomaly-detection operators, extended statistics
+// other than pNN/pNN.N) goes to not_replayable. Alarms are not joined to filters here: see Combine.
 Result<RuleSet> ParseRulesDocument(std::string_view json, const std::string& origin,
                                    SampleResolution resolution = SampleResolution::kMinute);
 
 // Several sources together (repeated --rules); a name defined twice is an error. Then joins:
-// alarms whose metric no filter of the set publishes move to not_replayable.
+// alarms whose metric no filter of the set publishes move to not_replayable, and so do
+// composite alarms with a child that is not replayable (the reason names the child and
+// says why), that no rules define, or that reaches back to the composite itself.
 Result<RuleSet> Combine(std::vector<RuleSet> sets);
 
 struct Pack {
@@ -77,9 +84,13 @@ const std::vector<Pack>& Packs();
 std::string_view PackFilterVariant(std::string_view filter_name);
 
 // The set as one describe-metric-filters + describe-alarms shaped JSON document (indented, ends
-// with a newline), which ParseRulesDocument reads back to the same filters and alarms. The
+// with a newline), which ParseRulesDocument reads back to the same filters and alarms
+// (composites under "CompositeAlarms" with their AlarmRule as written). The
 // not-replayable alarms follow under "NotReplayable" ([{"AlarmName", "Reason"}]), a key AWS
 // does not print and the parser ignores.
 std::string RulesDocumentJson(const RuleSet& rules);
+
+// A math alarm's queries as describe-alarms prints its `Metrics` (one line).
+std::string MathMetricsJson(const alarm::MathAlarm& math, std::int64_t period);
 
 }  // namespace trailreplay::rules

@@ -166,5 +166,52 @@ TEST_F(ReportTest, AlarmsWhoseFiltersWereNotScannedAreListedNotShownAsQuiet) {
   EXPECT_EQ(html->find("never went to ALARM"), std::string::npos);
 }
 
+TEST_F(ReportTest, CompositeAndMathAlarmsHaveSectionsOfTheirOwn) {
+  constexpr char kAlarms[] = R"json({"MetricAlarms": [
+    {"AlarmName": "unauthorized", "Namespace": "CISBenchmark", "MetricName": "unauthorized_api_calls",
+     "Statistic": "Sum", "Dimensions": [], "Period": 300, "EvaluationPeriods": 1, "Threshold": 1,
+     "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching"},
+    {"AlarmName": "trail-changes", "Namespace": "CISBenchmark", "MetricName": "cloudtrail_cfg_changes",
+     "Statistic": "Sum", "Dimensions": [], "Period": 300, "EvaluationPeriods": 1, "Threshold": 1,
+     "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching"},
+    {"AlarmName": "denied-with-trail-change", "EvaluationPeriods": 1, "Threshold": 2,
+     "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+     "Metrics": [
+      {"Id": "denied", "MetricStat": {"Metric": {"Namespace": "CISBenchmark", "MetricName": "unauthorized_api_calls", "Dimensions": []}, "Period": 300, "Stat": "Sum"}, "ReturnData": false},
+      {"Id": "trail", "MetricStat": {"Metric": {"Namespace": "CISBenchmark", "MetricName": "cloudtrail_cfg_changes", "Dimensions": []}, "Period": 300, "Stat": "Sum"}, "ReturnData": false},
+      {"Id": "both", "Expression": "IF(FILL(denied, 0) >= 1 AND FILL(trail, 0) >= 1, SUM(METRICS()), 0)", "ReturnData": true}]}],
+   "CompositeAlarms": [{"AlarmName": "tampering",
+     "AlarmRule": "ALARM(\"unauthorized\") AND ALARM(\"trail-changes\")"}]})json";
+  auto alarms = rules::ParseRulesDocument(kAlarms, "alarms.json");
+  ASSERT_TRUE(alarms.has_value()) << alarms.error().message;
+  auto combined = rules::Combine({rules::BuiltinRules(), *alarms});
+  ASSERT_TRUE(combined.has_value()) << combined.error().message;
+  ReportOptions options;
+  options.db_path = db_;
+  options.rules = *combined;
+  auto data = BuildReportData(options);
+  ASSERT_TRUE(data.has_value()) << data.error().message;
+  const AlarmSection* composite = nullptr;
+  const AlarmSection* math = nullptr;
+  for (const AlarmSection& a : data->alarms) {
+    if (a.name == "tampering") composite = &a;
+    if (a.name == "denied-with-trail-change") math = &a;
+  }
+  ASSERT_NE(composite, nullptr);
+  ASSERT_NE(math, nullptr);
+  EXPECT_EQ(composite->kind, AlarmKind::kComposite);
+  EXPECT_EQ(composite->episodes_total, 3u);
+  EXPECT_EQ(composite->expression, "ALARM(\"unauthorized\") AND ALARM(\"trail-changes\")");
+  EXPECT_EQ(math->kind, AlarmKind::kMath);
+  ASSERT_EQ(math->episodes_total, 1u);
+  EXPECT_EQ(FormatIsoTime(math->episodes[0].start), "2024-03-02T03:15:00Z");
+  const std::string html = RenderHtml(*data);
+  EXPECT_NE(html.find("<section id='alarm-tampering'>"), std::string::npos);
+  EXPECT_NE(html.find("Composite alarm: <code>ALARM(&quot;unauthorized&quot;) AND"),
+            std::string::npos);
+  EXPECT_NE(html.find("Metric math: <code>IF(FILL(denied, 0) &gt;= 1"), std::string::npos);
+  EXPECT_NE(ReportJson(*data).find("\"kind\":\"composite\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace trailreplay::report

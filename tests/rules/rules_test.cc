@@ -262,8 +262,8 @@ TEST(RulesTest, KeepsAlarmsItCannotReplayWithTheReason) {
          R"([{"Id":"e1","Expression":"m1/m2","ReturnData":true},)"
          R"({"Id":"m1","MetricStat":{"Metric":{"Namespace":"n","MetricName":"a"},"Period":300,)"
          R"("Stat":"Sum"},"ReturnData":false}])"}},
-       "it is a metric math alarm ('Metrics'), and trailreplay replays alarms on a single metric "
-       "only"},
+       // Issue 27: a math alarm is read; this one names a query it does not have.
+       "its expression 'e1' (m1/m2) cannot be an alarm's series: no query has the id 'm2'"},
       {{{"Period", "10"}},
        "its Period of 10 s makes it a high-resolution alarm, and metric filters publish at "
        "one-minute resolution, so its periods would hold no data (alarm-eval evaluates it over "
@@ -354,21 +354,31 @@ TEST(RulesTest, HighResolutionAlarmsEvaluateOverSamplesWithSeconds) {
   }
 }
 
-TEST(RulesTest, CompositeAlarmsAreNeverReplayable) {
+// Issue 27: a composite alarm is read with its AlarmRule, and joins once its children do.
+TEST(RulesTest, CompositeAlarmsAreReadWithTheirRule) {
   const std::string json = R"j({
     "MetricAlarms": [],
     "CompositeAlarms": [{
       "ActionsEnabled": true, "AlarmActions": [], "AlarmArn": "arn:aws:cloudwatch:us-east-1:1:alarm:both",
       "AlarmName": "both", "AlarmRule": "ALARM(a) AND ALARM(b)", "StateValue": "OK"
+    }, {
+      "AlarmName": "garbled", "AlarmRule": "ALARM(a) XOR ALARM(b)"
     }]
   })j";
   auto rules = ParseRulesDocument(json, "c.json");
   ASSERT_TRUE(rules.has_value()) << rules.error().message;
+  ASSERT_EQ(rules->composites.size(), 1u);
+  EXPECT_EQ(rules->composites[0].name, "both");
+  EXPECT_EQ(rules->composites[0].rule.children, (std::vector<std::string>{"a", "b"}));
   ASSERT_EQ(rules->not_replayable.size(), 1u);
-  EXPECT_EQ(rules->not_replayable[0].alarm_name, "both");
+  EXPECT_EQ(rules->not_replayable[0].alarm_name, "garbled");
   EXPECT_EQ(rules->not_replayable[0].reason,
-            "it is a composite alarm: its state combines other alarms' states by its AlarmRule, "
-            "which trailreplay does not evaluate");
+            "its AlarmRule cannot be read: AlarmRule: expected AND, OR or the end of the rule "
+            "(at byte 9)");
+  // PutCompositeAlarm requires AlarmRule.
+  auto missing = ParseRulesDocument(R"({"CompositeAlarms": [{"AlarmName": "x"}]})", "c.json");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().message, "c.json: alarm 'x': lacks 'AlarmRule'");
 }
 
 constexpr const char* kFilters = R"({"metricFilters": [
@@ -420,8 +430,10 @@ TEST(RulesTest, CombineJoinsAlarmsFromOneFileToFiltersFromAnother) {
   EXPECT_EQ(joined, (std::vector<std::string>{"ok", "by-event"}));
   std::map<std::string, std::string> reasons;
   for (const auto& n : combined->not_replayable) reasons[n.alarm_name] = n.reason;
-  EXPECT_EQ(reasons.size(), 4u);
-  EXPECT_EQ(reasons["comp"].rfind("it is a composite alarm", 0), 0u);
+  EXPECT_EQ(reasons.size(), 3u);
+  EXPECT_EQ(reasons.count("comp"), 0u);  // its child "ok" joined
+  ASSERT_EQ(combined->composites.size(), 1u);
+  EXPECT_EQ(combined->composites[0].name, "comp");
   EXPECT_EQ(reasons["wrong-namespace"],
             "no metric filter in the rules publishes CISBenchmark/Denied");
   EXPECT_EQ(reasons["extra-dimension"],
@@ -429,6 +441,136 @@ TEST(RulesTest, CombineJoinsAlarmsFromOneFileToFiltersFromAnother) {
   EXPECT_EQ(reasons["no-dimension"],
             "its dimensions (none) differ from what filter 'denied-by-event' publishes "
             "(EventName)");
+}
+
+// Issue 27: a composite is replayable when every child is (metric alarms, or composites that
+// are); otherwise the reason names the child and carries the child's own reason.
+TEST(RulesTest, CompositesJoinThroughTheirChildren) {
+  auto filters = ParseRulesDocument(kFilters, "filters.json");
+  ASSERT_TRUE(filters.has_value());
+  const std::string json = R"({"MetricAlarms":[)" + Alarm("ok", "Security", "Denied") + "," +
+                           Alarm("lost", "Nowhere", "Denied") +
+                           R"j(],"CompositeAlarms":[
+        {"AlarmName":"outer","AlarmRule":"ALARM(inner) OR OK(ok)"},
+        {"AlarmName":"inner","AlarmRule":"ALARM(\"arn:aws:cloudwatch:us-east-1:1:alarm:ok\")"},
+        {"AlarmName":"on-lost","AlarmRule":"ALARM(ok) AND ALARM(lost)"},
+        {"AlarmName":"over-on-lost","AlarmRule":"NOT ALARM(on-lost)"},
+        {"AlarmName":"unknown","AlarmRule":"ALARM(ok) AND ALARM(ghost)"},
+        {"AlarmName":"self","AlarmRule":"ALARM(self)"},
+        {"AlarmName":"ping","AlarmRule":"ALARM(pong)"},
+        {"AlarmName":"pong","AlarmRule":"ALARM(ping)"},
+        {"AlarmName":"constant","AlarmRule":"TRUE"}]})j";
+  auto alarms = ParseRulesDocument(json, "alarms.json");
+  ASSERT_TRUE(alarms.has_value()) << alarms.error().message;
+  auto combined = Combine({std::move(*filters), std::move(*alarms)});
+  ASSERT_TRUE(combined.has_value()) << combined.error().message;
+  std::vector<std::string> replayable;
+  for (const auto& c : combined->composites) replayable.push_back(c.name);
+  // Children before the composites over them.
+  EXPECT_EQ(replayable, (std::vector<std::string>{"inner", "constant", "outer"}));
+  std::map<std::string, std::string> reasons;
+  for (const auto& n : combined->not_replayable) reasons[n.alarm_name] = n.reason;
+  EXPECT_EQ(reasons["on-lost"],
+            "its child alarm 'lost' is not replayable, because no metric filter in the rules "
+            "publishes Nowhere/Denied");
+  EXPECT_EQ(reasons["over-on-lost"],
+            "its child alarm 'on-lost' is not replayable, because its child alarm 'lost' is not "
+            "replayable, because no metric filter in the rules publishes Nowhere/Denied");
+  EXPECT_EQ(reasons["unknown"], "its child alarm 'ghost' is in none of the rules");
+  EXPECT_EQ(reasons["self"],
+            "its AlarmRule names the composite itself, a cycle it cannot be evaluated in");
+  EXPECT_EQ(reasons["ping"],
+            "its AlarmRule reaches back to it through other composite alarms, a cycle it cannot "
+            "be evaluated in");
+  EXPECT_EQ(reasons["pong"], reasons["ping"]);
+
+  // The document form lists the replayable composites with their rules as written, and
+  // reads back to the same set.
+  const std::string document = RulesDocumentJson(*combined);
+  EXPECT_NE(document.find(R"({"AlarmName": "constant", "AlarmRule": "TRUE"})"), std::string::npos)
+      << document;
+  auto again = ParseRulesDocument(document, "again.json");
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(again->composites.size(), 3u);
+}
+
+// Issue 27: metric math alarms are read query by query; what PutMetricAlarm refuses is an
+// error, what trailreplay cannot compute is the reason, and each MetricStat joins a filter.
+TEST(RulesTest, MathAlarmsReadAndJoinTheirMetrics) {
+  auto math = [](const std::string& name, const std::string& queries) {
+    return R"({"AlarmName":")" + name +
+           R"(","EvaluationPeriods":1,"Threshold":1,"ComparisonOperator":"GreaterThanThreshold",)"
+           R"("Metrics":[)" +
+           queries + "]}";
+  };
+  auto stat = [](const std::string& id, const std::string& metric, const std::string& s,
+                 int period = 300, bool return_data = false) {
+    return R"({"Id":")" + id +
+           R"(","MetricStat":{"Metric":{"Namespace":"Security","MetricName":")" + metric +
+           R"(","Dimensions":[]},"Period":)" + std::to_string(period) + R"(,"Stat":")" + s +
+           R"("},"ReturnData":)" + (return_data ? "true" : "false") + "}";
+  };
+  auto expression = [](const std::string& id, const std::string& text, bool return_data = true) {
+    return R"({"Id":")" + id + R"(","Expression":")" + text + R"(","ReturnData":)" +
+           (return_data ? "true" : "false") + "}";
+  };
+  const std::string json =
+      R"({"MetricAlarms":[)" +
+      math("ratio", stat("m1", "Denied", "Sum") + "," + expression("e1", "100 * FILL(m1, 0)")) +
+      "," + math("lost", stat("m1", "Nowhere", "Sum") + "," + expression("e1", "m1 * 2")) + "," +
+      math("p99", stat("m1", "Denied", "p99") + "," + expression("e1", "m1")) + "," +
+      math("periods", stat("m1", "Denied", "Sum") + "," + stat("m2", "Denied", "Sum", 600) + "," +
+                          expression("e1", "m1 + m2")) +
+      "," + math("array", stat("m1", "Denied", "Sum") + "," + expression("e1", "METRICS()")) + "," +
+      math("band",
+           stat("m1", "Denied", "Sum") + "," + expression("e1", "ANOMALY_DETECTION_BAND(m1, 2)")) +
+      "," + math("bare", stat("m1", "Denied", "Average", 300, true)) + "]}";
+  auto alarms = ParseRulesDocument(json, "math.json");
+  ASSERT_TRUE(alarms.has_value()) << alarms.error().message;
+  auto filters = ParseRulesDocument(kFilters, "filters.json");
+  ASSERT_TRUE(filters.has_value());
+  auto combined = Combine({std::move(*filters), std::move(*alarms)});
+  ASSERT_TRUE(combined.has_value()) << combined.error().message;
+  std::vector<std::string> joined;
+  for (const auto& a : combined->alarms) joined.push_back(a.name);
+  EXPECT_EQ(joined, (std::vector<std::string>{"ratio", "bare"}));
+  ASSERT_TRUE(combined->alarms[0].math);
+  EXPECT_EQ(combined->alarms[0].period, 300);
+  EXPECT_EQ(combined->alarms[0].math->returned, 1u);
+  std::map<std::string, std::string> reasons;
+  for (const auto& n : combined->not_replayable) reasons[n.alarm_name] = n.reason;
+  EXPECT_EQ(reasons["lost"],
+            "its metric query 'm1': no metric filter in the rules publishes Security/Nowhere");
+  EXPECT_EQ(reasons["p99"],
+            "its metric query 'm1' uses the statistic p99, and trailreplay computes a math "
+            "alarm's metrics with SampleCount, Sum, Average, Minimum or Maximum");
+  EXPECT_EQ(reasons["periods"],
+            "its metric queries have different periods (300 s and 600 s), and an alarm has one "
+            "period");
+  EXPECT_EQ(reasons["array"],
+            "its expression 'e1' (METRICS()) cannot be an alarm's series: the expression gives "
+            "an array of 1 time series, and an alarm watches exactly one");
+  EXPECT_EQ(reasons["band"],
+            "its metric query 'e1' (ANOMALY_DETECTION_BAND(m1, 2)) cannot be replayed: it uses "
+            "ANOMALY_DETECTION_BAND, which trailreplay does not compute");
+
+  // The document form writes the queries back, and reads back to the same alarm.
+  const std::string document = RulesDocumentJson(*combined);
+  auto again = ParseRulesDocument(document, "again.json");
+  ASSERT_TRUE(again.has_value()) << again.error().message << "\n" << document;
+  ASSERT_EQ(again->alarms.size(), 2u);
+  ASSERT_TRUE(again->alarms[0].math);
+  EXPECT_EQ(again->alarms[0].math->queries[1].expression_text, "100 * FILL(m1, 0)");
+
+  // What PutMetricAlarm refuses.
+  for (const std::string& bad :
+       {math("x", stat("m1", "Denied", "Sum") + "," + expression("e1", "m1", false)),
+        math("x", stat("m1", "Denied", "Sum", 300, true) + "," + expression("e1", "m1")),
+        math("x", stat("M1", "Denied", "Sum", 300, true)),
+        math("x", stat("m1", "Denied", "Sum") + "," + stat("m1", "Denied", "Sum", 300, true))}) {
+    EXPECT_FALSE(ParseRulesDocument(R"({"MetricAlarms":[)" + bad + "]}", "bad.json").has_value())
+        << bad;
+  }
 }
 
 TEST(RulesTest, OneDocumentMayHoldFiltersAndAlarms) {
