@@ -54,8 +54,8 @@ struct ScanCliOptions {
   bool wait = false;
   std::string progress = "auto";
   FormatChoice output;
-  std::uint64_t max_document_mb = 4096;
-  std::uint64_t max_record_mb = 64;
+  std::uint64_t max_document_mb = 0;
+  std::uint64_t max_record_mb = 16;
 };
 
 // "1 input", "2 inputs".
@@ -314,14 +314,16 @@ void RegisterScan(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   AddFormatOption(cmd, options->output);
   cmd->add_option("--max-document-mb", options->max_document_mb,
-                  "Largest file, archive member or decompressed document accepted, in MiB (a "
-                  "bigger one is refused: reported, not counted, and read again by a scan "
-                  "with a higher limit)")
-      ->capture_default_str()
-      ->check(AtLeastOne());
+                  "Refuse a file or archive member that decodes to more than this many MiB "
+                  "(reported, not counted, and read again by a scan with a higher limit); 0, "
+                  "the default, for no limit: big inputs are read a window at a time, so "
+                  "their size does not decide memory")
+      ->capture_default_str();
   cmd->add_option("--max-record-mb", options->max_record_mb,
-                  "Longest line accepted in a JSON Lines file or CloudWatch Logs export read "
-                  "line by line, in MiB (a longer one is a bad record; the rest is counted)")
+                  "Largest record read, in MiB: a longer JSON Lines line, export line or "
+                  "element of a Records array is a bad record, passed over, and the rest is "
+                  "counted. CloudTrail records stay near 256 KB at most (request parameters and "
+                  "response elements are capped at 100 KB each); the limit bounds memory")
       ->capture_default_str()
       ->check(AtLeastOne());
   cmd->callback([options, &exit_code] { exit_code = Run(*options); });

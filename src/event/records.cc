@@ -398,6 +398,13 @@ bool HoldsRecords(DocumentKind kind) {
 
 RecordStream::RecordStream(std::string_view data) : data_(data) { Classify(); }
 
+void RecordStream::Continue(std::string_view data, std::uint64_t offset, bool partial) {
+  pos_ = static_cast<std::size_t>(resume_offset() - offset);
+  data_ = data;
+  base_ = offset;
+  partial_ = partial;
+}
+
 RecordStream::RecordStream(std::string_view data, DocumentKind kind, std::uint64_t index,
                            std::uint64_t offset)
     : data_(data), base_(offset), kind_(kind), index_(index) {
@@ -417,7 +424,7 @@ void RecordStream::Classify() {
   const char first = data_[p];
   if (first == '[') {
     kind_ = DocumentKind::kArray;
-    array_start_ = p;
+    array_start_ = base_ + p;
     pos_ = p + 1;
     return;
   }
@@ -490,9 +497,9 @@ void RecordStream::ClassifyObject(std::size_t start) {
     }
     if (key == "Records" && data_[p] == '[') {
       kind_ = DocumentKind::kRecords;
-      object_start_ = start;
+      object_start_ = base_ + start;
       object_has_records_ = true;
-      array_start_ = p;
+      array_start_ = base_ + p;
       pos_ = p + 1;
       return;
     }
@@ -632,37 +639,57 @@ RecordStream::Step RecordStream::Stop(Record& out, std::size_t offset, std::stri
   return Step::kStop;
 }
 
+RecordStream::Step RecordStream::StopAtDocumentOffset(Record& out, std::uint64_t offset,
+                                                      std::string error) {
+  done_ = true;
+  out.text = {};
+  out.offset = offset;
+  out.index = index_;
+  out.export_time_ms = -1;
+  out.error = std::move(error);
+  return Step::kStop;
+}
+
+RecordStream::Step RecordStream::More(std::size_t p) {
+  pos_ = p;
+  return Step::kMore;
+}
+
 RecordStream::Step RecordStream::End() {
   done_ = true;
   return Step::kEnd;
 }
 
 RecordStream::Step RecordStream::NextInArray(Record& out) {
-  if (between_documents_) {
-    between_documents_ = false;
-    return AfterArray(out, pos_, true);
-  }
+  if (after_ != After::kNone) return AfterArray(out, pos_, after_);
   const std::size_t n = data_.size();
   std::size_t p = SkipSpace(data_, pos_);
   const auto unterminated_array = [&] {
-    return Stop(out, array_start_, "truncated document: " + Unterminated(data_, array_start_));
+    return StopAtDocumentOffset(
+        out, array_start_,
+        "truncated document: unterminated array starting at byte " + std::to_string(array_start_));
   };
-  if (p >= n) return unterminated_array();
+  if (p >= n) return partial_ ? More(p) : unterminated_array();
   if (expect_ == Expect::kSeparator) {
-    if (data_[p] == ']') return AfterArray(out, p + 1, false);
+    if (data_[p] == ']') return AfterArray(out, p + 1, After::kAfterValue);
     if (data_[p] != ',') {
-      return Stop(out, p, Malformed(p, "expected ',' or ']' after " + RecordLabel(index_ - 1)));
+      return Stop(out, p,
+                  Malformed(p, "expected ',' or ']' after " + RecordLabel(index_ - 1), base_));
     }
+    expect_ = Expect::kElement;
     p = SkipSpace(data_, p + 1);
-    if (p >= n) return unterminated_array();
-  } else if (data_[p] == ']') {
-    return AfterArray(out, p + 1, false);
+    if (p >= n) return partial_ ? More(p) : unterminated_array();
+  } else if (expect_ == Expect::kFirst && data_[p] == ']') {
+    return AfterArray(out, p + 1, After::kAfterValue);
   }
   const Scan value = ScanValue(data_, p, n, deep_brackets_);
   if (value.status == ScanStatus::kTruncated) {
-    return Stop(out, p, "truncated document: " + Describe(data_, p, value));
+    if (partial_) return More(p);
+    return Stop(out, p, "truncated document: " + Describe(data_, p, value, base_));
   }
-  if (value.status == ScanStatus::kMalformed) return Stop(out, value.at, Describe(data_, p, value));
+  if (value.status == ScanStatus::kMalformed) {
+    return Stop(out, value.at, Describe(data_, p, value, base_));
+  }
   expect_ = Expect::kSeparator;
   pos_ = value.end;
   if (data_[p] == '{') return Emit(out, p, value.end);
@@ -671,81 +698,99 @@ RecordStream::Step RecordStream::NextInArray(Record& out) {
 }
 
 RecordStream::Step RecordStream::StartArray(Record& out, std::size_t bracket) {
-  array_start_ = bracket;
+  array_start_ = base_ + bracket;
   pos_ = bracket + 1;
   expect_ = Expect::kFirst;
+  after_ = After::kNone;
   return NextInArray(out);
 }
 
-RecordStream::Step RecordStream::AfterArray(Record& out, std::size_t p, bool between) {
+RecordStream::Step RecordStream::AfterArray(Record& out, std::size_t p, After at) {
   const std::size_t n = data_.size();
-  // Where `p` is: between documents, or inside a kRecords object after a value (the array that
-  // just closed, or another key's) or before a key.
-  enum class At : std::uint8_t {
-    kBetween,
-    kAfterValue,
-    kKey
-  } at = between || kind_ == DocumentKind::kArray ? At::kBetween : At::kAfterValue;
+  if (at == After::kAfterValue && kind_ == DocumentKind::kArray) at = After::kBetween;
+  after_ = at;
   const auto truncated_object = [&] {
-    return Stop(out, object_start_, "truncated document: " + Unterminated(data_, object_start_));
+    return StopAtDocumentOffset(out, object_start_,
+                                "truncated document: unterminated object starting at byte " +
+                                    std::to_string(object_start_));
+  };
+  // Where a window ends: read on from `resume` (a key is read again whole) in state `at`.
+  const auto more = [&](std::size_t resume) {
+    after_ = at;
+    return More(resume);
   };
   for (;;) {
     p = SkipSpace(data_, p);
-    if (at == At::kBetween) {
-      if (p >= n) return End();
+    if (at == After::kBetween) {
+      if (p >= n) return partial_ ? more(p) : End();
       if (kind_ == DocumentKind::kArray && data_[p] == '[') return StartArray(out, p);
       if (kind_ == DocumentKind::kRecords && data_[p] == '{') {
-        object_start_ = p;
+        object_start_ = base_ + p;
         object_has_records_ = false;
-        p = SkipSpace(data_, p + 1);
-        at = p < n && data_[p] == '}' ? At::kAfterValue : At::kKey;
+        ++p;
+        at = After::kObjectStart;
         continue;
       }
-      return Stop(
-          out, p,
-          Malformed(p, kind_ == DocumentKind::kArray ? "unexpected data after the JSON array"
-                                                     : "unexpected data after the JSON object"));
+      return Stop(out, p,
+                  Malformed(p,
+                            kind_ == DocumentKind::kArray ? "unexpected data after the JSON array"
+                                                          : "unexpected data after the JSON object",
+                            base_));
     }
-    if (p >= n) return truncated_object();
-    if (at == At::kAfterValue) {
+    if (p >= n) return partial_ ? more(p) : truncated_object();
+    if (at == After::kObjectStart) {
+      at = data_[p] == '}' ? After::kAfterValue : After::kKey;
+      continue;
+    }
+    if (at == After::kAfterValue) {
       if (data_[p] == ',') {
-        at = At::kKey;
+        at = After::kKey;
         ++p;
         continue;
       }
-      if (data_[p] != '}') return Stop(out, p, Malformed(p, "expected ',' or '}' after a value"));
-      at = At::kBetween;
+      if (data_[p] != '}') {
+        return Stop(out, p, Malformed(p, "expected ',' or '}' after a value", base_));
+      }
+      at = After::kBetween;
       ++p;
       if (!object_has_records_) {
         // Another JSON object, but not a log: reported as one bad record, and reading goes on
         // after it.
         pos_ = p;
-        between_documents_ = true;
-        return Bad(out, object_start_, p,
-                   "JSON object without a \"Records\" array after a CloudTrail log");
+        after_ = After::kBetween;
+        const std::size_t begin =
+            object_start_ >= base_ ? static_cast<std::size_t>(object_start_ - base_) : 0;
+        Step step =
+            Bad(out, begin, p, "JSON object without a \"Records\" array after a CloudTrail log");
+        out.offset = object_start_;
+        return step;
       }
       continue;
     }
-    if (data_[p] != '"') return Stop(out, p, Malformed(p, "expected a key string"));
+    if (data_[p] != '"') return Stop(out, p, Malformed(p, "expected a key string", base_));
+    const std::size_t key_start = p;
     const std::size_t quote = FindStringEnd(data_, p + 1, n);
-    if (quote == kNone) return truncated_object();
+    if (quote == kNone) return partial_ ? more(key_start) : truncated_object();
     const std::string_view key = data_.substr(p + 1, quote - p - 1);
     p = SkipSpace(data_, quote + 1);
-    if (p >= n) return truncated_object();
-    if (data_[p] != ':') return Stop(out, p, Malformed(p, "expected ':' after a key"));
+    if (p >= n) return partial_ ? more(key_start) : truncated_object();
+    if (data_[p] != ':') return Stop(out, p, Malformed(p, "expected ':' after a key", base_));
     p = SkipSpace(data_, p + 1);
-    if (p >= n) return truncated_object();
+    if (p >= n) return partial_ ? more(key_start) : truncated_object();
     if (key == "Records" && data_[p] == '[') {
       // A second log in the same object (a duplicate key): its records count too.
       object_has_records_ = true;
       return StartArray(out, p);
     }
     const Scan value = ScanValue(data_, p, n, deep_brackets_);
-    if (value.status == ScanStatus::kTruncated) return truncated_object();
-    if (value.status == ScanStatus::kMalformed)
-      return Stop(out, value.at, Describe(data_, p, value));
+    if (value.status == ScanStatus::kTruncated) {
+      return partial_ ? more(key_start) : truncated_object();
+    }
+    if (value.status == ScanStatus::kMalformed) {
+      return Stop(out, value.at, Describe(data_, p, value, base_));
+    }
     p = value.end;
-    at = At::kAfterValue;
+    at = After::kAfterValue;
   }
 }
 
@@ -801,12 +846,15 @@ RecordStream::Step RecordStream::NextLine(Record& out) {
 RecordStream::Step RecordStream::NextValue(Record& out) {
   const std::size_t n = data_.size();
   const std::size_t p = SkipSpace(data_, pos_);
-  if (p >= n) return End();
+  if (p >= n) return partial_ ? More(p) : End();
   const Scan value = ScanValue(data_, p, n, deep_brackets_);
   if (value.status == ScanStatus::kTruncated) {
-    return Stop(out, p, "truncated document: " + Describe(data_, p, value));
+    if (partial_) return More(p);
+    return Stop(out, p, "truncated document: " + Describe(data_, p, value, base_));
   }
-  if (value.status == ScanStatus::kMalformed) return Stop(out, value.at, Describe(data_, p, value));
+  if (value.status == ScanStatus::kMalformed) {
+    return Stop(out, value.at, Describe(data_, p, value, base_));
+  }
   pos_ = value.end;
   if (data_[p] == '{') return Emit(out, p, value.end);
   return Bad(out, p, value.end,

@@ -82,25 +82,53 @@ class RecordStream {
   // The index the next record will have.
   std::uint64_t next_index() const { return index_; }
 
+  // Reading a kRecords, kArray or (value mode) kLines document a window at a time: with
+  // `partial` set, the end of the window is not the end of the document, and where a record,
+  // a key or a separator runs past it Next() returns kMore instead of a truncation stop or the
+  // end. The caller then passes the next window to Continue(): it starts `offset` bytes into
+  // the document, at or before resume_offset(), and runs on from there. Records, offsets and
+  // stops are exactly those of the whole document.
+  void set_partial(bool partial) { partial_ = partial; }
+  std::uint64_t resume_offset() const { return base_ + pos_; }
+  void Continue(std::string_view data, std::uint64_t offset, bool partial);
+  // Passes over the record at resume_offset() (a kMore left there: too big to read), which
+  // ends `end` bytes into the document: it takes the next index, and Continue() goes on after
+  // it. The caller reports it.
+  void SkipRecord(std::uint64_t end) {
+    pos_ = static_cast<std::size_t>(end - base_);
+    ++index_;
+    if (expect_ != Expect::kSeparator && after_ == After::kNone) expect_ = Expect::kSeparator;
+  }
+  // True when the kind can be read in windows by set_partial() and Continue().
+  bool Resumable() const {
+    return kind_ == DocumentKind::kRecords || kind_ == DocumentKind::kArray ||
+           (kind_ == DocumentKind::kLines && !line_mode_);
+  }
+
   enum class Step : std::uint8_t {
     kRecord,     // `out` holds a record
     kBadRecord,  // `out.offset`, `out.index` and `out.error` describe a skipped record
     kEnd,        // no more records
     kStop,       // the document's structure is broken at `out.offset`; `out.error` says how
+    kMore,       // (partial windows only) the window ends here: Continue() with the next one
   };
   // For kDigest, kOtherJson and kNotJson the first call returns kEnd.
   Step Next(Record& out);
 
  private:
-  // Where the kArray / kRecords walker is inside the top-level array.
-  enum class Expect : std::uint8_t { kFirst, kSeparator };
+  // Where the kArray / kRecords walker is inside the top-level array: before its first element,
+  // after an element, or after a ','.
+  enum class Expect : std::uint8_t { kFirst, kSeparator, kElement };
+  // Where the walker is outside the array: nowhere (inside it), between documents, or in a
+  // kRecords object after its '{', after a value, or before a key.
+  enum class After : std::uint8_t { kNone, kBetween, kObjectStart, kAfterValue, kKey };
 
   void Classify();
   void ClassifyObject(std::size_t start);
   void SetRecordsNotArray(std::size_t value);
   Step NextInArray(Record& out);
   Step StartArray(Record& out, std::size_t bracket);
-  Step AfterArray(Record& out, std::size_t p, bool between);
+  Step AfterArray(Record& out, std::size_t p, After at);
   Step NextSingle(Record& out);
   Step NextLine(Record& out);
   Step NextValue(Record& out);
@@ -108,6 +136,8 @@ class RecordStream {
   Step Emit(Record& out, std::size_t begin, std::size_t end);
   Step Bad(Record& out, std::size_t begin, std::size_t end, std::string error);
   Step Stop(Record& out, std::size_t offset, std::string error);
+  Step StopAtDocumentOffset(Record& out, std::uint64_t offset, std::string error);
+  Step More(std::size_t p);
   Step End();
 
   std::string_view data_;
@@ -117,11 +147,14 @@ class RecordStream {
   std::uint64_t index_ = 0;
   bool done_ = false;
 
+  bool partial_ = false;  // data_ is a window the document continues beyond
   Expect expect_ = Expect::kFirst;
-  std::size_t array_start_ = 0;      // kArray / kRecords: offset of the '[' (for truncation stops)
-  std::size_t object_start_ = 0;     // kRecords: offset of the '{' of the current log
+  After after_ = After::kNone;
+  // Document offsets (not data_'s, which a window moves): the '[' of the kArray / kRecords
+  // array, and the '{' of the current kRecords log, for truncation stops.
+  std::uint64_t array_start_ = 0;
+  std::uint64_t object_start_ = 0;
   bool object_has_records_ = false;  // kRecords: that object held a "Records" array
-  bool between_documents_ = false;   // kRecords: pos_ is after a whole object, not in one
   bool line_mode_ = false;           // kLines: one line holds whole values (see records.cc)
   std::size_t line_end_ = 0;         // kLines line mode: end of the current line, or npos
   std::size_t single_end_ = 0;       // kSingle: one past the object

@@ -322,6 +322,7 @@ struct ArchiveReader::Impl {
   bool has_entry = false;
   bool regular = false;
   bool data_read = false;
+  bool streaming = false;  // the entry's data is being read by ReadSome
   bool at_eof = false;
   std::optional<Error> fatal;        // set once the archive is broken
   std::optional<Error> entry_error;  // the current entry's data cannot be read
@@ -365,6 +366,7 @@ Result<bool> ArchiveReader::Next(Member& member) {
   s.has_entry = false;
   s.entry_error.reset();
   s.data_read = false;
+  s.streaming = false;
   member = Member{};
   if (s.at_eof) return false;
 
@@ -453,9 +455,9 @@ Result<void> ArchiveReader::ReadData(std::string& out, std::uint64_t max_bytes) 
     return MakeError(ErrorCode::kInvalidArgument, "the current member's data was already read");
   }
   s.data_read = true;
-  const auto offset = static_cast<std::size_t>(position());
   if (archive_entry_is_encrypted(s.entry)) {
-    return MakeError(ErrorCode::kInvalidInput, "encrypted member", offset);
+    return MakeError(ErrorCode::kInvalidInput, "encrypted member",
+                     static_cast<std::size_t>(position()));
   }
   const auto limit_error = [&] {
     return MakeError(ErrorCode::kLimit,
@@ -479,6 +481,32 @@ Result<void> ArchiveReader::ReadData(std::string& out, std::uint64_t max_bytes) 
         return error;
       },
       limit_error);
+}
+
+Result<std::size_t> ArchiveReader::ReadSome(char* buffer, std::size_t size) {
+  Impl& s = *impl_;
+  if (s.fatal) return *s.fatal;
+  if (!s.streaming) {
+    if (!s.has_entry) return MakeError(ErrorCode::kInvalidArgument, "no current archive member");
+    if (s.entry_error) return *s.entry_error;
+    if (!s.regular) {
+      return MakeError(ErrorCode::kInvalidArgument, "the current member is not a regular file");
+    }
+    if (s.data_read) {
+      return MakeError(ErrorCode::kInvalidArgument, "the current member's data was already read");
+    }
+    s.data_read = true;
+    if (archive_entry_is_encrypted(s.entry)) {
+      return MakeError(ErrorCode::kInvalidInput, "encrypted member",
+                       static_cast<std::size_t>(position()));
+    }
+    s.streaming = true;
+  }
+  const la_ssize_t n = archive_read_data(s.a, buffer, size);
+  if (n >= 0) return static_cast<std::size_t>(n);
+  Error error = ArchiveError(s.a, position());
+  if (n == ARCHIVE_FATAL) s.fatal = error;
+  return error;
 }
 
 }  // namespace trailreplay::input

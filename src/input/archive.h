@@ -79,6 +79,9 @@ class ArchiveReader {
   // the data cannot be decoded (encrypted, corrupt, truncated; the message says which), kIo
   // when reading the file fails. After a failure, Next() may still succeed.
   Result<void> ReadData(std::string& out, std::uint64_t max_bytes);
+  // Or reads the current entry's data piece by piece, for a member too big to hold: up to
+  // `size` bytes into `buffer`, how many (0 at its end). Fails as ReadData does.
+  Result<std::size_t> ReadSome(char* buffer, std::size_t size);
 
   // Compressed bytes consumed so far (for progress and error offsets).
   std::uint64_t position() const;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <map>
@@ -29,6 +30,7 @@
 #include "input/discovery.h"
 #include "input/gzip.h"
 #include "input/s3_key.h"
+#include "input/stream.h"
 #include "store/checkpointer.h"
 #include "store/database.h"
 #include "store/writer.h"
@@ -65,11 +67,13 @@ constexpr std::int64_t kDeliverySkew = 15 * 60;
 // Extra readable bytes after a decoded document, so records parse in place.
 constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
 // Documents up to this size are indexed whole (Worker::WalkDocument); simdjson keeps four
-// bytes of index per structural character, so larger ones are split record by record to keep
-// memory bounded.
-constexpr std::size_t kWholeDocumentBytes = std::size_t{32} << 20;
-// Files up to this size are read whole before looking at what they are.
+// bytes of index per byte of capacity, so larger ones are read a window at a time and split
+// record by record, to keep memory bounded (Worker::StreamDocument).
+constexpr std::size_t kWholeDocumentBytes = std::size_t{16} << 20;
+// Files up to this size may be read whole before looking at what they are.
 constexpr std::uint64_t kReadWholeBytes = std::uint64_t{64} << 20;
+// What one input's results may hold before a part of them goes to the writer.
+constexpr std::uint64_t kPartBytes = std::uint64_t{4} << 20;
 // gzip files up to this size are inflated before checking whether they hold a tar...
 constexpr std::size_t kInflateBeforeSniffBytes = std::size_t{1} << 20;
 // ...at first only up to this many bytes (a log file of 1 MiB inflates to about 10 MiB), so
@@ -160,11 +164,14 @@ struct Shared {
   std::condition_variable writer_cv, worker_cv;
   // What one input file yields, in order: each result carries its sequence number within the
   // file, since an archive's members may be processed by several workers at once.
+  // A result handed over in parts (InputResult::more) has one sequence number, its parts
+  // numbered from 0.
   struct Slot {
-    std::map<std::uint64_t, InputResult> ready;
-    std::uint64_t next = 0;  // the sequence number the writer takes next
-    bool done = false;       // nothing more will arrive
-    bool complete = true;    // with done: every result of the file arrived (false: stopped)
+    std::map<std::pair<std::uint64_t, std::uint64_t>, InputResult> ready;  // (seq, part)
+    std::uint64_t next = 0;       // the sequence number the writer takes next
+    std::uint64_t next_part = 0;  // and its part
+    bool done = false;            // nothing more will arrive
+    bool complete = true;         // with done: every result of the file arrived (false: stopped)
   };
   std::map<std::size_t, Slot> slots;
   std::size_t writer_index = 0;
@@ -256,7 +263,10 @@ class Worker {
   // The next result of the current file.
   void Push(std::size_t index, InputResult&& result) { Push(index, seq_++, std::move(result)); }
 
+  // A result, or its next part (InputResult::more); the last part ends the result.
   void Push(std::size_t index, std::uint64_t seq, InputResult&& result) {
+    const std::uint64_t part = part_;
+    part_ = result.more ? part_ + 1 : 0;
     const std::uint64_t bytes = ResultBytes(result);
     std::unique_lock lock(shared_.mu);
     const auto may_add = [&] {
@@ -270,7 +280,7 @@ class Worker {
     shared_.worker_cv.wait(lock, may_add);
     --shared_.waiting_workers;
     shared_.buffered += bytes;
-    shared_.slots[index].ready.emplace(seq, std::move(result));
+    shared_.slots[index].ready.emplace(std::make_pair(seq, part), std::move(result));
     if (index == shared_.writer_index && shared_.buffered >= kWakeWriterBytes) {
       shared_.writer_cv.notify_all();
     }
@@ -305,18 +315,27 @@ class Worker {
   }
 
   void RunMember(Shared::MemberJob& job) {
+    StartInput();
+    bool whole = true;
     if (!Guarded([&] {
           HashStored(job.raw, job.result);
-          DecodeAndProcess(job.raw, job.key, job.result);
+          whole = DecodeAndProcess(job.index, job.seq, job.raw, job.key, job.result);
         })) {
       OutOfMemory(job.result);
     }
+    if (!whole) {  // stopped part-way
+      job.raw = std::string();
+      std::lock_guard lock(shared_.mu);
+      if (--job.archive->outstanding == 0) shared_.member_cv.notify_all();
+      return;
+    }
+    AddParts(job.result);
     const InputResult& r = job.result;
     const bool refused = r.status == InputStatus::kRefused;
     const bool failed =
         refused || r.status == InputStatus::kError || r.status == InputStatus::kPartial;
-    const std::uint64_t records = r.records, out_of_scope = r.out_of_scope,
-                        bad_records = r.bad_records, bytes = r.bytes;
+    const std::uint64_t records = parts_.records, out_of_scope = parts_.out_of_scope,
+                        bad_records = parts_.bad_records, bytes = parts_.bytes;
     job.raw = std::string();
     Push(job.index, job.seq, std::move(job.result));
     std::lock_guard lock(shared_.mu);
@@ -342,7 +361,9 @@ class Worker {
   void ProcessFile(std::size_t index) {
     const input::InputFile& file = shared_.files[index];
     const input::KeyInfo key = input::ParseKey(file.path);
-    if (file.size > kReadWholeBytes) {
+    StartInput();
+    const bool streamed = file.size > options_.stream_above_bytes;
+    if (file.size > kReadWholeBytes || streamed) {
       // A large file is sniffed from its head first, so that a big archive is streamed
       // member by member rather than read whole.
       auto container = input::SniffContainer(file.path);
@@ -357,55 +378,53 @@ class Worker {
         return;
       }
     }
-    // A big JSON Lines file or export, line by line.
-    if (file.size > options_.stream_above_bytes && StreamLines(index, file, key)) return;
+    // A big file (plain or gzip) is read and split a window at a time.
+    if (streamed) {
+      StreamFile(index, file, key);
+      return;
+    }
     // The usual input, a CloudTrail .json.gz of kilobytes, is opened and read once; what it
     // holds is told from the bytes in memory (and for gzip, from what they inflate to).
     InputResult result = NewResult(file, "", key);
-    auto read = input::ReadWholeFile(file.path, raw_, options_.max_document_bytes);
+    auto read = input::ReadWholeFile(file.path, raw_, kReadWholeBytes);
     if (!read) {
       if (read.error().code == ErrorCode::kLimit) {
-        Refuse(result, read.error());
-      } else {
-        Fail(result, InputStatus::kRetry, "io", read.error().message);
+        // It grew past the size it was listed at: read it as a big file.
+        StreamFile(index, file, key);
+        return;
       }
+      Fail(result, InputStatus::kRetry, "io", read.error().message);
       Push(index, std::move(result));
       return;
     }
     NoteChange(*read, result);
     HashStored(raw_, result);
     // Plain bytes and large gzip files are sniffed now (for gzip that inflates one block);
-    // a small gzip file is inflated whole first, since its content is needed anyway and only
+    // a small gzip file is inflated first, since its content is needed anyway and only
     // content that is not JSON could be a tar.
     const bool gzip = input::IsGzip(raw_);
     const bool inflate_first = gzip && raw_.size() <= kInflateBeforeSniffBytes;
     auto is_archive = [&] {
       return input::SniffContainerBytes(raw_) == input::ContainerKind::kArchive;
     };
-    if (file.size <= kReadWholeBytes && !inflate_first && (gzip || !StartsLikeJson(raw_)) &&
-        is_archive()) {
+    if (!inflate_first && (gzip || !StartsLikeJson(raw_)) && is_archive()) {
       ProcessArchive(index, file, key);
       return;
     }
     if (!inflate_first) {
-      DecodeAndProcess(raw_, key, result);
-      Push(index, std::move(result));
+      if (DecodeAndProcess(index, seq_, raw_, key, result)) Push(index, std::move(result));
       return;
     }
     was_gzip_ = true;
-    const std::uint64_t first_limit = std::min(options_.max_document_bytes, kFirstInflateBytes);
-    auto inflated = input::GunzipAll(raw_, decoded_, first_limit);
+    auto inflated = input::GunzipAll(raw_, decoded_, kWholeDocumentBytes);
     if (!StartsLikeJson(decoded_) && is_archive()) {
       ProcessArchive(index, file, key);
       return;
     }
-    if (!inflated && inflated.error().code == ErrorCode::kLimit &&
-        first_limit < options_.max_document_bytes) {
-      inflated = input::GunzipAll(raw_, decoded_, options_.max_document_bytes);
-    }
     if (!inflated && inflated.error().code == ErrorCode::kLimit) {
-      Refuse(result, inflated.error());
-      Push(index, std::move(result));
+      // Too big to inflate whole: inflated again, a window at a time.
+      decoded_ = std::string();
+      if (StreamBytes(index, seq_, raw_, key, result)) Push(index, std::move(result));
       return;
     }
     if (!inflated) ReportGzipError(inflated.error(), result);
@@ -489,8 +508,19 @@ class Worker {
           member_key.kind == input::KeyKind::kUnknown ? key : member_key;
       InputResult result = NewResult(file, member.name, effective);
       result.size = member.size;
+      if (member.size == 0 || member.size > options_.stream_above_bytes) {
+        // Too big to hold, or of unknown size: read here, a window at a time, once the members
+        // queued before it are done (its parts must not wait behind them for buffer space).
+        FinishMembers(*archive);
+        if (stopped_) return;
+        if (!StreamMember(index, *reader, effective, std::move(result), *archive)) {
+          stopped_ = true;
+          return;
+        }
+        continue;
+      }
       Result<void> read;
-      if (!Guarded([&] { read = reader->ReadData(raw_, options_.max_document_bytes); })) {
+      if (!Guarded([&] { read = reader->ReadData(raw_, kReadWholeBytes); })) {
         OutOfMemory(result);
         ++refused;
         ++failed;
@@ -528,6 +558,37 @@ class Worker {
       if (refused > 0) summary.message += ", " + std::to_string(refused) + " refused over a limit";
     }
     Push(index, std::move(summary));
+  }
+
+  // An archive member read and processed here, a window at a time. False when the scan
+  // stopped part-way through it.
+  bool StreamMember(std::size_t index, input::ArchiveReader& reader, const input::KeyInfo& key,
+                    InputResult&& result, Shared::Archive& archive) {
+    StartInput();
+    input::MemberSource stored(reader, &hasher_);
+    input::DecodedSource source(stored);
+    bool whole = true;
+    if (!Guarded([&] { whole = StreamDocument(index, seq_, source, key, result); })) {
+      OutOfMemory(result);
+    }
+    Drain(stored);
+    result.stored_sha256 = hasher_.FinishHex();
+    if (!whole) return false;
+    result.size = stored.consumed();
+    if (result.status == InputStatus::kRetry) result.status = InputStatus::kError;
+    AddParts(result);
+    const bool refused = result.status == InputStatus::kRefused;
+    const bool failed =
+        refused || result.status == InputStatus::kError || result.status == InputStatus::kPartial;
+    Push(index, std::move(result));
+    std::lock_guard lock(shared_.mu);
+    archive.records += parts_.records;
+    archive.out_of_scope += parts_.out_of_scope;
+    archive.bad_records += parts_.bad_records;
+    archive.bytes += parts_.bytes;
+    archive.failed += failed ? 1 : 0;
+    archive.refused += refused ? 1 : 0;
+    return true;
   }
 
   // Queues the member in raw_ for any worker; when this archive has more queued than
@@ -677,20 +738,6 @@ class Worker {
     AddError(result, {std::nullopt, std::nullopt, "memory", result.message});
   }
 
-  // The document `raw` holds: itself, or when it is gzip, what it inflates to (decoded_).
-  // Null when the input was refused for inflating beyond the limit.
-  std::string* Decode(std::string& raw, InputResult& result) {
-    was_gzip_ = input::IsGzip(raw);
-    if (!was_gzip_) return &raw;
-    auto inflated = input::GunzipAll(raw, decoded_, options_.max_document_bytes);
-    if (!inflated && inflated.error().code == ErrorCode::kLimit) {
-      Refuse(result, inflated.error());
-      return nullptr;
-    }
-    if (!inflated) ReportGzipError(inflated.error(), result);
-    return &decoded_;
-  }
-
   void ReportGzipError(const Error& error, InputResult& result) {
     result.status = InputStatus::kPartial;
     result.message = error.message;
@@ -702,14 +749,115 @@ class Worker {
   }
 
   void ProcessPadded(std::string& doc, const input::KeyInfo& key, InputResult& result) {
+    if (doc.size() > DocumentLimit()) {
+      RefuseSize(result, doc.size());
+      return;
+    }
     const std::size_t size = doc.size();
     doc.append(kPadding, '\0');
     ProcessDocument(std::string_view(doc.data(), size), key, result);
     doc.resize(size);
   }
 
-  void DecodeAndProcess(std::string& raw, const input::KeyInfo& key, InputResult& result) {
-    if (std::string* doc = Decode(raw, result)) ProcessPadded(*doc, key, result);
+  // The document `raw` holds, itself or, when it is gzip, what it inflates to: processed whole
+  // when it is small, else a window at a time (its parts pushed under `seq`). False when the
+  // scan stopped part-way through it: nothing more may be pushed for it.
+  bool DecodeAndProcess(std::size_t index, std::uint64_t seq, std::string& raw,
+                        const input::KeyInfo& key, InputResult& result) {
+    was_gzip_ = input::IsGzip(raw);
+    if (!was_gzip_) {
+      if (raw.size() <= kWholeDocumentBytes) {
+        ProcessPadded(raw, key, result);
+        return true;
+      }
+      return StreamBytes(index, seq, raw, key, result);
+    }
+    auto inflated = input::GunzipAll(raw, decoded_, kWholeDocumentBytes);
+    if (!inflated && inflated.error().code == ErrorCode::kLimit) {
+      decoded_ = std::string();
+      return StreamBytes(index, seq, raw, key, result);
+    }
+    if (!inflated) ReportGzipError(inflated.error(), result);
+    ProcessPadded(decoded_, key, result);
+    return true;
+  }
+
+  // Bytes held in memory (hashed already), decoded and processed a window at a time.
+  bool StreamBytes(std::size_t index, std::uint64_t seq, std::string_view raw,
+                   const input::KeyInfo& key, InputResult& result) {
+    input::MemorySource stored(raw, nullptr);
+    input::DecodedSource source(stored);
+    return StreamDocument(index, seq, source, key, result);
+  }
+
+  // A big file, plain or gzip, read a window at a time; its results pushed.
+  void StreamFile(std::size_t index, const input::InputFile& file, const input::KeyInfo& key);
+  // Reads `stored` to its end (hashing what it reads). False on a read error.
+  static bool Drain(input::ByteSource& stored);
+
+  // The document `source` yields, read a window at a time: a small one whole (the fast walk
+  // of WalkDocument), a big one split record by record in windows, so that memory is the
+  // window and the longest record, never the document. Its results are pushed in parts under
+  // `seq` as they grow; the last part is left in `result` for the caller to push. False when
+  // the scan stopped part-way (stopped_ is set, and nothing more may be pushed for it).
+  bool StreamDocument(std::size_t index, std::uint64_t seq, input::DecodedSource& source,
+                      const input::KeyInfo& key, InputResult& result);
+
+  // Hands what `result` holds so far to the writer as a part, when it has grown big enough.
+  void MaybePushPart(std::size_t index, std::uint64_t seq, InputResult& result, bool force) {
+    if (!force && ResultBytes(result) < kPartBytes) return;
+    InputResult part;
+    part.path = result.path;
+    part.member = result.member;
+    part.size = result.size;
+    part.mtime_ns = result.mtime_ns;
+    part.kind = result.kind;
+    part.status = result.status;
+    part.message = result.message;
+    part.key_account = result.key_account;
+    part.key_region = result.key_region;
+    part.delivery_time = result.delivery_time;
+    part.more = true;
+    part.records = std::exchange(result.records, 0);
+    part.out_of_scope = std::exchange(result.out_of_scope, 0);
+    part.bad_records = std::exchange(result.bad_records, 0);
+    part.bytes = std::exchange(result.bytes, 0);
+    part.events = std::exchange(result.events, {});
+    part.hits = std::exchange(result.hits, {});
+    part.details = std::exchange(result.details, {});
+    AddParts(part);
+    Push(index, seq, std::move(part));
+  }
+
+  // The counts of the current input's parts (for an archive's own row).
+  struct Counts {
+    std::uint64_t records = 0, out_of_scope = 0, bad_records = 0, bytes = 0;
+  };
+  void StartInput() {
+    parts_ = {};
+    part_ = 0;
+  }
+  void AddParts(const InputResult& r) {
+    if (r.status == InputStatus::kRefused) {  // the writer drops its parts
+      parts_ = {};
+      return;
+    }
+    parts_.records += r.records;
+    parts_.out_of_scope += r.out_of_scope;
+    parts_.bad_records += r.bad_records;
+    parts_.bytes += r.bytes;
+  }
+
+  std::uint64_t DocumentLimit() const {
+    return options_.max_document_bytes == 0 ? std::numeric_limits<std::uint64_t>::max()
+                                            : options_.max_document_bytes;
+  }
+  void RefuseSize(InputResult& result, std::uint64_t offset) {
+    result.kind.clear();  // recorded unread: nothing of it counts
+    Refuse(result, MakeError(ErrorCode::kLimit,
+                             "decoded size exceeds the limit of " +
+                                 std::to_string(options_.max_document_bytes) + " bytes",
+                             static_cast<std::size_t>(offset)));
   }
 
   void ProcessDocument(std::string_view doc, const input::KeyInfo& key, InputResult& result);
@@ -717,11 +865,6 @@ class Worker {
   // False when the stream stopped (a break in the document's structure).
   bool SplitAndCount(event::RecordStream& stream, std::string_view doc, const input::KeyInfo& key,
                      InputResult& result);
-  // A big plain JSON Lines file or CloudWatch Logs export, read and split in windows of whole
-  // lines (event::RecordStream's window constructor), so that memory is the window and the
-  // longest line, not the file. False, with nothing pushed, when the file is not line-based
-  // (or cannot be opened): the caller reads it whole.
-  bool StreamLines(std::size_t index, const input::InputFile& file, const input::KeyInfo& key);
   // The fast path for a log or an array of records: one simdjson pass over the whole document
   // (EventContext::StartDocument). False, with nothing added to `result`, when the document
   // is not regular enough for it; the caller then splits it.
@@ -755,9 +898,12 @@ class Worker {
   pattern::EventContext detail_context_;  // a matching record, again, for what is stored
   std::string_view document_;             // the current document (its padding follows it)
   std::string raw_, decoded_;
-  std::uint64_t seq_ = 0;  // results pushed (or queued) for the current file
-  bool stopped_ = false;   // the current file was left part-way: the scan is stopping
-  bool was_gzip_ = false;  // the document being processed was decoded from gzip
+  std::string window_;      // StreamDocument's window
+  std::uint64_t seq_ = 0;   // results pushed (or queued) for the current file
+  std::uint64_t part_ = 0;  // parts pushed of the current result
+  Counts parts_;            // what the current input's parts counted
+  bool stopped_ = false;    // the current file was left part-way: the scan is stopping
+  bool was_gzip_ = false;   // the document being processed was decoded from gzip
   metric::Sample sample_;
   Sha256 hasher_;  // each input's stored bytes, for the ledger
 };
@@ -836,10 +982,16 @@ bool Worker::SplitAndCount(event::RecordStream& stream, std::string_view doc,
   }
 }
 
-bool Worker::StreamLines(std::size_t index, const input::InputFile& file,
-                         const input::KeyInfo& key) {
+void Worker::StreamFile(std::size_t index, const input::InputFile& file,
+                        const input::KeyInfo& key) {
+  InputResult result = NewResult(file, "", key);
   const int fd = open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) {
+    Fail(result, InputStatus::kRetry, "io",
+         "cannot open: " + std::generic_category().message(errno));
+    Push(index, std::move(result));
+    return;
+  }
   struct Closer {
     int fd;
     ~Closer() { close(fd); }
@@ -850,139 +1002,371 @@ bool Worker::StreamLines(std::size_t index, const input::InputFile& file,
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
   };
   struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (fstat(fd, &st) != 0) {
+    Fail(result, InputStatus::kRetry, "io",
+         "cannot stat: " + std::generic_category().message(errno));
+    Push(index, std::move(result));
+    return;
+  }
   const input::FileStamp opened = stamp_of(st);
-
-  std::string& window = raw_;  // the document from `base` on
-  window.clear();
-  std::uint64_t base = 0, total = 0;
-  bool eof = false;
-  std::optional<std::string> read_error;
-  // Reads until the window holds `want` bytes or the file ends; every byte read is hashed.
-  auto fill = [&](std::size_t want) {
-    while (window.size() < want && !eof && !read_error) {
-      const std::size_t have = window.size();
-      window.resize(std::max(want, have));
-      const ssize_t n = read(fd, window.data() + have, window.size() - have);
-      if (n < 0 && errno == EINTR) {
-        window.resize(have);
-        continue;
-      }
-      if (n < 0) {
-        read_error = "read error: " + std::generic_category().message(errno);
-        window.resize(have);
-        break;
-      }
-      window.resize(have + static_cast<std::size_t>(n));
-      if (n == 0) eof = true;
-      hasher_.Update(std::string_view(window.data() + have, static_cast<std::size_t>(n)));
-      total += static_cast<std::uint64_t>(n);
-    }
-  };
-  const std::size_t window_bytes = options_.stream_window_bytes;
-  fill(window_bytes);
-  if (input::IsGzip(window) || read_error) {
-    (void)hasher_.FinishHex();  // read again, whole, by the caller
-    return false;
-  }
-  // The head classifies the document as a whole-document read would: from its first value
-  // (and what follows it) or its first line. A first line longer than the window leaves it
-  // unclassified, and the file is read whole.
-  event::DocumentKind kind;
-  {
-    const event::RecordStream head(window);
-    if (!head.LineBased()) {
-      (void)hasher_.FinishHex();
-      return false;
-    }
-    kind = head.kind();
-  }
-
-  InputResult result = NewResult(file, "", key);
-  was_gzip_ = false;
-  result.kind = std::string(event::DocumentKindName(kind));
-  std::uint64_t next_index = 0;
-  bool stopped = false;
-  // Blank lines lead to the first record in either reading; a UTF-8 byte order mark is
-  // skipped as the whole-document classifier skips it.
-  if (window.substr(0, 3) == "\xef\xbb\xbf") {
-    window.erase(0, 3);
-    base = 3;
-  }
-  std::size_t want = window_bytes;
-  const std::uint64_t max_record = options_.max_record_bytes;
-  while (!stopped) {
-    fill(want);
-    if (read_error) {
-      // As when a whole read fails: nothing counted, not in the ledger, read again next scan.
-      InputResult failed = NewResult(file, "", key);
-      Fail(failed, InputStatus::kRetry, "io", *read_error);
-      (void)hasher_.FinishHex();
-      window = std::string();
-      Push(index, std::move(failed));
-      return true;
-    }
-    std::size_t cut = window.size();
-    if (!eof) {
-      const std::size_t newline = window.rfind('\n');
-      if (newline == std::string::npos) {
-        if (window.size() <= max_record) {
-          // One line longer than the window: grow it, up to the record limit.
-          want = static_cast<std::size_t>(std::min<std::uint64_t>(
-              std::max<std::uint64_t>(window.size() * 2, 1), max_record + 1));
-          continue;
-        }
-        // A line over the record limit: one bad record, skipped to its end; the rest counted.
-        const std::uint64_t at = base;
-        std::size_t newline_at = std::string::npos;
-        while (newline_at == std::string::npos && !eof && !read_error) {
-          base += window.size();
-          window.clear();
-          fill(window_bytes);
-          newline_at = window.find('\n');
-        }
-        ++result.records;
-        std::string message = "record " + std::to_string(next_index) +
-                              " is larger than the record limit of " + std::to_string(max_record) +
-                              " bytes: skipped (raise --max-record-mb to count it)";
-        BadRecord(result, {at, next_index, "record", std::move(message)});
-        ++next_index;
-        if (newline_at == std::string::npos) {
-          base += window.size();
-          window.clear();
-          if (eof || read_error) break;
-        } else {
-          base += newline_at + 1;
-          window.erase(0, newline_at + 1);
-        }
-        want = window_bytes;
-        continue;
-      }
-      cut = newline + 1;
-    }
-    const std::size_t size = window.size();
-    if (size < cut + kPadding) window.append(cut + kPadding - size, '\0');
-    const std::string_view chunk(window.data(), cut);
-    event::RecordStream stream(chunk, kind, next_index, base);
-    result.bytes += cut;
-    stopped = !SplitAndCount(stream, chunk, key, result);
-    next_index = stream.next_index();
-    window.resize(size);
-    window.erase(0, cut);
-    base += cut;
-    want = window_bytes;
-    if (eof && window.empty()) break;
-  }
+  input::FileSource stored(fd, &hasher_);
+  input::DecodedSource source(stored);
+  const bool whole = StreamDocument(index, seq_, source, key, result);
+  // What was not needed (the rest of a file that is not JSON) is still hashed, as the ledger
+  // keeps the hash of the whole file.
+  const bool drained = result.status != InputStatus::kRetry && Drain(stored);
   result.stored_sha256 = hasher_.FinishHex();
+  if (!whole) return;
+  if (result.status == InputStatus::kRetry) {
+    result.stored_sha256.reset();
+    Push(index, std::move(result));
+    return;
+  }
   input::ReadStamp read;
   read.stamp = opened;
   if (fstat(fd, &st) == 0) {
     const input::FileStamp after = stamp_of(st);
-    read.stable = after == opened && after.size == total && eof;
+    read.stable = after == opened && after.size == stored.consumed() && drained;
   }
-  NoteChange(read, total, result);
-  window = std::string();  // a big window is not kept for the next file
+  NoteChange(read, stored.consumed(), result);
   Push(index, std::move(result));
+}
+
+bool Worker::Drain(input::ByteSource& stored) {
+  std::string scratch(std::size_t{256} << 10, '\0');
+  for (;;) {
+    auto n = stored.Read(scratch.data(), scratch.size());
+    if (!n) return false;
+    if (*n == 0) return true;
+  }
+}
+
+namespace {
+
+// Where a JSON value ends, found a piece at a time (for a record too big to hold, skipped
+// without holding it): only strings, escapes and bracket depth are tracked.
+class ValueSkipper {
+ public:
+  // Bytes of `piece` up to the value's end (its closing byte included; a scalar's end is the
+  // byte after it), or npos when the value goes on past the piece.
+  std::size_t Feed(std::string_view piece) {
+    std::size_t i = 0;
+    const std::size_t n = piece.size();
+    while (i < n) {
+      const char c = piece[i];
+      if (!started_) {
+        started_ = true;
+        ++i;
+        if (c == '"') {
+          in_string_ = true;
+        } else if (c == '{' || c == '[') {
+          depth_ = 1;
+        } else {
+          scalar_ = true;
+        }
+        continue;
+      }
+      if (in_string_) {
+        if (escaped_) {
+          escaped_ = false;
+          ++i;
+          continue;
+        }
+        // The next quote or backslash, found a block at a time.
+        const char* at = piece.data() + i;
+        const auto* quote = static_cast<const char*>(std::memchr(at, '"', n - i));
+        const std::size_t span = quote == nullptr ? n - i : static_cast<std::size_t>(quote - at);
+        const auto* slash = static_cast<const char*>(std::memchr(at, '\\', span));
+        if (slash != nullptr) {
+          escaped_ = true;
+          i += static_cast<std::size_t>(slash - at) + 1;
+          continue;
+        }
+        if (quote == nullptr) return std::string_view::npos;
+        i += span + 1;
+        in_string_ = false;
+        if (depth_ == 0) return i;
+        continue;
+      }
+      if (scalar_) {
+        if (c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+          return i;
+        }
+        ++i;
+        continue;
+      }
+      ++i;
+      if (c == '"') {
+        in_string_ = true;
+      } else if (c == '{' || c == '[') {
+        ++depth_;
+      } else if (c == '}' || c == ']') {
+        if (--depth_ == 0) return i;
+      }
+    }
+    return std::string_view::npos;
+  }
+
+ private:
+  bool started_ = false, in_string_ = false, escaped_ = false, scalar_ = false;
+  std::uint64_t depth_ = 0;
+};
+
+}  // namespace
+
+bool Worker::StreamDocument(std::size_t index, std::uint64_t seq, input::DecodedSource& source,
+                            const input::KeyInfo& key, InputResult& result) {
+  // The window: document bytes [base, base + size) in window_, with kPadding readable bytes
+  // after them.
+  std::string& buf = window_;
+  std::size_t size = 0;
+  std::uint64_t base = 0;
+  bool eof = false;
+  std::optional<Error> error;
+  const std::uint64_t limit = DocumentLimit();
+  const std::uint64_t max_record = options_.max_record_bytes;
+  const std::size_t window_bytes = std::max<std::size_t>(options_.stream_window_bytes, 1);
+  auto fill = [&](std::size_t want) {
+    while (size < want && !eof && !error) {
+      if (buf.size() < want + kPadding) buf.resize(want + kPadding);
+      auto n = source.Read(buf.data() + size, buf.size() - kPadding - size);
+      if (!n) {
+        error = std::move(n).error();
+        break;
+      }
+      if (*n == 0) eof = true;
+      size += *n;
+    }
+    was_gzip_ = source.gzip();
+  };
+  auto ended = [&] { return eof || error.has_value(); };
+  auto drop = [&](std::size_t n) {
+    std::memmove(buf.data(), buf.data() + n, size - n);
+    size -= n;
+    base += n;
+    result.bytes += n;
+  };
+  auto view = [&] {
+    std::memset(buf.data() + size, 0, kPadding);
+    return std::string_view(buf.data(), size);
+  };
+  // A read error ends the document where it happened: a corrupt or cut gzip stream or archive
+  // member leaves what came before it counted; a file that cannot be read any further is read
+  // again whole by the next scan.
+  auto report_error = [&] {
+    if (!error) return;
+    if (error->code == ErrorCode::kIo && !source.gzip()) {
+      Fail(result, InputStatus::kRetry, "io", error->message);
+      return;
+    }
+    if (source.gzip()) {
+      ReportGzipError(*error, result);
+      return;
+    }
+    result.status = InputStatus::kPartial;
+    result.message = error->message;
+    AddError(result,
+             {error->has_offset() ? std::optional<std::uint64_t>(error->offset) : std::nullopt,
+              std::nullopt, "archive", error->message});
+  };
+  auto over_limit = [&] {
+    if (base + size <= limit) return false;
+    RefuseSize(result, limit);
+    return true;
+  };
+  auto stopping = [&] {
+    if (!shared_.Stopping()) return false;
+    stopped_ = true;
+    return true;
+  };
+
+  // Small enough to walk whole (tests lower the window to read small documents in windows).
+  // A head that does not show what the document is (a first line or value longer than it) is
+  // grown up to the record limit first.
+  const std::size_t whole_bytes = std::min(kWholeDocumentBytes, window_bytes);
+  for (std::size_t head = whole_bytes + 1;;) {
+    fill(head);
+    if (ended() || size > max_record) break;
+    const event::RecordStream probe(view());
+    if (probe.LineBased() || probe.Resumable() ||
+        (probe.kind() != event::DocumentKind::kSingle &&
+         !(probe.kind() == event::DocumentKind::kNotJson && StartsLikeJson(view())))) {
+      break;
+    }
+    head = static_cast<std::size_t>(std::min<std::uint64_t>(size * 2, max_record + 1));
+  }
+  if (ended()) {
+    report_error();
+    if (result.status == InputStatus::kRetry) return true;
+    if (size > limit) {
+      RefuseSize(result, limit);
+      return true;
+    }
+    ProcessDocument(view(), key, result);
+    return true;
+  }
+  if (over_limit()) return true;
+
+  event::RecordStream stream(view());
+  const event::DocumentKind kind = stream.kind();
+  result.kind = std::string(event::DocumentKindName(kind));
+  if (!event::HoldsRecords(kind) || (!stream.LineBased() && !stream.Resumable())) {
+    // Told from its head: not records (skipped or an error, as ProcessDocument says), or a
+    // first value bigger than the window.
+    if (kind == event::DocumentKind::kNotJson && StartsLikeJson(view())) {
+      result.kind = std::string(event::DocumentKindName(event::DocumentKind::kOtherJson));
+      if (result.status == InputStatus::kOk) result.status = InputStatus::kSkipped;
+      result.message = "JSON, but not CloudTrail records";
+    } else if (kind == event::DocumentKind::kSingle) {
+      ++result.records;
+      BadRecord(result, {base, 0, "record",
+                         "record 0 is larger than the window of " + std::to_string(size) +
+                             " bytes: skipped"});
+    } else {
+      const std::string_view head = view();
+      ProcessDocument(head.substr(0, std::min<std::size_t>(head.size(), kWholeDocumentBytes)), key,
+                      result);
+      result.kind = std::string(event::DocumentKindName(kind));
+    }
+    result.bytes = size;
+    return true;
+  }
+
+  if (stream.LineBased()) {
+    // Whole lines a window at a time; a line longer than the record limit is one bad record,
+    // skipped to its end.
+    std::uint64_t next_index = 0;
+    if (std::string_view(buf.data(), std::min<std::size_t>(size, 3)) == "\xef\xbb\xbf") {
+      drop(3);
+      result.bytes -= 3;
+    }
+    std::size_t want = window_bytes;
+    bool broken = false;
+    while (!broken) {
+      if (stopping()) return false;
+      fill(want);
+      if (over_limit()) return true;
+      std::size_t cut = size;
+      if (!ended()) {
+        const void* newline = memrchr(buf.data(), '\n', size);
+        if (newline == nullptr) {
+          if (size <= max_record) {
+            want = static_cast<std::size_t>(
+                std::min<std::uint64_t>(std::max<std::uint64_t>(size * 2, 1), max_record + 1));
+            continue;
+          }
+          const std::uint64_t at = base;
+          const void* end = nullptr;
+          while (end == nullptr && !ended()) {
+            drop(size);
+            fill(window_bytes);
+            end = std::memchr(buf.data(), '\n', size);
+          }
+          ++result.records;
+          BadRecord(result,
+                    {at, next_index, "record",
+                     "record " + std::to_string(next_index) +
+                         " is larger than the record limit of " + std::to_string(max_record) +
+                         " bytes: skipped (raise --max-record-mb to count it)"});
+          ++next_index;
+          if (end == nullptr) {
+            drop(size);
+            break;
+          }
+          drop(static_cast<std::size_t>(static_cast<const char*>(end) - buf.data()) + 1);
+          want = window_bytes;
+          continue;
+        }
+        cut = static_cast<std::size_t>(static_cast<const char*>(newline) - buf.data()) + 1;
+      }
+      const std::string_view chunk = view().substr(0, cut);
+      event::RecordStream lines(chunk, kind, next_index, base);
+      broken = !SplitAndCount(lines, chunk, key, result);
+      next_index = lines.next_index();
+      drop(cut);
+      MaybePushPart(index, seq, result, false);
+      want = window_bytes;
+      if (ended() && size == 0) break;
+    }
+  } else {
+    // Records (or array elements, or pretty-printed objects) a window at a time: the
+    // splitter says where the window ends inside one, and reading goes on from its start.
+    stream.set_partial(!ended());
+    document_ = view();
+    event::Record record;
+    for (;;) {
+      const auto step = stream.Next(record);
+      if (step == event::RecordStream::Step::kEnd) break;
+      if (step == event::RecordStream::Step::kStop) {
+        if (result.status == InputStatus::kOk) {
+          result.status = InputStatus::kPartial;
+          result.message = record.error;
+          AddError(result, {record.offset, std::nullopt, "json", record.error});
+        }
+        break;
+      }
+      if (step == event::RecordStream::Step::kMore) {
+        MaybePushPart(index, seq, result, false);
+        if (stopping()) return false;
+        const auto consumed = static_cast<std::size_t>(stream.resume_offset() - base);
+        std::size_t want = window_bytes;
+        if (consumed > 0) {
+          drop(consumed);
+        } else if (size > max_record) {
+          // A record over the limit: one bad record, passed over without being held.
+          const std::uint64_t at = base;
+          const std::uint64_t record_index = stream.next_index();
+          ValueSkipper skipper;
+          std::optional<std::uint64_t> end;
+          for (;;) {
+            const std::size_t got = skipper.Feed(view());
+            if (got != std::string_view::npos) {
+              end = base + got;
+              break;
+            }
+            drop(size);
+            if (ended()) break;
+            fill(window_bytes);
+            if (over_limit()) return true;
+          }
+          ++result.records;
+          BadRecord(result,
+                    {at, record_index, "record",
+                     "record " + std::to_string(record_index) +
+                         " is larger than the record limit of " + std::to_string(max_record) +
+                         " bytes: skipped (raise --max-record-mb to count it)"});
+          if (!end) break;  // the document ends inside it
+          stream.SkipRecord(*end);
+          drop(static_cast<std::size_t>(*end - base));
+        } else {
+          want = static_cast<std::size_t>(std::min<std::uint64_t>(size * 2, max_record + 1));
+        }
+        fill(want);
+        if (over_limit()) return true;
+        stream.Continue(view(), base, !ended());
+        document_ = view();
+        continue;
+      }
+      ++result.records;
+      if (step == event::RecordStream::Step::kBadRecord) {
+        BadRecord(result, {record.offset, record.index, "record", record.error});
+        continue;
+      }
+      const std::size_t readable =
+          static_cast<std::size_t>(buf.data() + size + kPadding - record.text.data());
+      context_.Reset(record.text, readable);
+      if (!context_.IsJsonObject()) {
+        BadRecord(result, {record.offset, record.index, "record",
+                           "record " + std::to_string(record.index) + " is not valid JSON"});
+        continue;
+      }
+      CountRecord(record.index, record.offset, record.export_time_ms, key, result);
+    }
+    result.bytes += size;
+  }
+  report_error();
+  // A big window is not kept for the next input.
+  if (buf.size() > kWholeDocumentBytes + window_bytes + kPadding) buf = std::string();
   return true;
 }
 
@@ -1350,6 +1734,9 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   }
 
   // The writer: results in input order.
+  struct Counts {
+    std::uint64_t records = 0, out_of_scope = 0, bad_records = 0, bytes = 0;
+  } open_parts;  // what the parts of an input not yet ended added to the summary
   Progress progress;
   progress.files_total = shared.files.size();
   progress.bytes_total = bytes_total;
@@ -1387,9 +1774,15 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
         if (shared.writer_index >= shared.files.size()) break;
         auto& slot = shared.slots[shared.writer_index];
         // Strictly in sequence order.
-        if (!slot.ready.empty() && slot.ready.begin()->first == slot.next) {
-          slot.next = slot.ready.begin()->first + 1;
+        if (!slot.ready.empty() &&
+            slot.ready.begin()->first == std::make_pair(slot.next, slot.next_part)) {
           result = std::move(slot.ready.begin()->second);
+          if (result.more) {
+            ++slot.next_part;
+          } else {
+            ++slot.next;
+            slot.next_part = 0;
+          }
           slot.ready.erase(slot.ready.begin());
           shared.buffered -= std::min(shared.buffered, ResultBytes(result));
           if (shared.waiting_workers > 0) shared.worker_cv.notify_all();
@@ -1420,7 +1813,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
       continue;
     }
     if (!have) break;
-    progress.bytes_done += result.member.empty() ? result.size : 0;
+    if (!result.more) progress.bytes_done += result.member.empty() ? result.size : 0;
     if (options.strict && !result.errors.empty()) {
       warn(result);
       strict_stop = true;
@@ -1431,10 +1824,25 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
     if (!fatal) {
       // An archive's own row sums its members, which were counted as they came.
       if (result.kind != "archive") {
+        // The parts of an input the writer rolls back (it ran out of memory, or became
+        // unreadable, part-way) count for nothing.
+        if ((result.status == InputStatus::kRefused || retry) && writer->input_open()) {
+          summary.records -= open_parts.records;
+          summary.out_of_scope -= open_parts.out_of_scope;
+          summary.bad_records -= open_parts.bad_records;
+          summary.bytes_decoded -= open_parts.bytes;
+        }
+        open_parts = result.more ? Counts{open_parts.records + result.records,
+                                          open_parts.out_of_scope + result.out_of_scope,
+                                          open_parts.bad_records + result.bad_records,
+                                          open_parts.bytes + result.bytes}
+                                 : Counts{};
         summary.records += result.records;
         summary.out_of_scope += result.out_of_scope;
         summary.bad_records += result.bad_records;
         summary.bytes_decoded += result.bytes;
+      }
+      if (result.kind != "archive" && !result.more) {
         ++summary.inputs_read;
         if (result.status == InputStatus::kSkipped) ++summary.inputs_skipped;
         if (result.status == InputStatus::kRefused) {
@@ -1449,6 +1857,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
       if (retry) {
         // Unreadable now (permissions, vanished): report it, but leave it out of the ledger
         // so the next scan tries again.
+        ok = writer->Abandon();
         for (const InputError& error : result.errors) {
           if (ok) ok = writer->AddError(result.path, result.member, error);
         }
@@ -1476,6 +1885,8 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   }
   for (auto& thread : pool) thread.join();
   if (fatal) return *fatal;
+  // An input the scan stopped part-way through leaves nothing: the next scan reads it whole.
+  if (auto ok = writer->Abandon(); !ok) return std::move(ok).error();
   if (auto ok = writer->Commit(); !ok) return std::move(ok).error();
   if (auto error = (*checkpointer)->Stop(); error && hooks.warning) {
     hooks.warning(error->message + "; the scan's rows are safe in the write-ahead log");

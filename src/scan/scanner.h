@@ -47,13 +47,18 @@ struct ScanOptions {
   bool strict = false;
   // Another scan is writing the database: wait for it (true) or fail at once (false).
   bool wait_for_other_scan = false;
-  std::uint64_t max_document_bytes = std::uint64_t{4} << 30;  // decoded size cap per document
-  // The longest line of a JSON Lines file or CloudWatch Logs export read in windows: a longer
-  // one is a bad record, and the rest of the file is counted. It bounds such a file's memory.
-  std::uint64_t max_record_bytes = std::uint64_t{64} << 20;
-  // Plain files larger than this that hold JSON Lines or an export are read in windows of this
-  // many bytes (of whole lines) rather than whole. Tests lower them to split small files.
-  std::uint64_t stream_above_bytes = std::uint64_t{64} << 20;
+  // Inputs that decode to more than this are refused (recorded as refused, so a scan with a
+  // higher limit reads them); 0: no limit. Memory does not depend on it: big inputs are read
+  // a window at a time.
+  std::uint64_t max_document_bytes = 0;
+  // The largest record read: a longer one (a line, an element of a Records array) is a bad
+  // record, passed over without being held, and the rest of the input is counted. With the
+  // window, it bounds a scan's memory per worker.
+  std::uint64_t max_record_bytes = std::uint64_t{16} << 20;
+  // Inputs (files and archive members) larger than this as stored, and gzip content that
+  // inflates past 16 MiB, are read a window of this many bytes at a time rather than whole.
+  // Tests lower them to split small inputs.
+  std::uint64_t stream_above_bytes = std::uint64_t{16} << 20;
   std::size_t stream_window_bytes = std::size_t{16} << 20;
   std::string version;
   std::string options_json;  // how the scan was invoked, for the run log

@@ -84,6 +84,13 @@ struct InputResult {
   // content against what the digests vouch for. Unset when nothing could be read.
   std::optional<std::string> stored_sha256;
 
+  // More results of this input follow. A big input is handed to the writer in parts, so that
+  // what it yields is never held whole: each part's counts (records, out_of_scope,
+  // bad_records, bytes) and rows are its own; status, message and kind are the input's so far,
+  // and the last part's are what the ledger keeps. The writer commits an input's parts in one
+  // transaction, so a scan that stops part-way through it leaves nothing of it.
+  bool more = false;
+
   std::vector<CountedEvent> events;
   std::vector<FilterHit> hits;
   std::vector<EventDetail> details;

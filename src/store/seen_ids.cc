@@ -308,4 +308,10 @@ void SeenIds::Trim() {
   last_ = nullptr;
 }
 
+void SeenIds::Forget() {
+  hours_.clear();
+  resident_ = 0;
+  last_ = nullptr;
+}
+
 }  // namespace trailreplay::store

@@ -82,6 +82,11 @@ class SeenIds {
   // After a commit: drops least recently used hours until the budget holds.
   void Trim();
 
+  // After the caller's transaction was rolled back: forgets every hour held, since what they
+  // hold may include keys of the rolled-back rows (they are read again from the database when
+  // next needed). The keys of databases before schema 4 stay.
+  void Forget();
+
   std::size_t resident_keys() const { return resident_; }
   std::size_t loaded_hours() const { return hours_.size(); }
 

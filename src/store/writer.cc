@@ -398,6 +398,14 @@ Result<std::int64_t> Writer::SeriesId(std::size_t filter, const std::string& dim
 }
 
 Result<void> Writer::Add(InputResult& input) {
+  if (open_ && input.status == InputStatus::kRefused) {
+    if (auto ok = Abandon(); !ok) return ok;
+  }
+  if (!open_ && input.more) {
+    if (auto ok = Commit(); !ok) return ok;
+    open_.emplace();
+    open_->before = totals_;
+  }
   if (auto ok = Begin(); !ok) return ok;
   std::uint64_t counted = 0, duplicates = 0;
   std::vector<std::uint8_t> keep(input.events.size(), 0);
@@ -456,6 +464,16 @@ Result<void> Writer::Add(InputResult& input) {
     }
   }
 
+  // The ledger row says what the input yielded so far: the whole input with its last part.
+  std::uint64_t records = input.records, out_of_scope = input.out_of_scope,
+                bad_records = input.bad_records, row_counted = counted, row_duplicates = duplicates;
+  if (open_) {
+    records = open_->records += input.records;
+    out_of_scope = open_->out_of_scope += input.out_of_scope;
+    bad_records = open_->bad_records += input.bad_records;
+    row_counted = open_->counted += counted;
+    row_duplicates = open_->duplicates += duplicates;
+  }
   auto bind_input = [&](Statement& stmt) {
     stmt.Bind(1, std::string_view(input.path))
         .Bind(2, std::string_view(input.member))
@@ -464,11 +482,11 @@ Result<void> Writer::Add(InputResult& input) {
         .Bind(5, input.mtime_ns)
         .Bind(6, std::string_view(input.kind))
         .Bind(7, InputStatusName(input.status))
-        .Bind(8, static_cast<std::int64_t>(input.records))
-        .Bind(9, static_cast<std::int64_t>(counted))
-        .Bind(10, static_cast<std::int64_t>(duplicates))
-        .Bind(11, static_cast<std::int64_t>(input.out_of_scope))
-        .Bind(12, static_cast<std::int64_t>(input.bad_records))
+        .Bind(8, static_cast<std::int64_t>(records))
+        .Bind(9, static_cast<std::int64_t>(row_counted))
+        .Bind(10, static_cast<std::int64_t>(row_duplicates))
+        .Bind(11, static_cast<std::int64_t>(out_of_scope))
+        .Bind(12, static_cast<std::int64_t>(bad_records))
         .Bind(13, std::string_view(input.message))
         .Bind(14, input.key_account)
         .Bind(15, input.key_region);
@@ -527,9 +545,12 @@ Result<void> Writer::Add(InputResult& input) {
   }
   totals_.events += counted;
   totals_.duplicates += duplicates;
-  ++totals_.inputs;
-  ++pending_inputs_;
   pending_events_ += input.events.size();
+  if (!input.more) {
+    open_.reset();
+    ++totals_.inputs;
+    ++pending_inputs_;
+  }
   return {};
 }
 
@@ -553,8 +574,7 @@ Result<void> Writer::AddError(std::string_view path, std::string_view member,
   return {};
 }
 
-Result<void> Writer::Commit() {
-  if (!in_transaction_) return {};
+Result<void> Writer::WriteAggregates() {
   for (const auto& [minute, events] : minute_totals_) {
     upsert_total_.Bind(1, minute).Bind(2, events);
     if (auto ok = upsert_total_.Run(); !ok) return ok;
@@ -585,9 +605,11 @@ Result<void> Writer::Commit() {
   if (seen_) {
     if (auto ok = seen_->Flush(); !ok) return ok;
   }
-  if (auto ok = db_->Exec("COMMIT"); !ok) return ok;
-  in_transaction_ = false;
-  if (seen_) seen_->Trim();
+  ClearAggregates();
+  return {};
+}
+
+void Writer::ClearAggregates() {
   values_.clear();
   minute_totals_.clear();
   last_minute_total_ = nullptr;
@@ -595,7 +617,30 @@ Result<void> Writer::Commit() {
   samples_.clear();
   pending_inputs_ = 0;
   pending_events_ = 0;
+}
+
+Result<void> Writer::Commit() {
+  if (!in_transaction_) return {};
+  if (auto ok = WriteAggregates(); !ok) return ok;
+  if (!open_) {
+    if (auto ok = db_->Exec("COMMIT"); !ok) return ok;
+    in_transaction_ = false;
+  }
+  // Hours whose keys are written may go, within the open transaction too: this connection
+  // reads them back as written.
+  if (seen_) seen_->Trim();
   return {};
+}
+
+Result<void> Writer::Abandon() {
+  if (!open_) return {};
+  totals_ = std::move(open_->before);
+  open_.reset();
+  ClearAggregates();
+  if (seen_) seen_->Forget();
+  if (!in_transaction_) return {};
+  in_transaction_ = false;
+  return db_->Exec("ROLLBACK");
 }
 
 }  // namespace trailreplay::store

@@ -107,11 +107,19 @@ class Writer {
   static Result<Writer> Create(Database& db, std::vector<FilterTarget> filters, std::string scope,
                                std::int64_t scan_id, bool keep_duplicates);
 
-  // Adds one input's results to the current batch (opening a transaction if needed).
+  // Adds one input's results, or one part of them (InputResult::more), to the current batch
+  // (opening a transaction if needed). An input's first part commits the batch before it, so
+  // that its transaction holds it alone; a refused result after parts of the same input rolls
+  // them back (the input ran out of memory part-way), then records it as refused.
   Result<void> Add(InputResult& input);
-  // Also records an archive's own row once all its members are added.
-  // Writes the batch's aggregates and commits. A no-op without a pending batch.
+  // Writes the batch's aggregates and commits. A no-op without a pending batch. While an input
+  // handed over in parts is open, the aggregates and seen keys are written into the
+  // transaction (bounding what is held in memory) and the commit waits for its last part.
   Result<void> Commit();
+  // Rolls back an input whose last part never came (the scan stopped part-way through it).
+  // A no-op when no input is open.
+  Result<void> Abandon();
+  bool input_open() const { return open_.has_value(); }
   // Errors not tied to an input that was read (discovery): a scan_errors row.
   Result<void> AddError(std::string_view path, std::string_view member, const InputError& error);
 
@@ -133,6 +141,9 @@ class Writer {
   Result<void> Begin();
   Result<std::int64_t> SeriesId(std::size_t filter, const std::string& dimensions);
 
+  Result<void> WriteAggregates();
+  void ClearAggregates();
+
   Database* db_;
   std::vector<FilterTarget> filters_;
   std::string scope_;
@@ -142,6 +153,12 @@ class Writer {
   std::uint64_t pending_inputs_ = 0;
   std::uint64_t pending_events_ = 0;
   Totals totals_;
+  // The input whose parts are being added: its counts so far, and the totals before it.
+  struct OpenInput {
+    std::uint64_t records = 0, out_of_scope = 0, bad_records = 0, counted = 0, duplicates = 0;
+    Totals before;
+  };
+  std::optional<OpenInput> open_;
 
   std::optional<SeenIds> seen_;
   Statement insert_input_;

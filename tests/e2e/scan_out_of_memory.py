@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""An allocation failure for one input is that input's error row, never the end of the scan
-(issue 20).
+"""A gzip bomb of one huge JSON string, beside good files, under an address-space cap
+(prlimit --as) (issue 20).
 
-Runs `scan` under an address-space cap (prlimit --as) over a gzip bomb (a multi-member gzip
-that inflates to gigabytes of one JSON string, under the default --max-document-mb) beside
-good files. Before, the bomb's std::bad_alloc escaped a worker and aborted the scan (exit 134)
-with its `scans` row left `running`. Checks: exit 3 (finished, skipped bad input); the good
-files' events counted exactly; the bomb recorded as refused with a `memory` error row; the
-scan's row `complete`; and the next scan, given memory, reads the bomb again (here refused by
-a low --max-document-mb instead, which it reports as such).
+With the default options the string is a record over --max-record-mb: one bad record, passed
+over a window at a time, so the scan fits the cap and counts the rest. Checks: exit 3, the good
+files' events exactly, the bomb `partial` with a `record` error row, the scan `complete`.
+
+With a record limit above the cap, holding the record runs out of memory: that allocation
+failure is the input's error row, never the end of the scan (before, the std::bad_alloc escaped
+a worker and aborted the scan, exit 134, leaving its `scans` row `running`). Checks: exit 3; the
+good files counted; the bomb recorded as refused with a `memory` row; the scan `complete`; and
+the next scan, given memory, reads the bomb again (here refused by a low --max-document-mb
+instead, which it reports as such).
 
 usage: scan_out_of_memory.py --binary build/trailreplay
 """
@@ -54,8 +57,8 @@ def write_bomb(path):
 
 
 def scan(binary, tmp, extra, cap):
-    cmd = [binary, "scan", "in", "--db", "s.db", "--progress", "never", "--threads", "2", "--json"]
-    cmd += extra
+    cmd = [binary, "scan", "in", "--progress", "never", "--threads", "2", "--json"]
+    cmd += extra if "--db" in extra else ["--db", "s.db"] + extra
     if cap:
         cmd = ["prlimit", "--as=%d" % cap, "--"] + cmd
     return subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=600)
@@ -81,7 +84,26 @@ def main():
             with open(os.path.join(tmp, "in", name), "wb") as f:
                 f.write(body)
 
+        # Default options: the string is one bad record.
         run = scan(binary, tmp, [], CAP_BYTES)
+        summary = json.loads(run.stdout) if run.returncode == 3 else {}
+        if (summary.get("events") != 200 or summary.get("bad_records") != 1
+                or summary.get("status") != "complete"):
+            failures.append("default scan: exit %d, summary %s\n%s"
+                            % (run.returncode, run.stdout, run.stderr))
+        db = sqlite3.connect(os.path.join(tmp, "s.db"))
+        rows = db.execute("SELECT path, status, events FROM inputs ORDER BY path").fetchall()
+        want = [("in/a-good.json", "ok", 100), ("in/b-bomb.json.gz", "partial", 0),
+                ("in/c-good.json.gz", "ok", 100)]
+        if rows != want:
+            failures.append("ledger after the default scan: %s" % rows)
+        errors = db.execute("SELECT path, record_index, kind FROM scan_errors").fetchall()
+        if errors != [("in/b-bomb.json.gz", 0, "record")]:
+            failures.append("scan_errors after the default scan: %s" % errors)
+        db.close()
+
+        # A record limit beyond the cap: holding the string runs out of memory.
+        run = scan(binary, tmp, ["--db", "m.db", "--max-record-mb", "8192"], CAP_BYTES)
         if run.returncode != 3:
             failures.append("capped scan: exit %d, not 3\n%s" % (run.returncode, run.stderr))
         else:
@@ -90,7 +112,7 @@ def main():
                 failures.append("capped scan: summary %s" % run.stdout)
             if summary["status"] != "complete":
                 failures.append("capped scan: status %s" % summary["status"])
-        db = sqlite3.connect(os.path.join(tmp, "s.db"))
+        db = sqlite3.connect(os.path.join(tmp, "m.db"))
         rows = db.execute("SELECT path, status, events FROM inputs ORDER BY path").fetchall()
         want = [("in/a-good.json", "ok", 100), ("in/b-bomb.json.gz", "refused", 0),
                 ("in/c-good.json.gz", "ok", 100)]
@@ -108,12 +130,12 @@ def main():
         db.close()
 
         # The bomb is read again by the next scan: here a limit refuses it, and says so.
-        run = scan(binary, tmp, ["--max-document-mb", "64"], None)
+        run = scan(binary, tmp, ["--db", "m.db", "--max-document-mb", "64"], None)
         summary = json.loads(run.stdout) if run.stdout else {}
         if (run.returncode != 3 or summary.get("files_already_scanned") != 2
                 or summary.get("inputs_refused") != 1 or summary.get("events") != 0):
             failures.append("rescan: exit %d, summary %s" % (run.returncode, run.stdout))
-        db = sqlite3.connect(os.path.join(tmp, "s.db"))
+        db = sqlite3.connect(os.path.join(tmp, "m.db"))
         kinds = db.execute("SELECT scan_id, kind FROM scan_errors ORDER BY scan_id").fetchall()
         if kinds != [(1, "memory"), (2, "limit")]:
             failures.append("scan_errors after the rescan: %s" % kinds)

@@ -91,6 +91,9 @@ std::string Dump(std::string_view data, DocumentKind* kind = nullptr) {
       case Step::kStop:
         out += "S " + std::to_string(event.offset) + " " + event.error + "\n";
         break;
+      case Step::kMore:  // a whole document never asks for more
+        out += "M\n";
+        break;
       case Step::kEnd:
         break;
     }

@@ -425,21 +425,23 @@ Expectation GzipBomb(const std::string& root) {
   WriteFile(root + "/in/bomb-blanks.json.gz",
             GzipPieces({Text(R"({"Records":[)" + first + ","), Repeat(' ', 8 * kGiB),
                         Text(Record(2001, "2024-03-01T12:01:00Z", "StopLogging") + "]}")}));
-  const std::string limit_message = "decompressed size exceeds the limit of " +
+  const std::string limit_message = "decoded size exceeds the limit of " +
                                     std::to_string(kDocumentLimit) + " bytes; " + kNotCounted;
   Expectation e;
-  // Refused whole (issue 20): a scan with a higher limit reads them, and would count the
-  // first record twice had this one counted it.
+  // Zeros are not JSON, told from the first window: nothing more is inflated. The blanks
+  // are read a window at a time until the document limit refuses the file (issue 20): a scan
+  // with a higher limit reads it, and would count the first record twice had this one
+  // counted it.
   e.errors = {
       Error("in/bomb-blanks.json.gz", "", kAnyOffset, {}, "limit", limit_message),
-      Error("in/bomb-zeros.json.gz", "", kAnyOffset, {}, "limit", limit_message),
+      Error("in/bomb-zeros.json.gz", "", 0, {}, "format",
+            "not JSON (starts with '................')"),
   };
-  e.retried = 2;
-  // Two workers, each holding at most one document at the limit (plus growth slack), not the
-  // 16 GiB the bombs inflate to.
-  e.max_memory = 6 * kDocumentLimit;
+  e.retried = 1;
+  // Two workers, each holding a window, not the 16 GiB the bombs inflate to.
+  e.max_memory = 96 * kMiB;
   e.inputs = {"in/bomb-blanks.json.gz||unread|refused|0|0|0",
-              "in/bomb-zeros.json.gz||unread|refused|0|0|0"};
+              "in/bomb-zeros.json.gz||not-json|error|0|0|0"};
   return e;
 }
 
@@ -452,16 +454,15 @@ Expectation TarBomb(const std::string& root) {
             GzipPieces({Text(good_member + TarHeader("huge.json", 512 * kMiB)),
                         Repeat('\0', 512 * kMiB + 1024)}));
   Expectation e;
-  e.errors = {Error(
-      "in/bomb.tar.gz", "huge.json", kAnyOffset, {}, "limit",
-      "member exceeds the limit of " + std::to_string(kDocumentLimit) + " bytes; " + kNotCounted)};
-  e.retried = 1;  // refused, so the next scan reads it again (and refuses it again)
+  // The big member is read a window at a time: its first shows it is not JSON.
+  e.errors = {Error("in/bomb.tar.gz", "huge.json", 0, {}, "format",
+                    "not JSON (starts with '................')")};
   e.events = e.cfg_changes = 1;
   // The scanner inflates at most 16 MiB of a small gzip file before it sniffs for a tar
   // (SmallTarGzBombIsNotInflatedWhole); ASan's quarantine keeps freed blocks resident.
   e.max_memory = 64 * kMiB;
-  e.inputs = {"in/bomb.tar.gz||archive|refused|1|0|0", "in/bomb.tar.gz|good.json|records|ok|1|1|0",
-              "in/bomb.tar.gz|huge.json|unread|refused|0|0|0"};
+  e.inputs = {"in/bomb.tar.gz||archive|ok|1|0|0", "in/bomb.tar.gz|good.json|records|ok|1|1|0",
+              "in/bomb.tar.gz|huge.json|not-json|error|0|0|0"};
   return e;
 }
 
@@ -542,12 +543,17 @@ Expectation HugeString(const std::string& root) {
                   Repeat('A', kSize),
                   Text("\"}," + Record(2502, "2024-03-01T12:06:00Z", "StopLogging") + "]}")}));
   Expectation e;
-  e.events = 3;
+  // Over the record limit (issue 20): one bad record, passed over without being held; the
+  // records around it count.
+  e.errors = {Error("in/huge-string.json.gz", "", kAnyOffset, 1, "record",
+                    "record 1 is larger than the record limit of 16777216 bytes: skipped (raise "
+                    "--max-record-mb to count it)")};
+  e.events = 2;
   e.unauthorized = 1;
   e.cfg_changes = 1;
-  // The decoded document and its buffer's growth slack, not several copies of it.
-  e.max_memory = 5 * kSize;
-  e.inputs = {"in/huge-string.json.gz||records|ok|3|3|0"};
+  // A window and a record at the limit, not the document.
+  e.max_memory = 96 * kMiB;
+  e.inputs = {"in/huge-string.json.gz||records|partial|3|2|1"};
   return e;
 }
 
@@ -1237,9 +1243,9 @@ TEST_F(HostileInputTest, SmallCorruptGzipStaysSmallInMemory) {
 }
 
 // A small tar.gz whose member inflates to 900 MiB: the scanner inflates a small gzip file
-// before sniffing it, but only its first 16 MiB at first, so the tar is known and the member
-// refused by its declared size with memory a few MiB. (Regression: commit 0f51345 inflated it
-// to the document limit first.)
+// before sniffing it, but only its first 16 MiB at first, so the tar is known, and the member
+// read a window at a time is told not JSON from its first window, with memory a few MiB.
+// (Regression: commit 0f51345 inflated it to the document limit first.)
 TEST_F(HostileInputTest, SmallTarGzBombIsNotInflatedWhole) {
   document_limit_ = 512 * kMiB;
   const std::string good = Records({Record(3500, "2024-03-01T12:16:00Z", "CreateTrail")});
@@ -1258,9 +1264,8 @@ TEST_F(HostileInputTest, SmallTarGzBombIsNotInflatedWhole) {
       << "peak " << peak / kMiB << " MiB, before " << before / kMiB << " MiB";
   EXPECT_EQ(summary.events, kGoodEvents + 1);
   EXPECT_EQ(Errors(summary.scan_id),
-            std::vector<std::string>{"in/bomb.tar.gz|huge.json|410||limit|member exceeds the "
-                                     "limit of 536870912 bytes; " +
-                                     std::string(kNotCounted)});
+            std::vector<std::string>{"in/bomb.tar.gz|huge.json|0||format|not JSON (starts "
+                                     "with '................')"});
   ExpectGoodFilesCounted();
 }
 

@@ -880,7 +880,7 @@ TEST_F(ScanTest, ArchiveMemberRefusedForALimitIsReadByAScanWithAHigherLimit) {
   EXPECT_EQ(Query(rows),
             (std::vector<std::string>{
                 "|refused|2|0|3 members, 1 with errors, 1 refused over a limit", "a.json|ok|1|1|",
-                "big.json|refused|0|0|member exceeds the limit of 1048576 bytes; "
+                "big.json|refused|0|0|decoded size exceeds the limit of 1048576 bytes; "
                 "not counted: scan again with a higher --max-document-mb to count it",
                 "c.json|ok|1|1|"}));
   ScanOptions high = Options({dir_ + "/in"});
