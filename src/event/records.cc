@@ -683,8 +683,12 @@ RecordStream::Step RecordStream::NextInArray(Record& out) {
     return AfterArray(out, p + 1, After::kAfterValue);
   }
   const Scan value = ScanValue(data_, p, n, deep_brackets_);
+  // A value that reaches the window's end may go on past it (a scalar has no closer).
+  if (partial_ && (value.status == ScanStatus::kTruncated ||
+                   (value.status == ScanStatus::kOk && value.end == n))) {
+    return More(p);
+  }
   if (value.status == ScanStatus::kTruncated) {
-    if (partial_) return More(p);
     return Stop(out, p, "truncated document: " + Describe(data_, p, value, base_));
   }
   if (value.status == ScanStatus::kMalformed) {
@@ -714,8 +718,14 @@ RecordStream::Step RecordStream::AfterArray(Record& out, std::size_t p, After at
                                 "truncated document: unterminated object starting at byte " +
                                     std::to_string(object_start_));
   };
-  // Where a window ends: read on from `resume` (a key is read again whole) in state `at`.
+  // Where a window ends: read on from `resume` (a key is read again whole) in state `at`. An
+  // object that is not a log yet (no "Records" array met in it) is read again from its '{',
+  // since it may turn out one bad record whose bytes are all of it.
   const auto more = [&](std::size_t resume) {
+    if (!object_has_records_ && at != After::kBetween && object_start_ >= base_) {
+      after_ = After::kBetween;
+      return More(static_cast<std::size_t>(object_start_ - base_));
+    }
     after_ = at;
     return More(resume);
   };
@@ -783,9 +793,11 @@ RecordStream::Step RecordStream::AfterArray(Record& out, std::size_t p, After at
       return StartArray(out, p);
     }
     const Scan value = ScanValue(data_, p, n, deep_brackets_);
-    if (value.status == ScanStatus::kTruncated) {
-      return partial_ ? more(key_start) : truncated_object();
+    if (partial_ && (value.status == ScanStatus::kTruncated ||
+                     (value.status == ScanStatus::kOk && value.end == n))) {
+      return more(key_start);
     }
+    if (value.status == ScanStatus::kTruncated) return truncated_object();
     if (value.status == ScanStatus::kMalformed) {
       return Stop(out, value.at, Describe(data_, p, value, base_));
     }
@@ -848,8 +860,11 @@ RecordStream::Step RecordStream::NextValue(Record& out) {
   const std::size_t p = SkipSpace(data_, pos_);
   if (p >= n) return partial_ ? More(p) : End();
   const Scan value = ScanValue(data_, p, n, deep_brackets_);
+  if (partial_ && (value.status == ScanStatus::kTruncated ||
+                   (value.status == ScanStatus::kOk && value.end == n))) {
+    return More(p);
+  }
   if (value.status == ScanStatus::kTruncated) {
-    if (partial_) return More(p);
     return Stop(out, p, "truncated document: " + Describe(data_, p, value, base_));
   }
   if (value.status == ScanStatus::kMalformed) {

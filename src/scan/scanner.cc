@@ -46,7 +46,7 @@ using store::InputStatus;
 // Errors kept per input; beyond this one row says how many more there were.
 constexpr std::size_t kMaxErrorsPerInput = 100;
 // Results buffered ahead of the writer before workers wait.
-constexpr std::uint64_t kMaxBufferedBytes = std::uint64_t{64} << 20;
+constexpr std::uint64_t kMaxBufferedBytes = std::uint64_t{32} << 20;
 // The writer takes results in batches: it polls this often rather than being woken for each
 // one (a wake-up per file cost a context switch on each side, 12% of a scan's CPU). Workers
 // still wake it when results pile up (a quarter of kMaxBufferedBytes) or the files run out.
@@ -72,8 +72,6 @@ constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
 constexpr std::size_t kWholeDocumentBytes = std::size_t{16} << 20;
 // Files up to this size may be read whole before looking at what they are.
 constexpr std::uint64_t kReadWholeBytes = std::uint64_t{64} << 20;
-// What one input's results may hold before a part of them goes to the writer.
-constexpr std::uint64_t kPartBytes = std::uint64_t{4} << 20;
 // gzip files up to this size are inflated before checking whether they hold a tar...
 constexpr std::size_t kInflateBeforeSniffBytes = std::size_t{1} << 20;
 // ...at first only up to this many bytes (a log file of 1 MiB inflates to about 10 MiB), so
@@ -805,7 +803,7 @@ class Worker {
 
   // Hands what `result` holds so far to the writer as a part, when it has grown big enough.
   void MaybePushPart(std::size_t index, std::uint64_t seq, InputResult& result, bool force) {
-    if (!force && ResultBytes(result) < kPartBytes) return;
+    if (!force && ResultBytes(result) < options_.part_bytes) return;
     InputResult part;
     part.path = result.path;
     part.member = result.member;

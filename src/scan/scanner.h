@@ -60,6 +60,8 @@ struct ScanOptions {
   // Tests lower them to split small inputs.
   std::uint64_t stream_above_bytes = std::uint64_t{16} << 20;
   std::size_t stream_window_bytes = std::size_t{16} << 20;
+  // What one input's results may hold before a part of them goes to the writer.
+  std::uint64_t part_bytes = std::uint64_t{4} << 20;
   std::string version;
   std::string options_json;  // how the scan was invoked, for the run log
   // The --rules sources as a JSON array, recorded so replay can default to them.

@@ -465,13 +465,13 @@ Result<void> Writer::Add(InputResult& input) {
   }
 
   // The ledger row says what the input yielded so far: the whole input with its last part.
+  // (Its events are added to the row's, which keeps those of earlier reads of the input.)
   std::uint64_t records = input.records, out_of_scope = input.out_of_scope,
-                bad_records = input.bad_records, row_counted = counted, row_duplicates = duplicates;
+                bad_records = input.bad_records, row_duplicates = duplicates;
   if (open_) {
     records = open_->records += input.records;
     out_of_scope = open_->out_of_scope += input.out_of_scope;
     bad_records = open_->bad_records += input.bad_records;
-    row_counted = open_->counted += counted;
     row_duplicates = open_->duplicates += duplicates;
   }
   auto bind_input = [&](Statement& stmt) {
@@ -483,7 +483,7 @@ Result<void> Writer::Add(InputResult& input) {
         .Bind(6, std::string_view(input.kind))
         .Bind(7, InputStatusName(input.status))
         .Bind(8, static_cast<std::int64_t>(records))
-        .Bind(9, static_cast<std::int64_t>(row_counted))
+        .Bind(9, static_cast<std::int64_t>(counted))
         .Bind(10, static_cast<std::int64_t>(row_duplicates))
         .Bind(11, static_cast<std::int64_t>(out_of_scope))
         .Bind(12, static_cast<std::int64_t>(bad_records))

@@ -155,7 +155,7 @@ class Writer {
   Totals totals_;
   // The input whose parts are being added: its counts so far, and the totals before it.
   struct OpenInput {
-    std::uint64_t records = 0, out_of_scope = 0, bad_records = 0, counted = 0, duplicates = 0;
+    std::uint64_t records = 0, out_of_scope = 0, bad_records = 0, duplicates = 0;
     Totals before;
   };
   std::optional<OpenInput> open_;

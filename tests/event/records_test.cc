@@ -778,5 +778,127 @@ TEST(RecordStreamTest, RandomGarbageNeverBreaksInvariants) {
   }
 }
 
+// What a stream yields, one line per step (record text included), for comparing readings.
+std::string Steps(const std::vector<Event>& events) {
+  std::string out;
+  for (const Event& e : events) {
+    out += std::to_string(static_cast<int>(e.step)) + " " + std::to_string(e.offset) + " " +
+           std::to_string(e.index) + " " + e.error + " " + e.text + "\n";
+  }
+  return out;
+}
+
+// Reads a resumable document in windows of `window` bytes, as the scanner does: on kMore the
+// next window starts where the stream resumes, or, when no record fitted, the window grows.
+std::vector<Event> RunWindowed(std::string_view data, std::size_t window) {
+  std::vector<Event> events;
+  RecordStream stream(data);  // classified from a head that holds the first value
+  std::uint64_t base = 0;
+  std::size_t size = std::min<std::size_t>(
+      data.size(), std::max<std::size_t>(window, static_cast<std::size_t>(stream.resume_offset())));
+  stream.Continue(data.substr(0, size), 0, size < data.size());
+  Record record;
+  for (int guard = 0; guard < 1000000; ++guard) {
+    const Step step = stream.Next(record);
+    if (step == Step::kMore) {
+      const std::uint64_t resume = stream.resume_offset();
+      if (resume > base) {
+        base = resume;
+        size = std::min<std::size_t>(window, data.size() - base);
+      } else {
+        size = std::min<std::size_t>(size * 2 + 1, data.size() - base);
+      }
+      stream.Continue(data.substr(base, size), base, base + size < data.size());
+      continue;
+    }
+    Event event;
+    event.step = step;
+    if (step != Step::kEnd) {
+      event.offset = record.offset;
+      event.index = record.index;
+      event.error = record.error;
+      event.text = std::string(record.text);
+    }
+    events.push_back(event);
+    if (step == Step::kEnd || step == Step::kStop) break;
+  }
+  return events;
+}
+
+std::vector<Event> RunWhole(std::string_view data) {
+  std::vector<Event> events;
+  RecordStream stream(data);
+  Record record;
+  for (;;) {
+    const Step step = stream.Next(record);
+    Event event;
+    event.step = step;
+    if (step != Step::kEnd) {
+      event.offset = record.offset;
+      event.index = record.index;
+      event.error = record.error;
+      event.text = std::string(record.text);
+    }
+    events.push_back(event);
+    if (step == Step::kEnd || step == Step::kStop) break;
+  }
+  return events;
+}
+
+// A Records document, an array, or concatenated objects read a window at a time (what the
+// scanner does with big ones) yields exactly what the whole document yields: the same
+// records, bad records and stop, at the same offsets, whatever the window.
+TEST(RecordStreamTest, WindowedReadingYieldsWhatTheWholeDocumentYields) {
+  std::vector<std::string> documents = {
+      R"({"Records":[{"a":1},{"b":[1,2,{"c":"x]}"}]},{"d":"\"}"}]})",
+      R"({"Records":[]})",
+      R"({"Records":[ ]} {"Records":[{"a":1}]})",
+      R"({"x":{"y":[1,2]},"Records":[{"a":1}],"z":"q","Records":[{"b":2}]})",
+      R"({"Records":[{"a":1}]}{"other":true}{"Records":[{"b":2}]})",
+      R"({"Records":[{"a":1},7,"s",[1],{"b":2}]})",
+      R"({"Records":[{"a":1},{"b":2})",
+      R"({"Records":[{"a":1},{"b":"unterminated)",
+      R"({"Records":[{"a":1} {"b":2}]})",
+      R"({"Records":[{"a":1},}]})",
+      R"({"Records":[{"a":1},{"b":2]]})",
+      R"({"Records":[{"a":1}]} garbage)",
+      R"({"Records":[{"a":1}],)",
+      R"({"Records":[{"a":1}], "k")",
+      R"({"Records":[{"a":1}] "k":1})",
+      R"({"Records":[{"a":1}]}{})",
+      "[{\"a\":1},\n {\"b\":2}]\n[{\"c\":3}]",
+      "[{\"a\":1}, 2, {\"b\":2}] x",
+      "[{\"a\":1},",
+      "{\n\"a\": 1\n}\n{\n\"b\": [1,\n2]\n}\n3\n{\"c\":\"}\"}",
+      "{\n\"a\": 1\n}\n{\"b\":",
+  };
+  for (std::uint32_t seed = 1; seed <= 40; ++seed) {
+    JsonGenerator generator(seed);
+    std::string records = "{\"Records\":[";
+    std::string array = "[";
+    std::string concatenated;
+    for (int i = 0; i < 6; ++i) {
+      const std::string compact = generator.Object(0, false);
+      const std::string pretty = generator.Object(0, true);
+      records += (i > 0 ? "," : "") + compact;
+      array += (i > 0 ? ",\n  " : "\n  ") + pretty;
+      concatenated += (i == 0 ? "{\n\"first\": 1\n}" : pretty) + "\n";
+    }
+    documents.push_back(records + "]}");
+    documents.push_back(array + "\n]");
+    documents.push_back(concatenated);
+  }
+  for (const std::string& document : documents) {
+    const RecordStream classified(document);
+    ASSERT_TRUE(classified.Resumable()) << document;
+    const std::string whole = Steps(RunWhole(document));
+    for (std::size_t window = 1; window <= document.size() + 1;
+         window += window < 64 ? 1 : window / 4) {
+      EXPECT_EQ(Steps(RunWindowed(document, window)), whole)
+          << "window " << window << " of " << document;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace trailreplay::event
