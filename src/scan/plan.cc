@@ -160,7 +160,19 @@ Result<std::vector<input::InputFile>> ReadListing(const PlanOptions& options) {
       objects.emplace_back(UrlDecode(fields[key_col]), size);
     }
   }
-  std::sort(objects.begin(), objects.end());
+  // As a walk of the mounted bucket finds them: directory by directory, names bytewise (a
+  // plain sort would put "CloudTrail-Digest/" before "CloudTrail/", as '-' < '/').
+  std::sort(objects.begin(), objects.end(), [](const auto& a, const auto& b) {
+    const std::string &x = a.first, &y = b.first;
+    const std::size_t n = std::min(x.size(), y.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      if (x[i] == y[i]) continue;
+      const auto cx = static_cast<unsigned char>(x[i] == '/' ? '\0' : x[i]);
+      const auto cy = static_cast<unsigned char>(y[i] == '/' ? '\0' : y[i]);
+      return cx < cy;
+    }
+    return x.size() < y.size();
+  });
   objects.erase(std::unique(objects.begin(), objects.end(),
                             [](const auto& a, const auto& b) { return a.first == b.first; }),
                 objects.end());
