@@ -13,13 +13,17 @@ ALTER TABLE inputs ADD COLUMN order_time INTEGER;
 ALTER TABLE inputs ADD COLUMN order_seq INTEGER;
 
 -- The eventID keys of the events an input counted (those with an eventID), in record order,
--- packed: per event its 16-byte key (seen_ids.h), then zig-zag varints of eventTime minus the
--- previous event's eventTime (the first: minus 0) and of (the counted minute - eventTime's
--- minute) / 60. About 18 bytes an event. Not written with --keep-duplicates.
+-- packed (store/input_keys.h): per event its 16-byte key (seen_ids.h), then zig-zag varints of
+-- eventTime minus the previous event's and of the counted minute's offset from eventTime's.
+-- About 18 bytes an event. One row per batch of the input's records written (a big file read
+-- in windows has one per window), so no row is ever rewritten. Not written with
+-- --keep-duplicates.
 CREATE TABLE input_keys (
-  input_id INTEGER PRIMARY KEY REFERENCES inputs (input_id),
+  chunk_id INTEGER PRIMARY KEY,
+  input_id INTEGER NOT NULL REFERENCES inputs (input_id),
   keys     BLOB NOT NULL
 );
+CREATE INDEX input_keys_by_input ON input_keys (input_id, chunk_id);
 
 -- A part's events read input by input (a merge copies them in the global input order). Inputs
 -- are written in order, so the index grows at its right edge: little cost to a scan.

@@ -36,15 +36,33 @@ bool GetVarint(std::string_view in, std::size_t& pos, std::uint64_t& v) {
 
 }  // namespace
 
-void EncodeKeyChunk(const std::vector<KeyedEvent>& events, std::string& out) {
-  PutVarint(events.size(), out);
-  std::int64_t previous = 0;
-  for (const KeyedEvent& e : events) {
-    out.append(reinterpret_cast<const char*>(e.key.bytes), sizeof e.key.bytes);
-    PutVarint(ZigZag(e.event_time - previous), out);
-    previous = e.event_time;
-    PutVarint(ZigZag((e.minute - FloorTo(e.event_time, kMinuteSeconds)) / kMinuteSeconds), out);
+void KeyChunkWriter::Add(const KeyedEvent& e) {
+  if (starts_.empty() || in_chunk_ == kChunkEvents) {
+    starts_.push_back(bytes_.size());
+    bytes_.append(4, '\0');
+    in_chunk_ = 0;
+    previous_ = 0;
   }
+  bytes_.append(reinterpret_cast<const char*>(e.key.bytes), sizeof e.key.bytes);
+  PutVarint(ZigZag(e.event_time - previous_), bytes_);
+  previous_ = e.event_time;
+  PutVarint(ZigZag((e.minute - FloorTo(e.event_time, kMinuteSeconds)) / kMinuteSeconds), bytes_);
+  ++in_chunk_;
+  for (int i = 0; i < 4; ++i) {
+    bytes_[starts_.back() + static_cast<std::size_t>(i)] =
+        static_cast<char>((in_chunk_ >> (8 * i)) & 0xff);
+  }
+}
+
+void KeyChunkWriter::Clear() {
+  bytes_.clear();
+  starts_.clear();
+  in_chunk_ = 0;
+}
+
+std::string_view KeyChunkWriter::chunk(std::size_t i) const {
+  const std::size_t end = i + 1 < starts_.size() ? starts_[i + 1] : bytes_.size();
+  return std::string_view(bytes_).substr(starts_[i], end - starts_[i]);
 }
 
 Result<std::vector<KeyedEvent>> DecodeKeys(std::string_view blob) {
@@ -55,8 +73,12 @@ Result<std::vector<KeyedEvent>> DecodeKeys(std::string_view blob) {
                      "damaged input_keys blob at byte " + std::to_string(pos));
   };
   while (pos < blob.size()) {
+    if (blob.size() - pos < 4) return damaged();
     std::uint64_t count = 0;
-    if (!GetVarint(blob, pos, count) || count > blob.size()) return damaged();
+    for (int i = 0; i < 4; ++i) {
+      count |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(blob[pos++])) << (8 * i);
+    }
+    if (count > blob.size()) return damaged();
     std::int64_t previous = 0;
     for (std::uint64_t i = 0; i < count; ++i) {
       KeyedEvent e;

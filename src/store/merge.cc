@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -127,7 +128,8 @@ class Merger {
   std::map<std::tuple<std::int64_t, std::int64_t, double>, std::int64_t> minus_values_;
   std::uint64_t batch_inputs_ = 0;
 
-  Statement insert_input_, insert_keys_, insert_event_, insert_match_, insert_error_;
+  Statement insert_input_, correct_input_, insert_keys_, insert_event_, insert_match_,
+      insert_error_;
 };
 
 Result<void> Merger::OpenParts() {
@@ -514,7 +516,7 @@ Result<void> Merger::MapPart(Part& part) {
                                  " FROM inputs ORDER BY order_time, order_seq, input_id");
   if (!ledger) return std::move(ledger).error();
   part.ledger = std::move(*ledger);
-  auto keys = part.db->Prepare("SELECT keys FROM input_keys WHERE input_id = ?");
+  auto keys = part.db->Prepare("SELECT keys FROM input_keys WHERE input_id = ? ORDER BY chunk_id");
   if (!keys) return std::move(keys).error();
   part.keys = std::move(*keys);
   auto events = part.db->Prepare(std::string("SELECT event_pk, ") + kEventColumns +
@@ -540,41 +542,11 @@ Result<void> Merger::MergeInput(Part& part) {
   const std::int64_t part_input = in.ColumnInt(0);
   const std::string path = in.ColumnText(1), member = in.ColumnText(2);
 
-  // The keys it counted, through the duplicate check of one scan in the global order.
-  std::vector<KeyedEvent> kept, losers;
-  part.keys.Bind(1, part_input);
-  auto key_row = part.keys.Step();
-  if (!key_row) return std::move(key_row).error();
-  if (*key_row) {
-    auto decoded = DecodeKeys(part.keys.ColumnBlob(0));
-    part.keys.Reset();
-    if (!decoded) {
-      return MakeError(ErrorCode::kInvalidArgument, "part '" + part.path + "', input '" + path +
-                                                        "': " + decoded.error().message);
-    }
-    for (const KeyedEvent& e : *decoded) {
-      bool fresh = true;
-      if (seen_) {
-        auto inserted = seen_->Insert(e.event_time, e.key);
-        if (!inserted) return std::move(inserted).error();
-        fresh = *inserted;
-      }
-      (fresh ? kept : losers).push_back(e);
-    }
-  } else {
-    part.keys.Reset();
-  }
-
-  // Its ledger row, corrected by the duplicates an earlier part held.
-  const auto dropped = static_cast<std::int64_t>(losers.size());
+  // Its ledger row (its counts corrected below, once its keys have been through the check).
   for (int c = 0; c < kInputCount; ++c) {
     const int column = c + 1, index = c + 1;
     if (in.ColumnIsNull(column)) {
       insert_input_.BindNull(index);
-    } else if (c == 8) {  // events
-      insert_input_.Bind(index, in.ColumnInt(column) - dropped);
-    } else if (c == 9) {  // duplicates
-      insert_input_.Bind(index, in.ColumnInt(column) + dropped);
     } else if (c == 18) {  // order_seq: a plain part's, offset by its place
       insert_input_.Bind(index, in.ColumnInt(column) + (part.rank << kRankShift));
     } else if (c == 3 || c == 4 || (c >= 7 && c <= 11) || c == 15 || c == 17) {
@@ -586,15 +558,66 @@ Result<void> Merger::MergeInput(Part& part) {
   insert_input_.Bind(kInputCount + 1, scan_id_);
   if (auto ok = insert_input_.Run(); !ok) return ok;
   const std::int64_t input_id = out_->LastInsertRowId();
+
+  // The keys it counted, through the duplicate check of one scan in the global order, chunk
+  // by chunk; the kept ones become OUT's chunks.
+  KeyChunkWriter out_keys;
+  // The copies one scan would have dropped: (hour, key) -> their minutes, in record order.
+  struct KeyHash {
+    std::size_t operator()(const std::pair<std::int64_t, EventKey>& k) const {
+      std::size_t h = 0;
+      std::memcpy(&h, k.second.bytes, sizeof h);
+      return h ^ static_cast<std::size_t>(k.first);
+    }
+  };
+  std::unordered_map<std::pair<std::int64_t, EventKey>, std::vector<std::int64_t>, KeyHash> losers;
+  std::int64_t dropped = 0;
+  part.keys.Bind(1, part_input);
+  for (;;) {
+    auto key_row = part.keys.Step();
+    if (!key_row) return std::move(key_row).error();
+    if (!*key_row) break;
+    auto decoded = DecodeKeys(part.keys.ColumnBlob(0));
+    if (!decoded) {
+      part.keys.Reset();
+      return MakeError(ErrorCode::kInvalidArgument, "part '" + part.path + "', input '" + path +
+                                                        "': " + decoded.error().message);
+    }
+    out_keys.Clear();
+    for (const KeyedEvent& e : *decoded) {
+      bool fresh = true;
+      if (seen_) {
+        auto inserted = seen_->Insert(e.event_time, e.key);
+        if (!inserted) {
+          part.keys.Reset();
+          return std::move(inserted).error();
+        }
+        fresh = *inserted;
+      }
+      if (fresh) {
+        out_keys.Add(e);
+      } else {
+        losers[{FloorTo(e.event_time, kHourSeconds), e.key}].push_back(e.minute);
+        ++dropped;
+      }
+    }
+    for (std::size_t c = 0; c < out_keys.chunks(); ++c) {
+      insert_keys_.Bind(1, input_id).BindBlob(2, out_keys.chunk(c));
+      if (auto ok = insert_keys_.Run(); !ok) {
+        part.keys.Reset();
+        return ok;
+      }
+    }
+  }
+  part.keys.Reset();
+
+  if (dropped > 0) {
+    correct_input_.Bind(1, dropped).Bind(2, input_id);
+    if (auto ok = correct_input_.Run(); !ok) return ok;
+  }
   ++summary_.inputs;
   summary_.events += static_cast<std::uint64_t>(in.ColumnInt(9) - dropped);
   summary_.duplicates += static_cast<std::uint64_t>(dropped);
-  if (!kept.empty()) {
-    std::string blob;
-    EncodeKeyChunk(kept, blob);
-    insert_keys_.Bind(1, input_id).BindBlob(2, blob);
-    if (auto ok = insert_keys_.Run(); !ok) return ok;
-  }
 
   // What a duplicate contributed comes off the sums.
   auto minus_sample = [&](std::int64_t series, std::int64_t minute, double value) {
@@ -603,19 +626,16 @@ Result<void> Merger::MergeInput(Part& part) {
     s.second += value;
     ++minus_values_[{series, minute, value}];
   };
-  std::vector<bool> loser_stored(losers.size(), false);
-  auto loser_of = [&](const std::optional<std::string>& event_id,
-                      std::int64_t event_time) -> std::ptrdiff_t {
-    if (!event_id || losers.empty()) return -1;
-    const EventKey key = KeyOfEventId(*event_id);
-    const std::int64_t hour = FloorTo(event_time, kHourSeconds);
-    for (std::size_t i = 0; i < losers.size(); ++i) {
-      if (!loser_stored[i] && losers[i].key == key &&
-          FloorTo(losers[i].event_time, kHourSeconds) == hour) {
-        return static_cast<std::ptrdiff_t>(i);
-      }
-    }
-    return -1;
+  // A stored event is a dropped copy when its (hour, key) has one left: the copies of a key
+  // in an input are met in record order both in its keys and in its events.
+  auto take_loser = [&](const std::optional<std::string>& event_id,
+                        std::int64_t event_time) -> bool {
+    if (!event_id || losers.empty()) return false;
+    auto it = losers.find({FloorTo(event_time, kHourSeconds), KeyOfEventId(*event_id)});
+    if (it == losers.end()) return false;
+    it->second.erase(it->second.begin());
+    if (it->second.empty()) losers.erase(it);
+    return true;
   };
 
   // Its matching events, in their order, with their matches.
@@ -629,10 +649,8 @@ Result<void> Merger::MergeInput(Part& part) {
     std::optional<std::string> event_id;
     if (!ev.ColumnIsNull(1)) event_id = ev.ColumnText(1);
     const std::int64_t event_time = ev.ColumnInt(2), stamp = ev.ColumnInt(3);
-    const std::ptrdiff_t loser = loser_of(event_id, event_time);
     part.matches_of.Bind(1, part_pk);
-    if (loser >= 0) {
-      loser_stored[static_cast<std::size_t>(loser)] = true;
+    if (take_loser(event_id, event_time)) {
       const std::int64_t minute = FloorTo(stamp, kMinuteSeconds);
       ++minus_minutes_[minute];
       std::set<std::int64_t> matched;
@@ -693,11 +711,12 @@ Result<void> Merger::MergeInput(Part& part) {
   }
   part.events_of.Reset();
   // Duplicates that matched nothing: their minute, and the defaultValues they published.
-  for (std::size_t i = 0; i < losers.size(); ++i) {
-    if (loser_stored[i]) continue;
-    ++minus_minutes_[losers[i].minute];
-    for (const auto& [filter, ns, name, value] : defaults_) {
-      minus_sample(default_series_[filter], losers[i].minute, value);
+  for (const auto& [key, minutes] : losers) {
+    for (const std::int64_t minute : minutes) {
+      ++minus_minutes_[minute];
+      for (const auto& [filter, ns, name, value] : defaults_) {
+        minus_sample(default_series_[filter], minute, value);
+      }
     }
   }
 
@@ -836,6 +855,8 @@ Result<MergeSummary> Merger::Run() {
       {&insert_input_, std::string("INSERT INTO inputs (") + kInputColumns +
                            ", scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                            "?, ?, ?, ?)"},
+      {&correct_input_,
+       "UPDATE inputs SET events = events - ?1, duplicates = duplicates + ?1 WHERE input_id = ?2"},
       {&insert_keys_, "INSERT INTO input_keys (input_id, keys) VALUES (?, ?)"},
       {&insert_event_,
        "INSERT INTO events (event_id, event_time, stamp, account, region, event_source, "

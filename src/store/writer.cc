@@ -115,10 +115,10 @@ Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::Fi
                            "database (its samples carry no eventIDs to remove duplicates by)");
     }
     const bool has_inputs = *inputs > 0 || *imports > 0;
-    // A database's identity, for `merge` to tell a part it has merged before.
+    // A scan database's identity, for `merge` to tell a part it has merged before.
     auto id = db.GetMeta("database_id");
     if (!id) return std::move(id).error();
-    if (!id->has_value()) {
+    if (!id->has_value() && !settings.importing) {
       std::random_device random;
       char text[33];
       for (int i = 0; i < 4; ++i) {
@@ -367,9 +367,7 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
       {&writer.insert_error_,
        "INSERT INTO scan_errors (scan_id, path, member, offset, record_index, kind, message) "
        "VALUES (?, ?, ?, ?, ?, ?, ?)"},
-      {&writer.insert_keys_,
-       "INSERT INTO input_keys (input_id, keys) VALUES (?, ?) ON CONFLICT (input_id) "
-       "DO UPDATE SET keys = keys || excluded.keys"},
+      {&writer.insert_keys_, "INSERT INTO input_keys (input_id, keys) VALUES (?, ?)"},
       {&writer.upsert_total_,
        "INSERT INTO minute_totals (minute, events) VALUES (?, ?) ON CONFLICT (minute) "
        "DO UPDATE SET events = events + excluded.events"},
@@ -441,7 +439,7 @@ Result<std::int64_t> Writer::SeriesId(std::size_t filter, const std::string& dim
 
 Result<void> Writer::Add(InputResult& input, const InputOrder& order) {
   if (auto ok = Begin(); !ok) return ok;
-  keyed_.clear();
+  keyed_.Clear();
   std::uint64_t counted = 0, duplicates = 0;
   std::vector<std::uint8_t> keep(input.events.size(), 0);
   std::vector<std::int64_t> hit_series(input.hits.size(), 0);  // 0: published nothing
@@ -470,7 +468,7 @@ Result<void> Writer::Add(InputResult& input, const InputOrder& order) {
     keep[e] = 1;
     ++counted;
     const std::int64_t minute = FloorTo(event.stamp, kMinuteSeconds);
-    if (event.has_key && seen_) keyed_.push_back({event.key, event.event_time, minute});
+    if (event.has_key && seen_) keyed_.Add({event.key, event.event_time, minute});
     if (last_minute_total_ == nullptr || minute != last_minute_) {
       last_minute_ = minute;
       last_minute_total_ = &minute_totals_[minute];
@@ -540,10 +538,8 @@ Result<void> Writer::Add(InputResult& input, const InputOrder& order) {
     upsert_input_.Reset();
   }
 
-  if (!keyed_.empty()) {
-    key_blob_.clear();
-    EncodeKeyChunk(keyed_, key_blob_);
-    insert_keys_.Bind(1, input_id).BindBlob(2, key_blob_);
+  for (std::size_t c = 0; c < keyed_.chunks(); ++c) {
+    insert_keys_.Bind(1, input_id).BindBlob(2, keyed_.chunk(c));
     if (auto ok = insert_keys_.Run(); !ok) return ok;
   }
 

@@ -187,8 +187,7 @@ class Writer {
   std::map<std::tuple<std::int64_t, std::int64_t, double>, std::int64_t> values_;
   std::map<std::pair<std::size_t, std::string>, std::int64_t> series_ids_;
   std::vector<std::int64_t> plain_series_;  // per filter: the series without dimensions, or 0
-  std::vector<KeyedEvent> keyed_;           // the input in hand's counted keys
-  std::string key_blob_;
+  KeyChunkWriter keyed_;                    // the input in hand's counted keys
 };
 
 }  // namespace trailreplay::store
