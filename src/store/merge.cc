@@ -120,6 +120,10 @@ class Merger {
   // Filters with a defaultValue: OUT filter_id -> (plain series of OUT, default value).
   std::vector<std::tuple<std::int64_t, std::string, std::string, double>> defaults_;
   std::map<std::int64_t, std::int64_t> default_series_;  // OUT filter_id -> plain series
+  // Hours of eventTime in which more than one part counted events: the only ones where one
+  // part can hold a copy of an event another part kept. The other hours' keys need no check,
+  // and their seen_ids rows are copied whole.
+  std::unordered_set<std::int64_t> shared_hours_;
 
   // Corrections of the current batch.
   std::map<std::int64_t, std::int64_t> minus_minutes_;
@@ -457,6 +461,24 @@ Result<void> Merger::AddAggregates(Part& part) {
     for (const char* sql : statements) {
       if (auto ok = Exec(sql); !ok) return ok;
     }
+    if (!keep_duplicates_) {
+      // The keys of the hours no other part has, as they are (chunks numbered per hour, so
+      // they cannot collide); the shared hours are written by the duplicate check.
+      auto copy = out_->Prepare(
+          "INSERT INTO main.seen_ids (hour, chunk, keys) SELECT hour, chunk, keys "
+          "FROM part.seen_ids WHERE hour = ?");
+      if (!copy) return std::move(copy).error();
+      auto hours = part.db->Prepare("SELECT DISTINCT hour FROM seen_ids");
+      if (!hours) return std::move(hours).error();
+      for (;;) {
+        auto row = hours->Step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        if (shared_hours_.count(hours->ColumnInt(0)) != 0) continue;
+        copy->Bind(1, hours->ColumnInt(0));
+        if (auto ok = copy->Run(); !ok) return ok;
+      }
+    }
     return Exec("COMMIT");
   };
   auto ok = body();
@@ -584,9 +606,11 @@ Result<void> Merger::MergeInput(Part& part) {
                                                         "': " + decoded.error().message);
     }
     out_keys.Clear();
+    bool all_fresh = true;
     for (const KeyedEvent& e : *decoded) {
       bool fresh = true;
-      if (seen_) {
+      // Only an hour two parts counted events in can hold a copy another part kept.
+      if (seen_ && shared_hours_.count(FloorTo(e.event_time, kHourSeconds)) != 0) {
         auto inserted = seen_->Insert(e.event_time, e.key);
         if (!inserted) {
           part.keys.Reset();
@@ -599,7 +623,16 @@ Result<void> Merger::MergeInput(Part& part) {
       } else {
         losers[{FloorTo(e.event_time, kHourSeconds), e.key}].push_back(e.minute);
         ++dropped;
+        all_fresh = false;
       }
+    }
+    if (all_fresh) {  // the chunk as it is
+      insert_keys_.Bind(1, input_id).BindBlob(2, part.keys.ColumnBlob(0));
+      if (auto ok = insert_keys_.Run(); !ok) {
+        part.keys.Reset();
+        return ok;
+      }
+      continue;
     }
     for (std::size_t c = 0; c < out_keys.chunks(); ++c) {
       insert_keys_.Bind(1, input_id).BindBlob(2, out_keys.chunk(c));
@@ -829,6 +862,26 @@ Result<MergeSummary> Merger::Run() {
   if (auto ok = Setup(); !ok) return std::move(ok).error();
   auto deferred = DeferEventIdIndex(*out_);
   if (!deferred) return std::move(deferred).error();
+  if (!keep_duplicates_) {
+    std::unordered_map<std::int64_t, int> parts_of_hour;
+    for (Part& part : parts_) {
+      auto hours = part.db->Prepare(
+          "SELECT DISTINCT hour FROM seen_ids UNION SELECT NULL FROM seen_events LIMIT -1");
+      if (!hours) return std::move(hours).error();
+      for (;;) {
+        auto row = hours->Step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        if (hours->ColumnIsNull(0)) {
+          return MakeError(ErrorCode::kInvalidArgument,
+                           "part '" + part.path +
+                               "' holds eventIDs recorded before schema 4 (seen_events); scan "
+                               "its inputs again into a new database to merge them");
+        }
+        if (++parts_of_hour[hours->ColumnInt(0)] == 2) shared_hours_.insert(hours->ColumnInt(0));
+      }
+    }
+  }
   for (Part& part : parts_) {
     if (auto ok = AddAggregates(part); !ok) return std::move(ok).error();
   }
