@@ -225,6 +225,33 @@ Result<void> Merger::OpenParts() {
     }
     return text;
   };
+  // The time/account/region scope too: parts of one run are scanned under one.
+  auto scope_of = [](Part& part) -> Result<std::string> {
+    auto scopes = part.db->Prepare("SELECT DISTINCT scope FROM inputs LIMIT 2");
+    if (!scopes) return std::move(scopes).error();
+    std::string text;
+    for (;;) {
+      auto row = scopes->Step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      text += (text.empty() ? "" : " and ") + scopes->ColumnText(0);
+    }
+    return text;
+  };
+  std::string common_scope;
+  for (Part& part : parts_) {
+    auto scope = scope_of(part);
+    if (!scope) return std::move(scope).error();
+    if (scope->empty()) continue;  // no inputs
+    if (common_scope.empty()) common_scope = *scope;
+    if (*scope != common_scope || scope->find(" and ") != std::string::npos) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "part '" + part.path + "' was scanned under the scope " + *scope + ", not " +
+                           common_scope +
+                           "; scan every part with the same --from, --to, --account and "
+                           "--region");
+    }
+  }
   auto reference = settings(first);
   if (!reference) return std::move(reference).error();
   auto keep = first.db->GetMeta("keep_duplicates");

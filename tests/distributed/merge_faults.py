@@ -101,6 +101,22 @@ def main() -> int:
         expect(p.returncode == 0 and not compare(str(whole), str(out)),
                "the rerun shard merges to what one scan makes")
 
+        # The other commands read a merged database as any other.
+        for db in (whole, out):
+            shutil.copy(db, str(db) + ".copy")
+        for command in (["replay", "--format", "json"],
+                        ["tune", "--alarm", "unauthorized_api_calls", "--format", "json"],
+                        ["contributors", "--alarm", "unauthorized_api_calls", "--format", "json"],
+                        ["sql", "--format", "csv", "SELECT * FROM alarm_episodes"]):
+            answers = [run([b, command[0], "--db", str(db) + ".copy", *command[1:]]).stdout
+                       for db in (whole, out)]
+            expect(answers[0] == answers[1] and answers[0],
+                   f"{command[0]} answers the same on the merged database as on one scan's")
+        p = run([b, "report", "--db", str(out) + ".copy", "-o", t / "report.html", "-q"],
+                ok=None)
+        expect(p.returncode == 0 and (t / "report.html").stat().st_size > 10000,
+               "report renders the merged database")
+
         # Idempotent.
         before = compare(str(whole), str(out))
         p = run([b, "merge", *parts, "--db", out, "--format", "json"], ok=None)
@@ -149,6 +165,12 @@ def main() -> int:
         p = run([b, "merge", parts[0], delivery, parts[2], "--db", t / "m5.db"], ok=None)
         expect(p.returncode == 1 and "time basis" in p.stderr,
                "parts of another time basis are refused")
+        ranged = t / "ranged.db"
+        run([b, "scan", "--manifest", t / "plan/shard-00001.jsonl", "--db", ranged, "-q",
+             "--from", "2024-03-01"])
+        p = run([b, "merge", parts[0], ranged, parts[2], "--db", t / "m8.db"], ok=None)
+        expect(p.returncode == 1 and "same --from" in p.stderr,
+               "parts scanned under another time range are refused")
         p = run([b, "merge", parts[0], parts[0], "--db", t / "m6.db"], ok=None)
         expect(p.returncode == 1 and "given twice" in p.stderr, "a part given twice is refused")
         # A plan's part with a part of PATHs.
