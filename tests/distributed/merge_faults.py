@@ -101,6 +101,17 @@ def main() -> int:
         expect(p.returncode == 0 and not compare(str(whole), str(out)),
                "the rerun shard merges to what one scan makes")
 
+        # --keep-duplicates: parts record no keys, and the merge adds them up.
+        kept_whole = t / "kept-whole.db"
+        run([b, "scan", corpus, "--db", kept_whole, "-q", "--keep-duplicates"])
+        kept_parts = [t / f"kept{s}.db" for s in range(3)]
+        for s, part in enumerate(kept_parts):
+            run([b, "scan", "--manifest", t / f"plan/shard-{s:05d}.jsonl", "--db", part, "-q",
+                 "--keep-duplicates"])
+        run([b, "merge", *kept_parts, "--db", t / "kept-merged.db", "--plan", t / "plan", "-q"])
+        expect(not compare(str(kept_whole), str(t / "kept-merged.db")),
+               "with --keep-duplicates too, the merge equals one scan")
+
         # The other commands read a merged database as any other.
         for db in (whole, out):
             shutil.copy(db, str(db) + ".copy")
