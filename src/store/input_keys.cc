@@ -48,6 +48,12 @@ void KeyChunkWriter::Add(const KeyedEvent& e) {
   previous_ = e.event_time;
   PutVarint(ZigZag((e.minute - FloorTo(e.event_time, kMinuteSeconds)) / kMinuteSeconds), bytes_);
   ++in_chunk_;
+  // The count is written when the chunk is full, or read (chunk()).
+  if (in_chunk_ == kChunkEvents) PatchCount();
+}
+
+void KeyChunkWriter::PatchCount() const {
+  if (starts_.empty()) return;
   for (int i = 0; i < 4; ++i) {
     bytes_[starts_.back() + static_cast<std::size_t>(i)] =
         static_cast<char>((in_chunk_ >> (8 * i)) & 0xff);
@@ -61,6 +67,7 @@ void KeyChunkWriter::Clear() {
 }
 
 std::string_view KeyChunkWriter::chunk(std::size_t i) const {
+  if (i + 1 == starts_.size()) PatchCount();
   const std::size_t end = i + 1 < starts_.size() ? starts_[i + 1] : bytes_.size();
   return std::string_view(bytes_).substr(starts_[i], end - starts_[i]);
 }

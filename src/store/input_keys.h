@@ -36,7 +36,8 @@ class KeyChunkWriter {
   std::string_view chunk(std::size_t i) const;
 
  private:
-  std::string bytes_;
+  void PatchCount() const;  // the last chunk's count, into its header
+  mutable std::string bytes_;
   std::vector<std::size_t> starts_;
   std::uint32_t in_chunk_ = 0;
   std::int64_t previous_ = 0;
