@@ -84,8 +84,13 @@ def main() -> int:
                 break
             time.sleep(0.001)
         proc.wait()
-        if not killed or proc.returncode == 0:
-            # The scan ended before the kill: leave its run log as a killed scan leaves it.
+        con = sqlite3.connect(f"file:{parts[0]}?mode=ro", uri=True)
+        finished = con.execute("SELECT status FROM scans ORDER BY scan_id DESC LIMIT 1"
+                               ).fetchone() == ("complete",)
+        con.close()
+        if not killed or proc.returncode == 0 or finished:
+            # The scan finished before the kill landed: leave its run log as a killed scan
+            # leaves it.
             con = sqlite3.connect(parts[0])
             con.execute("UPDATE scans SET status = 'running', finished_at = NULL")
             con.commit()
