@@ -19,6 +19,8 @@ inline constexpr int kExitInterrupted = 130;  // scan: stopped by Ctrl-C, progre
 
 void RegisterTestPattern(CLI::App& app, int& exit_code);
 void RegisterScan(CLI::App& app, int& exit_code);
+void RegisterPlan(CLI::App& app, int& exit_code);
+void RegisterMerge(CLI::App& app, int& exit_code);
 void RegisterReplay(CLI::App& app, int& exit_code);
 void RegisterAlarmEval(CLI::App& app, int& exit_code);
 void RegisterReport(CLI::App& app, int& exit_code);

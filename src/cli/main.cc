@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   int exit_code = trailreplay::cli::kExitOk;
   // In the order of the work: scan and check the evidence, read the answer, dig, then the tools.
   trailreplay::cli::RegisterScan(app, exit_code);
+  trailreplay::cli::RegisterPlan(app, exit_code);
+  trailreplay::cli::RegisterMerge(app, exit_code);
   trailreplay::cli::RegisterVerify(app, exit_code);
   trailreplay::cli::RegisterReport(app, exit_code);
   trailreplay::cli::RegisterReplay(app, exit_code);

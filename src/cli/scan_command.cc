@@ -28,6 +28,7 @@
 #include "common/text_format.h"
 #include "common/time.h"
 #include "rules/rules.h"
+#include "scan/plan.h"
 #include "scan/scanner.h"
 
 namespace trailreplay::cli {
@@ -43,6 +44,7 @@ extern "C" void OnInterrupt(int) {
 
 struct ScanCliOptions {
   std::vector<std::string> paths;
+  std::string manifest;
   std::string db;
   std::vector<std::string> rules;
   unsigned threads = 0;
@@ -83,7 +85,9 @@ std::string OptionsJson(const ScanCliOptions& o) {
   for (std::size_t i = 0; i < o.regions.size(); ++i) {
     out += (i > 0 ? "," : "") + JsonString(o.regions[i]);
   }
-  return out + "]}";
+  out += "]";
+  if (!o.manifest.empty()) out += ",\"manifest\":" + JsonString(o.manifest);
+  return out + "}";
 }
 
 void PrintSummary(const scan::ScanSummary& s, const std::string& db) {
@@ -151,6 +155,21 @@ int Run(const ScanCliOptions& cli) {
   if (!cli.db.empty()) WarnIfShared(cli.db);
   scan::ScanOptions options;
   options.paths = cli.paths;
+  if (cli.manifest.empty() == cli.paths.empty()) {
+    std::cerr << "error: scan takes PATHs or --manifest FILE (a shard of `trailreplay plan`), "
+                 "not both\n";
+    return kExitUsage;
+  }
+  if (!cli.manifest.empty()) {
+    auto manifest = scan::ReadManifest(cli.manifest);
+    if (!manifest) {
+      std::cerr << FormatError(manifest.error());
+      return kExitFailure;
+    }
+    options.paths = std::move(manifest->paths);
+    options.path_ordinals = std::move(manifest->ordinals);
+    options.manifest_json = std::move(manifest->identity_json);
+  }
   options.db_path = cli.db;
   options.threads = cli.threads;
   options.accounts = cli.accounts;
@@ -177,7 +196,7 @@ int Run(const ScanCliOptions& cli) {
     return kExitFailure;
   }
   options.max_delivery_delay = *delay;
-  for (const auto& path : cli.paths) {
+  for (const auto& path : cli.paths) {  // a manifest's missing files are reported per file
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) {
       std::cerr << "error: cannot read input '" << path << "': " << std::strerror(errno) << "\n";
@@ -277,8 +296,10 @@ void RegisterScan(CLI::App& app, int& exit_code) {
       "Scan CloudTrail logs (directories in the S3 layout, tar/zip bundles, .json.gz, .json, "
       "JSON Lines, CloudWatch Logs exports) into a SQLite database of per-minute samples, "
       "300-second buckets and matching events.");
-  cmd->add_option("PATH", options->paths, "Files, directories (recursive) and archives to scan")
-      ->required();
+  cmd->add_option("PATH", options->paths, "Files, directories (recursive) and archives to scan");
+  cmd->add_option("--manifest", options->manifest,
+                  "Scan exactly the inputs of this manifest (a shard written by 'trailreplay "
+                  "plan') instead of PATHs, into a database of its own for 'trailreplay merge'");
   cmd->add_option("--db", options->db, "The SQLite database to create or add to")->required();
   cmd->add_option("--rules", options->rules,
                   "Metric filters: a pack ('cis'; see 'trailreplay rules'), or files of 'aws "

@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "common/json_escape.h"
@@ -118,7 +119,8 @@ bool SuggestsJson(std::string_view name) {
   return false;
 }
 
-// True when a file's S3 key shows it cannot hold events in the scan's scope.
+}  // namespace
+
 bool PrunedByKey(const ScanOptions& options, const input::KeyInfo& key) {
   if (key.kind != input::KeyKind::kLog) return false;
   auto excluded = [](const std::vector<std::string>& wanted, const std::string& value) {
@@ -139,6 +141,8 @@ bool PrunedByKey(const ScanOptions& options, const input::KeyInfo& key) {
   if (options.to && delivered >= *options.to + options.max_delivery_delay) return true;
   return false;
 }
+
+namespace {
 
 class Worker;
 
@@ -1637,6 +1641,9 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   if (auto ok = db->SetMeta("rules", options.rules_sources_json); !ok) {
     return std::move(ok).error();
   }
+  if (auto ok = store::RecordManifest(*db, options.manifest_json); !ok) {
+    return std::move(ok).error();
+  }
   const std::string scope = ScopeText(options);
   auto ledger = store::LedgerReader::Open(*db, scope);
   if (!ledger) return std::move(ledger).error();
@@ -1689,9 +1696,17 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   // hour's keys and each batch upserted the totals of weeks of minutes; in delivery order
   // it meets each hour about once (default rules over 1 GB in 6 regions: 6% less wall time,
   // the same counts and events).
-  std::vector<std::pair<std::int64_t, std::size_t>> order;  // (delivery time, discovery order)
+  // (delivery time, ordinal, index in `kept`); the ordinal is the file's place among the files
+  // found, or its place in the plan with --manifest (store/writer.h, InputOrder).
+  std::vector<std::tuple<std::int64_t, std::int64_t, std::size_t>> order;
   std::vector<input::InputFile> kept;
+  std::unordered_map<std::string, std::int64_t> ordinals;
+  for (std::size_t i = 0; i < options.path_ordinals.size() && i < options.paths.size(); ++i) {
+    ordinals.emplace(options.paths[i], options.path_ordinals[i]);
+  }
+  std::int64_t found = -1;
   for (auto& file : discovery.files) {
+    ++found;
     // Counted before, as it is now (a refused input was not counted: it is read again).
     auto done = [&file](const store::LedgerEntry* row) {
       return row != nullptr && row->size == file.size && row->mtime_ns == file.mtime_ns &&
@@ -1712,13 +1727,21 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
       shared.member_ledger.emplace(file.path, std::move(rows->members));
     }
     bytes_total += file.size;
+    const auto ordinal = ordinals.find(file.path);
     order.emplace_back(key.delivery_time.value_or(std::numeric_limits<std::int64_t>::min()),
-                       kept.size());
+                       ordinal == ordinals.end() ? found : ordinal->second, kept.size());
     kept.push_back(std::move(file));
   }
   std::sort(order.begin(), order.end());
   shared.files.reserve(kept.size());
-  for (const auto& [time, index] : order) shared.files.push_back(std::move(kept[index]));
+  std::vector<store::Writer::InputOrder> file_order;  // per shared.files entry
+  for (const auto& [time, ordinal, index] : order) {
+    shared.files.push_back(std::move(kept[index]));
+    file_order.push_back({time == std::numeric_limits<std::int64_t>::min()
+                              ? std::nullopt
+                              : std::optional<std::int64_t>(time),
+                          ordinal});
+  }
 
   unsigned threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -1860,7 +1883,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
           if (ok) ok = writer->AddError(result.path, result.member, error);
         }
       } else {
-        ok = writer->Add(result);
+        ok = writer->Add(result, file_order[shared.writer_index]);
       }
       const auto now = std::chrono::steady_clock::now();
       if (ok && (writer->pending_events() >= 200000 || writer->pending_inputs() >= 2000 ||

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "input/s3_key.h"
 #include "metric/filter_set.h"
 
 namespace trailreplay::scan {
@@ -62,6 +63,12 @@ struct ScanOptions {
   std::size_t stream_window_bytes = std::size_t{16} << 20;
   // What one input's results may hold before a part of them goes to the writer.
   std::uint64_t part_bytes = std::uint64_t{4} << 20;
+  // `scan --manifest`: each path's ordinal in the plan, parallel to `paths`; it is the file's
+  // place in the input order (after its delivery time) instead of its place among the files
+  // found, so that the parts of a plan order their inputs as one scan of everything would.
+  std::vector<std::int64_t> path_ordinals;
+  // The manifest's identity (JSON), kept as meta 'manifest' for `merge`; empty: none.
+  std::string manifest_json;
   std::string version;
   std::string options_json;  // how the scan was invoked, for the run log
   // The --rules sources as a JSON array, recorded so replay can default to them.
@@ -117,6 +124,10 @@ struct ScanHooks {
   // Set to request a clean stop (SIGINT).
   const std::atomic<bool>* stop = nullptr;
 };
+
+// True when a file's S3 key shows it cannot hold events in the scan's scope (`plan` prunes
+// by it too).
+bool PrunedByKey(const ScanOptions& options, const input::KeyInfo& key);
 
 // Fatal errors (bad options, unwritable database, a different filter set in the database)
 // are returned as Error; bad input is counted in the summary.

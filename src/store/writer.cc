@@ -1,6 +1,8 @@
 #include "store/writer.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 
 #include "common/json_escape.h"
 #include "common/time.h"
@@ -56,6 +58,28 @@ Result<void> CheckSetting(Database& db, std::string_view key, std::string_view v
 
 }  // namespace
 
+Result<void> RecordManifest(Database& db, std::string_view manifest_json) {
+  auto stored = db.GetMeta("manifest");
+  if (!stored) return std::move(stored).error();
+  const std::string have = stored->value_or("");
+  if (have == manifest_json) return {};
+  if (have.empty()) {
+    auto inputs = db.QueryInt("SELECT EXISTS (SELECT 1 FROM inputs)");
+    if (!inputs) return std::move(inputs).error();
+    if (*inputs > 0) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "database '" + db.path() +
+                           "' holds a scan of PATHs; scan a manifest into a database of its own");
+    }
+    return db.SetMeta("manifest", manifest_json);
+  }
+  return MakeError(
+      ErrorCode::kInvalidArgument,
+      "database '" + db.path() + "' holds the scan of manifest " + have + ", not " +
+          (manifest_json.empty() ? std::string("of PATHs") : std::string(manifest_json)) +
+          "; scan each manifest into a database of its own");
+}
+
 Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::FilterSet& filters,
                                                   const StoreSettings& settings) {
   if (auto ok = db.Exec("BEGIN IMMEDIATE"); !ok) return std::move(ok).error();
@@ -91,6 +115,19 @@ Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::Fi
                            "database (its samples carry no eventIDs to remove duplicates by)");
     }
     const bool has_inputs = *inputs > 0 || *imports > 0;
+    // A scan database's identity, for `merge` to tell a part it has merged before.
+    auto id = db.GetMeta("database_id");
+    if (!id) return std::move(id).error();
+    if (!id->has_value() && !settings.importing) {
+      std::random_device random;
+      char text[33];
+      for (int i = 0; i < 4; ++i) {
+        std::snprintf(text + 8 * i, 9, "%08x", static_cast<unsigned>(random()));
+      }
+      if (auto ok = db.SetMeta("database_id", std::string_view(text, 32)); !ok) {
+        return std::move(ok).error();
+      }
+    }
 
     auto existing =
         db.Prepare("SELECT filter_id, name, fingerprint FROM filters ORDER BY filter_id");
@@ -302,7 +339,8 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
   const std::string input_row =
       "INSERT INTO inputs (path, member, scope, size, mtime_ns, kind, status, records, events, "
       "duplicates, out_of_scope, bad_records, message, account, region, delivery_time, "
-      "scan_id, stored_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "scan_id, stored_sha256, order_time, order_seq) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (path, member, scope) ";
   const Prepared statements[] = {
       // A new input's row; an input scanned before (a file that changed, an archive resumed
@@ -316,7 +354,8 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
                    "records = excluded.records, events = inputs.events + excluded.events, "
                    "duplicates = excluded.duplicates, out_of_scope = excluded.out_of_scope, "
                    "bad_records = excluded.bad_records, message = excluded.message, "
-                   "scan_id = excluded.scan_id, stored_sha256 = excluded.stored_sha256 "
+                   "scan_id = excluded.scan_id, stored_sha256 = excluded.stored_sha256, "
+                   "order_time = excluded.order_time, order_seq = excluded.order_seq "
                    "RETURNING input_id"},
       {&writer.insert_event_,
        "INSERT INTO events (event_id, event_time, stamp, account, region, event_source, "
@@ -328,6 +367,7 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
       {&writer.insert_error_,
        "INSERT INTO scan_errors (scan_id, path, member, offset, record_index, kind, message) "
        "VALUES (?, ?, ?, ?, ?, ?, ?)"},
+      {&writer.insert_keys_, "INSERT INTO input_keys (input_id, keys) VALUES (?, ?)"},
       {&writer.upsert_total_,
        "INSERT INTO minute_totals (minute, events) VALUES (?, ?) ON CONFLICT (minute) "
        "DO UPDATE SET events = events + excluded.events"},
@@ -397,7 +437,7 @@ Result<std::int64_t> Writer::SeriesId(std::size_t filter, const std::string& dim
   return id;
 }
 
-Result<void> Writer::Add(InputResult& input) {
+Result<void> Writer::Add(InputResult& input, const InputOrder& order) {
   if (open_ && input.status == InputStatus::kRefused) {
     if (auto ok = Abandon(); !ok) return ok;
   }
@@ -407,6 +447,7 @@ Result<void> Writer::Add(InputResult& input) {
     open_->before = totals_;
   }
   if (auto ok = Begin(); !ok) return ok;
+  keyed_.Clear();
   std::uint64_t counted = 0, duplicates = 0;
   std::vector<std::uint8_t> keep(input.events.size(), 0);
   std::vector<std::int64_t> hit_series(input.hits.size(), 0);  // 0: published nothing
@@ -435,6 +476,7 @@ Result<void> Writer::Add(InputResult& input) {
     keep[e] = 1;
     ++counted;
     const std::int64_t minute = FloorTo(event.stamp, kMinuteSeconds);
+    if (event.has_key && seen_) keyed_.Add({event.key, event.event_time, minute});
     if (last_minute_total_ == nullptr || minute != last_minute_) {
       last_minute_ = minute;
       last_minute_total_ = &minute_totals_[minute];
@@ -496,6 +538,12 @@ Result<void> Writer::Add(InputResult& input) {
       stmt.BindNull(16);
     }
     stmt.Bind(17, scan_id_).Bind(18, input.stored_sha256);
+    if (order.time) {
+      stmt.Bind(19, *order.time);
+    } else {
+      stmt.BindNull(19);
+    }
+    stmt.Bind(20, order.seq);
   };
   bind_input(insert_input_);
   if (auto ok = insert_input_.Run(); !ok) return ok;
@@ -506,6 +554,11 @@ Result<void> Writer::Add(InputResult& input) {
     if (!row) return std::move(row).error();
     input_id = upsert_input_.ColumnInt(0);
     upsert_input_.Reset();
+  }
+
+  for (std::size_t c = 0; c < keyed_.chunks(); ++c) {
+    insert_keys_.Bind(1, input_id).BindBlob(2, keyed_.chunk(c));
+    if (auto ok = insert_keys_.Run(); !ok) return ok;
   }
 
   for (std::size_t e = 0; e < input.events.size(); ++e) {

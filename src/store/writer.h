@@ -22,6 +22,7 @@
 #include "common/result.h"
 #include "metric/filter_set.h"
 #include "store/database.h"
+#include "store/input_keys.h"
 #include "store/input_result.h"
 #include "store/seen_ids.h"
 
@@ -42,6 +43,11 @@ struct StoreSettings {
 // filter's filter_id, in the order of `filters`.
 Result<std::vector<std::int64_t>> RegisterFilters(Database& db, const metric::FilterSet& filters,
                                                   const StoreSettings& settings);
+
+// The manifest a scan reads (`scan --manifest`, JSON naming the plan and the shard; empty for
+// a scan of PATHs): kept as meta 'manifest'. A database holds one manifest's inputs or PATHs'
+// inputs, never a mix, since `merge` orders a part's inputs by one or the other.
+Result<void> RecordManifest(Database& db, std::string_view manifest_json);
 
 // What the ledger holds of one input recorded under a scope: enough to skip it, and for an
 // archive resumed part-way, to count the members read before into its own row.
@@ -107,11 +113,18 @@ class Writer {
   static Result<Writer> Create(Database& db, std::vector<FilterTarget> filters, std::string scope,
                                std::int64_t scan_id, bool keep_duplicates);
 
+  // An input's place in the scan's input order (schema/008_merge.sql): the delivery time of
+  // its file's S3 key (none: first) and the file's ordinal. `merge` orders parts' inputs by it.
+  struct InputOrder {
+    std::optional<std::int64_t> time;
+    std::int64_t seq = 0;
+  };
   // Adds one input's results, or one part of them (InputResult::more), to the current batch
-  // (opening a transaction if needed). An input's first part commits the batch before it, so
-  // that its transaction holds it alone; a refused result after parts of the same input rolls
-  // them back (the input ran out of memory part-way), then records it as refused.
-  Result<void> Add(InputResult& input);
+  // (opening a transaction if needed), with the eventID keys it counted (store/input_keys.h)
+  // unless duplicates are kept. An input's first part commits the batch before it, so that its
+  // transaction holds it alone; a refused result after parts of the same input rolls them
+  // back (the input ran out of memory part-way), then records it as refused.
+  Result<void> Add(InputResult& input, const InputOrder& order);
   // Writes the batch's aggregates and commits. A no-op without a pending batch. While an input
   // handed over in parts is open, the aggregates and seen keys are written into the
   // transaction (bounding what is held in memory) and the commit waits for its last part.
@@ -166,6 +179,7 @@ class Writer {
   Statement insert_event_;
   Statement insert_match_;
   Statement insert_error_;
+  Statement insert_keys_;
   Statement upsert_total_;
   Statement upsert_bucket_;
   Statement upsert_sample_;
@@ -190,6 +204,7 @@ class Writer {
   std::map<std::tuple<std::int64_t, std::int64_t, double>, std::int64_t> values_;
   std::map<std::pair<std::size_t, std::string>, std::int64_t> series_ids_;
   std::vector<std::int64_t> plain_series_;  // per filter: the series without dimensions, or 0
+  KeyChunkWriter keyed_;                    // the input in hand's counted keys
 };
 
 }  // namespace trailreplay::store
