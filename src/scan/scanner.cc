@@ -73,12 +73,11 @@ constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
 constexpr std::size_t kWholeDocumentBytes = std::size_t{16} << 20;
 // Files up to this size may be read whole before looking at what they are.
 constexpr std::uint64_t kReadWholeBytes = std::uint64_t{64} << 20;
-// gzip files up to this size are inflated before checking whether they hold a tar...
+// gzip files up to this size are inflated before checking whether they hold a tar, but only
+// up to kWholeDocumentBytes (a log file of 1 MiB inflates to about 10 MiB): a small tar.gz
+// whose member inflates to gigabytes is known for an archive before anything inflates more,
+// and content bigger than that is inflated again a window at a time.
 constexpr std::size_t kInflateBeforeSniffBytes = std::size_t{1} << 20;
-// ...at first only up to this many bytes (a log file of 1 MiB inflates to about 10 MiB), so
-// that a small tar.gz whose member inflates to gigabytes is known for an archive, and its
-// member refused by its declared size, before anything inflates it to the document limit.
-constexpr std::uint64_t kFirstInflateBytes = std::uint64_t{16} << 20;
 // What an input that ran out of memory says.
 constexpr std::string_view kOutOfMemoryMessage =
     "out of memory while reading it: not counted; the next scan reads it again";

@@ -443,8 +443,9 @@ Result<void> Writer::Add(InputResult& input, const InputOrder& order) {
   }
   if (!open_ && input.more) {
     if (auto ok = Commit(); !ok) return ok;
-    open_.emplace();
-    open_->before = totals_;
+    OpenInput opened;
+    opened.before = totals_;
+    open_ = std::move(opened);
   }
   if (auto ok = Begin(); !ok) return ok;
   keyed_.Clear();
