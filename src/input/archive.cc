@@ -442,10 +442,8 @@ Result<bool> ArchiveReader::Next(Member& member) {
   return true;
 }
 
-Result<void> ArchiveReader::ReadData(std::string& out, std::uint64_t max_bytes) {
+Result<void> ArchiveReader::StartData() {
   Impl& s = *impl_;
-  out.clear();
-  if (s.fatal) return *s.fatal;
   if (!s.has_entry) return MakeError(ErrorCode::kInvalidArgument, "no current archive member");
   if (s.entry_error) return *s.entry_error;
   if (!s.regular) {
@@ -459,6 +457,14 @@ Result<void> ArchiveReader::ReadData(std::string& out, std::uint64_t max_bytes) 
     return MakeError(ErrorCode::kInvalidInput, "encrypted member",
                      static_cast<std::size_t>(position()));
   }
+  return {};
+}
+
+Result<void> ArchiveReader::ReadData(std::string& out, std::uint64_t max_bytes) {
+  Impl& s = *impl_;
+  out.clear();
+  if (s.fatal) return *s.fatal;
+  if (auto ok = StartData(); !ok) return ok;
   const auto limit_error = [&] {
     return MakeError(ErrorCode::kLimit,
                      "member exceeds the limit of " + std::to_string(max_bytes) + " bytes",
@@ -487,19 +493,7 @@ Result<std::size_t> ArchiveReader::ReadSome(char* buffer, std::size_t size) {
   Impl& s = *impl_;
   if (s.fatal) return *s.fatal;
   if (!s.streaming) {
-    if (!s.has_entry) return MakeError(ErrorCode::kInvalidArgument, "no current archive member");
-    if (s.entry_error) return *s.entry_error;
-    if (!s.regular) {
-      return MakeError(ErrorCode::kInvalidArgument, "the current member is not a regular file");
-    }
-    if (s.data_read) {
-      return MakeError(ErrorCode::kInvalidArgument, "the current member's data was already read");
-    }
-    s.data_read = true;
-    if (archive_entry_is_encrypted(s.entry)) {
-      return MakeError(ErrorCode::kInvalidInput, "encrypted member",
-                       static_cast<std::size_t>(position()));
-    }
+    if (auto ok = StartData(); !ok) return std::move(ok).error();
     s.streaming = true;
   }
   const la_ssize_t n = archive_read_data(s.a, buffer, size);

@@ -89,6 +89,8 @@ class ArchiveReader {
  private:
   struct Impl;
   explicit ArchiveReader(std::unique_ptr<Impl> impl);
+  // The checks before a member's data is read (by ReadData or ReadSome), which marks it read.
+  Result<void> StartData();
   std::unique_ptr<Impl> impl_;
 };
 
