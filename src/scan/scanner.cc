@@ -46,11 +46,9 @@ using store::InputStatus;
 
 // Errors kept per input; beyond this one row says how many more there were.
 constexpr std::size_t kMaxErrorsPerInput = 100;
-// Results buffered ahead of the writer before workers wait.
-constexpr std::uint64_t kMaxBufferedBytes = std::uint64_t{32} << 20;
 // The writer takes results in batches: it polls this often rather than being woken for each
 // one (a wake-up per file cost a context switch on each side, 12% of a scan's CPU). Workers
-// still wake it when results pile up (a quarter of kMaxBufferedBytes) or the files run out.
+// still wake it when results pile up (a quarter of ScanOptions::buffer_bytes) or the files run out.
 constexpr auto kWriterPoll = std::chrono::milliseconds(2);
 // WAL pages (16 KiB each in a new database) after which the checkpointer's thread copies
 // them into the database file, and after which the writer copies what is left itself, so that
@@ -59,7 +57,6 @@ constexpr auto kWriterPoll = std::chrono::milliseconds(2);
 // threshold of 1024 copied fewer pages twice but left more for the end (measured 2-3% slower).
 constexpr int kCheckpointFrames = 256;
 constexpr int kRestartFrames = 2048;
-constexpr std::uint64_t kWakeWriterBytes = kMaxBufferedBytes / 4;
 // Archive members one reader may have queued for other workers.
 constexpr std::uint64_t kMaxQueuedMembers = 8;
 constexpr std::uint64_t kMaxQueuedBytes = std::uint64_t{32} << 20;
@@ -173,6 +170,7 @@ struct Shared {
     std::uint64_t next_part = 0;  // and its part
     bool done = false;            // nothing more will arrive
     bool complete = true;         // with done: every result of the file arrived (false: stopped)
+    std::uint64_t buffered = 0;   // bytes of `ready`
   };
   std::map<std::size_t, Slot> slots;
   std::size_t writer_index = 0;
@@ -252,8 +250,8 @@ class Worker {
       shared_.slots[index].done = true;
       shared_.slots[index].complete = !stopped_;
       // The writer only ever waits for the file at writer_index; the last files end the scan.
-      if (index == shared_.writer_index &&
-          (shared_.buffered >= kWakeWriterBytes || shared_.next.load() >= shared_.files.size())) {
+      if (index == shared_.writer_index && (shared_.buffered >= options_.buffer_bytes / 4 ||
+                                            shared_.next.load() >= shared_.files.size())) {
         shared_.writer_cv.notify_all();
       }
       if (shared_.active_files.fetch_sub(1) == 1) shared_.member_cv.notify_all();
@@ -270,9 +268,16 @@ class Worker {
     part_ = result.more ? part_ + 1 : 0;
     const std::uint64_t bytes = ResultBytes(result);
     std::unique_lock lock(shared_.mu);
+    // The writer takes the file it is writing part by part, so its parts have a budget of
+    // their own (the other files' results waiting in the buffer must not block them); the
+    // part the writer needs next is always let in, or a member waiting behind a full slot
+    // could wait for itself.
+    auto& slot = shared_.slots[index];
     const auto may_add = [&] {
-      return index == shared_.writer_index || shared_.buffered < kMaxBufferedBytes ||
-             shared_.abort.load();
+      if (shared_.abort.load()) return true;
+      if (index != shared_.writer_index) return shared_.buffered < options_.buffer_bytes;
+      return slot.buffered < options_.buffer_bytes ||
+             std::make_pair(seq, part) == std::make_pair(slot.next, slot.next_part);
     };
     // About to wait for the writer to drain the buffer: wake it rather than leave it polling
     // (on one core, nothing else would run until its poll timed out).
@@ -281,8 +286,9 @@ class Worker {
     shared_.worker_cv.wait(lock, may_add);
     --shared_.waiting_workers;
     shared_.buffered += bytes;
-    shared_.slots[index].ready.emplace(std::make_pair(seq, part), std::move(result));
-    if (index == shared_.writer_index && shared_.buffered >= kWakeWriterBytes) {
+    slot.buffered += bytes;
+    slot.ready.emplace(std::make_pair(seq, part), std::move(result));
+    if (index == shared_.writer_index && shared_.buffered >= options_.buffer_bytes / 4) {
       shared_.writer_cv.notify_all();
     }
   }
@@ -1766,7 +1772,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   bool strict_stop = false;
   auto report = [&](bool force) {
     const auto now = std::chrono::steady_clock::now();
-    if (!hooks.progress || (!force && now - last_progress < std::chrono::milliseconds(200))) {
+    if (!hooks.progress || (!force && now - last_progress < hooks.progress_every)) {
       return;
     }
     last_progress = now;
@@ -1804,7 +1810,9 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
             slot.next_part = 0;
           }
           slot.ready.erase(slot.ready.begin());
-          shared.buffered -= std::min(shared.buffered, ResultBytes(result));
+          const std::uint64_t bytes = ResultBytes(result);
+          shared.buffered -= std::min(shared.buffered, bytes);
+          slot.buffered -= std::min(slot.buffered, bytes);
           if (shared.waiting_workers > 0) shared.worker_cv.notify_all();
           have = true;
           break;

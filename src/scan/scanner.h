@@ -21,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -63,6 +64,10 @@ struct ScanOptions {
   std::size_t stream_window_bytes = std::size_t{16} << 20;
   // What one input's results may hold before a part of them goes to the writer.
   std::uint64_t part_bytes = std::uint64_t{4} << 20;
+  // Results the workers may hold ahead of the writer before they wait: this much for the
+  // files after the writer's, and as much again for the file it is writing (whose parts it
+  // drains as they come). Tests lower it to keep a worker a part or two ahead.
+  std::uint64_t buffer_bytes = std::uint64_t{32} << 20;
   // `scan --manifest`: each path's ordinal in the plan, parallel to `paths`; it is the file's
   // place in the input order (after its delivery time) instead of its place among the files
   // found, so that the parts of a plan order their inputs as one scan of everything would.
@@ -117,8 +122,9 @@ struct Progress {
 };
 
 struct ScanHooks {
-  // Called from the writer thread about every 200 ms, and once at the end.
+  // Called from the writer thread about every `progress_every`, and once at the end.
   std::function<void(const Progress&)> progress;
+  std::chrono::milliseconds progress_every{200};
   // Called once per bad input, as it is written (the one-line warnings).
   std::function<void(const std::string& line)> warning;
   // Set to request a clean stop (SIGINT).

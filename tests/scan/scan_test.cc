@@ -1256,11 +1256,13 @@ TEST_F(ScanTest, AnInputStoppedPartWayThroughItsPartsLeavesNothing) {
   ScanOptions options = Options({dir_ + "/in"});
   options.stream_above_bytes = 0;
   options.stream_window_bytes = 4096;
-  options.part_bytes = 1;  // a part per window: the scan takes seconds
+  options.part_bytes = 1;    // a part per window, about 3,000 of them
+  options.buffer_bytes = 1;  // the worker at most a part ahead of the writer
   options.threads = 1;
   ScanHooks hooks;
   hooks.stop = &stop;
-  hooks.progress = [&](const Progress&) { stop = true; };  // at the first report, 200 ms in
+  hooks.progress_every = std::chrono::milliseconds(0);
+  hooks.progress = [&](const Progress&) { stop = true; };  // after the first part is written
   auto first = RunScan(options, hooks);
   ASSERT_TRUE(first) << first.error().message;
   ASSERT_EQ(first->status, "interrupted");
