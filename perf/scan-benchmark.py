@@ -16,12 +16,15 @@ CloudTrail JSON by default, generated once and cached under build/perf-corpus/):
   and trailreplay scan over a larger corpus (--large-mb, default 4096), for peak RSS.
 
 Each trailreplay and floor figure is the median of --repeat runs (default 3); so are the Python
-and DuckDB baselines, each run of which follows a run of `scan` with N threads, and the ratios
-the targets name are the medians of those pairs' ratios: this VM's speed drifts by tens of
+and DuckDB baselines. Each run of a floor or a baseline follows a run of `scan` with N threads,
+and so does each run of the whole CIS pack; the ratios the targets name are the medians of
+those pairs' ratios: this VM's speed drifts by tens of
 percent over minutes, and a ratio of two runs far apart measures the drift too. zcat | jq runs
 once. Every run's counts are checked against the corpus manifest. Prints a table of MB/s
 (decimal MB of uncompressed JSON per wall-clock second), records/s, peak RSS and ratios, and
-writes it with the machine's description to perf/results/scan-<date>.md and .json.
+writes it with the machine's description to perf/results/scan-<date>.md and .json. The
+database column is the size of the last run's database (with its WAL), the CIS pack's per GB
+of JSON being one of the targets.
 
 Usage: perf/scan-benchmark.py [--size-mb N] [--seed S] [--threads N] [--large-mb N]
                               [--repeat N] [--no-baselines]
@@ -94,6 +97,7 @@ def scan(inputs: list[str], threads: int, rules: list[str], manifest: dict,
             cmd = [*(prefix or []), str(BINARY), "scan", "--db", f"{tmp}/scan.db", "--threads", str(threads),
                    "--json", "--progress", "never", *rules, *inputs]
             wall, rss, out = run(cmd)
+            db_bytes = sum(os.path.getsize(f) for f in pathlib.Path(tmp).glob("scan.db*"))
         summary = json.loads(out)
         matches = {f["name"]: f["matches"] for f in summary["filters"]}
         unauthorized = next(v for k, v in matches.items() if "unauthorized" in k)
@@ -101,22 +105,32 @@ def scan(inputs: list[str], threads: int, rules: list[str], manifest: dict,
                 "cis_" not in next(iter(matches)) and
                 unauthorized != manifest["unauthorized_api_calls"]):
             raise SystemExit(f"scan counts differ from the manifest: {summary}")
-        runs.append((wall, rss, summary))
+        runs.append((wall, rss, summary, db_bytes))
     wall = statistics.median(r[0] for r in runs)
     return {"seconds": wall, "rss_kib": max(r[1] for r in runs),
-            "records": runs[0][2]["records"], "all_seconds": [r[0] for r in runs]}
+            "records": runs[0][2]["records"], "all_seconds": [r[0] for r in runs],
+            "db_bytes": runs[-1][3]}
 
 
-def floor(mode: str, inputs: list[str], threads: int, repeat: int) -> dict:
-    runs = []
+def floor(mode: str, inputs: list[str], threads: int, repeat: int, paired=None) -> dict:
+    """A floor's runs; with `paired` (as in baseline()), each follows a run of scan, and
+    "ratio" is the median over the pairs of floor seconds / scan seconds."""
+    runs, ratios = [], []
     for _ in range(repeat):
+        scan_seconds = paired() if paired else None
         for path in inputs:
             warm(pathlib.Path(path))
         wall, rss, out = run([str(FLOOR), mode, "--threads", str(threads), *inputs])
         runs.append((wall, rss, json.loads(out)))
-    return {"seconds": statistics.median(r[0] for r in runs),
-            "rss_kib": max(r[1] for r in runs), "records": runs[0][2]["records"],
-            "all_seconds": [r[0] for r in runs]}
+        if scan_seconds is not None:
+            ratios.append(wall / scan_seconds)
+    row = {"seconds": statistics.median(r[0] for r in runs),
+           "rss_kib": max(r[1] for r in runs), "records": runs[0][2]["records"],
+           "all_seconds": [r[0] for r in runs]}
+    if ratios:
+        row["ratio"] = statistics.median(ratios)
+        row["all_ratios"] = ratios
+    return row
 
 
 def baseline(cmd, manifest: dict, inputs: str, *, shell=False, env=None, field="unauthorized",
@@ -219,8 +233,13 @@ def main() -> None:
         subprocess.run(["tar", "cf", str(bundle), "-C", str(path), "AWSLogs"], check=True)
     n = args.threads
     rows: dict[str, dict] = {}
-    rows["inflate floor"] = floor("inflate", [logs], n, args.repeat)
-    rows["inflate + On Demand walk floor"] = floor("walk", [logs], n, args.repeat)
+
+    def paired() -> float:
+        return scan([logs], n, [], manifest, 1)["seconds"]
+
+    # Each floor run follows a scan run: the targets are ratios of the two.
+    rows["inflate floor"] = floor("inflate", [logs], n, args.repeat, paired)
+    rows["inflate + On Demand walk floor"] = floor("walk", [logs], n, args.repeat, paired)
     rows["scan, 1 thread"] = scan([logs], 1, [], manifest, args.repeat)
     # One worker thread still has the database writer beside it, on the other core: scaling
     # is measured against the whole scan confined to one core.
@@ -239,8 +258,14 @@ def main() -> None:
     controls.write_text(json.dumps({"metricFilters": pack["metricFilters"]}))
     rows[f"scan, {n} threads, {len(pack['metricFilters'])} CIS controls"] = scan(
         [logs], n, ["--rules", str(controls)], manifest, args.repeat)
-    rows[f"scan, {n} threads, whole CIS pack (stores every record)"] = scan(
-        [logs], n, ["--rules", "cis"], manifest, 1)
+    # The whole pack, each run after a run with the default rules (the target is their ratio).
+    whole_pack = f"scan, {n} threads, whole CIS pack (stores every record)"
+    pack_pairs = []
+    for _ in range(max(1, args.repeat // 2)):
+        default_seconds = paired()
+        rows[whole_pack] = scan([logs], n, ["--rules", "cis"], manifest, 1)
+        pack_pairs.append(default_seconds / rows[whole_pack]["seconds"])
+    rows[whole_pack]["all_ratios"] = pack_pairs
     rows[f"scan, {n} threads, one tar"] = scan([str(bundle)], n, [], manifest, args.repeat)
     notes = []
     if not args.no_baselines:
@@ -248,10 +273,6 @@ def main() -> None:
               "jq -c '[.Records[] | select((.errorCode // \"\") | (endswith(\"UnauthorizedOperation\")"
               " or startswith(\"AccessDenied\")))] | length' | awk '{s += $1} END {print s}'")
         rows["zcat | jq"] = baseline(jq, manifest, logs, shell=True)
-
-        def paired() -> float:
-            return scan([logs], n, [], manifest, 1)["seconds"]
-
         rows["Python gzip+json loop"] = baseline(
             [sys.executable, str(ROOT / "perf" / "python_scan.py"), logs], manifest, logs,
             repeat=args.repeat, paired=paired)
@@ -309,6 +330,19 @@ def main() -> None:
         checks.append((f"peak RSS <= 256 MiB at {large['bytes'] / 1e9:.1f} GB",
                        large["rss_kib"] <= 256 * 1024, f"{large['rss_kib'] / 1024:.0f} MiB, "
                        f"{large['bytes'] / 1e6 / large['seconds']:.0f} MB/s"))
+    walk = rows["inflate + On Demand walk floor"]
+    checks.append(("scan >= 60% of the inflate + walk floor (2 threads, default rules)",
+                   walk["ratio"] >= 0.6,
+                   f"{100 * walk['ratio']:.0f}% (median of pairs: "
+                   f"{', '.join(f'{100 * p:.0f}' for p in walk['all_ratios'])}); "
+                   f"{100 * rows['inflate floor']['ratio']:.0f}% of the inflate floor"))
+    pack = statistics.median(pack_pairs)
+    checks.append(("whole CIS pack >= half the default rules' throughput", pack >= 0.5,
+                   f"{pack:.2f}x (pairs: {', '.join(f'{p:.2f}' for p in pack_pairs)})"))
+    per_gb = rows[whole_pack]["db_bytes"] / manifest["uncompressed_bytes"]
+    checks.append(("whole CIS pack database <= 0.35 GB per GB of logs", per_gb <= 0.35,
+                   f"{per_gb:.2f} GB per GB ({rows[whole_pack]['db_bytes'] / 1e6:,.0f} MB); "
+                   f"default rules {main_row['db_bytes'] / manifest['uncompressed_bytes']:.3f}"))
     duck = f"DuckDB read_json, typed projection, {n} threads"
     for name, label, target in ((duck, "DuckDB", 4), ("Python gzip+json loop", "Python", 15)):
         if name not in rows:
@@ -333,18 +367,19 @@ def main() -> None:
              f"ISA-L {info['isal']}, simdjson {info['simdjson']}, SQLite {info['sqlite']}; {info['jq']}, Python "
              f"{info['python']}, node {info['node']}, @duckdb/node-api "
              f"{info['duckdb_node_api']}.", "",
-             "| run | seconds | MB/s | records/s | peak RSS | scan N threads is |",
-             "|---|---:|---:|---:|---:|---:|"]
+             "| run | seconds | MB/s | records/s | peak RSS | database | scan N threads is |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for name, row in rows.items():
         r = main_row["mb_per_s"] / row["mb_per_s"]
+        db = f"{row['db_bytes'] / 1e6:,.0f} MB" if "db_bytes" in row else ""
         lines.append(f"| {name} | {row['seconds']:.2f} | {row['mb_per_s']:,.0f} | "
-                     f"{row['records_per_s']:,.0f} | {row['rss_kib'] / 1024:.0f} MiB | "
+                     f"{row['records_per_s']:,.0f} | {row['rss_kib'] / 1024:.0f} MiB | {db} | "
                      f"{r:.2f}x |")
     if large:
         lines.append(f"| scan, {n} threads, {large['bytes'] / 1e6:,.0f} MB corpus | "
                      f"{large['seconds']:.2f} | {large['bytes'] / 1e6 / large['seconds']:,.0f} | "
                      f"{large['records'] / large['seconds']:,.0f} | "
-                     f"{large['rss_kib'] / 1024:.0f} MiB | |")
+                     f"{large['rss_kib'] / 1024:.0f} MiB | {large['db_bytes'] / 1e6:,.0f} MB | |")
     lines += ["", "| target | met | measured |", "|---|---|---|"]
     lines += [f"| {name} | {'yes' if ok else '**no**'} | {value} |" for name, ok, value in checks]
     lines += [""] + [f"Note: {n}" for n in notes]
