@@ -1710,6 +1710,10 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
     ordinals.emplace(options.paths[i], options.path_ordinals[i]);
   }
   std::int64_t found = -1;
+  // One read transaction for the whole ledger check (a savepoint: the writer may have one
+  // open for the discovery's errors): each statement outside one took and released SQLite's
+  // shared lock, two fcntl calls a file on the critical path before the workers start.
+  if (auto ok = db->Exec("SAVEPOINT ledger_check"); !ok) return std::move(ok).error();
   for (auto& file : discovery.files) {
     ++found;
     // Counted before, as it is now (a refused input was not counted: it is read again).
@@ -1737,6 +1741,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
                        ordinal == ordinals.end() ? found : ordinal->second, kept.size());
     kept.push_back(std::move(file));
   }
+  if (auto ok = db->Exec("RELEASE ledger_check"); !ok) return std::move(ok).error();
   std::sort(order.begin(), order.end());
   shared.files.reserve(kept.size());
   std::vector<store::Writer::InputOrder> file_order;  // per shared.files entry
