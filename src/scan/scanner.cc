@@ -1019,11 +1019,16 @@ void Worker::StreamFile(std::size_t index, const input::InputFile& file,
   input::FileSource stored(fd, &hasher_);
   input::DecodedSource source(stored);
   const bool whole = StreamDocument(index, seq_, source, key, result);
+  // Stopped part-way: nothing of the file is written, so the rest is not read (the hash
+  // starts over for the next input).
+  if (!whole) {
+    hasher_.Finish();
+    return;
+  }
   // What was not needed (the rest of a file that is not JSON) is still hashed, as the ledger
   // keeps the hash of the whole file.
   const bool drained = result.status != InputStatus::kRetry && Drain(stored);
   result.stored_sha256 = hasher_.FinishHex();
-  if (!whole) return;
   if (result.status == InputStatus::kRetry) {
     result.stored_sha256.reset();
     Push(index, std::move(result));

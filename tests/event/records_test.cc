@@ -788,6 +788,19 @@ std::string Steps(const std::vector<Event>& events) {
   return out;
 }
 
+// One step of a stream, with what it yielded.
+Event EventOf(Step step, const Record& record) {
+  Event event;
+  event.step = step;
+  if (step != Step::kEnd) {
+    event.offset = record.offset;
+    event.index = record.index;
+    event.error = record.error;
+    event.text = std::string(record.text);
+  }
+  return event;
+}
+
 // Reads a resumable document in windows of `window` bytes, as the scanner does: on kMore the
 // next window starts where the stream resumes, or, when no record fitted, the window grows.
 std::vector<Event> RunWindowed(std::string_view data, std::size_t window) {
@@ -811,15 +824,7 @@ std::vector<Event> RunWindowed(std::string_view data, std::size_t window) {
       stream.Continue(data.substr(base, size), base, base + size < data.size());
       continue;
     }
-    Event event;
-    event.step = step;
-    if (step != Step::kEnd) {
-      event.offset = record.offset;
-      event.index = record.index;
-      event.error = record.error;
-      event.text = std::string(record.text);
-    }
-    events.push_back(event);
+    events.push_back(EventOf(step, record));
     if (step == Step::kEnd || step == Step::kStop) break;
   }
   return events;
@@ -831,15 +836,7 @@ std::vector<Event> RunWhole(std::string_view data) {
   Record record;
   for (;;) {
     const Step step = stream.Next(record);
-    Event event;
-    event.step = step;
-    if (step != Step::kEnd) {
-      event.offset = record.offset;
-      event.index = record.index;
-      event.error = record.error;
-      event.text = std::string(record.text);
-    }
-    events.push_back(event);
+    events.push_back(EventOf(step, record));
     if (step == Step::kEnd || step == Step::kStop) break;
   }
   return events;
