@@ -982,15 +982,21 @@ TEST_F(ScanTest, ArchiveMembersSharedByWorkersAreWrittenInOrder) {
   const ScanSummary single = Scan(one);
   EXPECT_EQ(single.inputs_read, 300u);
   const std::string ledger_order = "SELECT member, records, events FROM inputs ORDER BY input_id";
-  for (unsigned threads : {2u, 4u}) {
-    const std::string db = "threads" + std::to_string(threads) + ".db";
-    ScanOptions options = Options({dir_ + "/in"}, db);
-    options.threads = threads;
-    const ScanSummary summary = Scan(options);
-    EXPECT_EQ(summary.events, single.events);
-    EXPECT_EQ(summary.duplicates, single.duplicates);
-    EXPECT_EQ(Contents(db), Contents("one.db")) << threads << " threads";
-    EXPECT_EQ(Query(ledger_order, db), Query(ledger_order, "one.db")) << threads << " threads";
+  // With a one-byte result buffer, a member finished early waits for the writer while the
+  // one before it is still being read: the writer's next part must always get in.
+  for (std::uint64_t buffer : {ScanOptions{}.buffer_bytes, std::uint64_t{1}}) {
+    for (unsigned threads : {2u, 4u}) {
+      SCOPED_TRACE(std::to_string(threads) + " threads, buffer " + std::to_string(buffer));
+      const std::string db = "threads" + std::to_string(threads) + "-" + std::to_string(buffer);
+      ScanOptions options = Options({dir_ + "/in"}, db);
+      options.threads = threads;
+      options.buffer_bytes = buffer;
+      const ScanSummary summary = Scan(options);
+      EXPECT_EQ(summary.events, single.events);
+      EXPECT_EQ(summary.duplicates, single.duplicates);
+      EXPECT_EQ(Contents(db), Contents("one.db"));
+      EXPECT_EQ(Query(ledger_order, db), Query(ledger_order, "one.db"));
+    }
   }
   const auto archive_row =
       Query("SELECT status, records, message FROM inputs WHERE member = ''", "one.db");
