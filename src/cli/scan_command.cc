@@ -147,6 +147,17 @@ void PrintSummary(const scan::ScanSummary& s, const std::string& db) {
            " published a value CloudWatch rejects (NaN, infinite, or a magnitude beyond 2^360 or "
            "below 2^-360): counted as matches, no sample published\n";
   }
+  // A filter matching most events stores most records, each with its raw JSON, so the
+  // database grows as the logs do (the CIS v1.3-1.5 unauthorized-calls pattern matches almost
+  // every event): say so, and where to see why. Not for a handful of events.
+  for (const auto& f : s.filters) {
+    if (s.events < 1000 || f.matches * 2 <= s.events) continue;
+    const double share = 100.0 * static_cast<double>(f.matches) / static_cast<double>(s.events);
+    out += "  note: " + f.name + " matched " + Fixed(share, 2) +
+           "% of the events, and each match is stored with its raw record, so the database "
+           "grows as the logs do (`trailreplay lint --db` on it says why a pattern matches so "
+           "much)\n";
+  }
   out += "\n  database: " + db + "\n";
   std::cout << out;
 }
