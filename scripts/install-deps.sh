@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   zlib1g-dev libdeflate-dev libisal-dev libarchive-dev libsimdjson-dev libsqlite3-dev libcli11-dev
+  libzstd-dev
   libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-dev

@@ -97,7 +97,8 @@ Result<std::uint64_t> ReadHistory(store::Database& db, std::vector<std::unique_p
   auto matches =
       db.Prepare("SELECT coalesce(sum(matches), 0) FROM filter_buckets WHERE filter_id = ?");
   auto raws = db.Prepare(
-      "SELECT e.raw FROM event_matches AS m JOIN events AS e ON e.event_pk = m.event_pk "
+      "SELECT record_json(e.raw) FROM event_matches AS m JOIN events AS e ON e.event_pk = "
+      "m.event_pk "
       "WHERE m.filter_id = ? ORDER BY e.event_pk");
   if (!matches) return std::move(matches).error();
   if (!raws) return std::move(raws).error();
@@ -140,7 +141,7 @@ Result<std::uint64_t> ReadHistory(store::Database& db, std::vector<std::unique_p
     }
     raws->Reset();
   }
-  auto every = db.Prepare("SELECT raw FROM events ORDER BY event_pk");
+  auto every = db.Prepare("SELECT record_json(raw) FROM events ORDER BY event_pk");
   if (!every) return std::move(every).error();
   for (;;) {
     auto more = every->Step();

@@ -463,6 +463,12 @@ std::string ManPage(const CLI::App& app, std::string_view version) {
       ".SH FILES\n"
       "The database given with \\fB\\-\\-db\\fR holds raw CloudTrail records; trailreplay "
       "creates it, and the HTML report, readable by their owner only.\n"
+      ".TP\n.I lib/trailreplay/sqlite/trailreplay.so\n"
+      "Under the installation prefix (\\fI/usr/local\\fR; \\fI/usr\\fR for the Debian "
+      "package): the SQLite extension that gives "
+      "\\fBsqlite3\\fR(1) the \\fBrecord_json\\fR(\\fIraw\\fR) function, which reads the "
+      "stored raw records (kept compressed) and which the \\fBmatches\\fR view uses: "
+      "\\fBsqlite3 -cmd '.load /usr/local/lib/trailreplay/sqlite/trailreplay' DB\\fR.\n"
       ".SH SEE ALSO\n.BR sqlite3 (1),\n.BR aws (1)\n";
   return out;
 }

@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include <simdjson.h>
+
 #include "common/json_escape.h"
 #include "common/time.h"
 #include "pattern/parser.h"
@@ -204,13 +206,66 @@ Result<StoredFilter> FilterForAlarm(store::Database& db, const alarm::AlarmSpec&
   return std::move(**found);
 }
 
+// What the tables below read from a record beyond the stored columns: readOnly's JSON type as
+// SQLite's json_type() names it ("true", "false", ...; "" when absent), and userIdentity's
+// type and invokedBy as json_extract() gives them. Read here from the record's text, which
+// record_json() decompresses once per event, rather than by SQL functions that would each
+// decompress it again.
+namespace {
+
+struct RecordFields {
+  std::string read_only, identity_type, invoked_by;
+};
+
+std::string JsonTypeName(simdjson::dom::element e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::BOOL:
+      return bool(e) ? "true" : "false";
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64:
+      return "integer";
+    case simdjson::dom::element_type::DOUBLE:
+      return "real";
+    case simdjson::dom::element_type::STRING:
+      return "text";
+    case simdjson::dom::element_type::ARRAY:
+      return "array";
+    case simdjson::dom::element_type::OBJECT:
+      return "object";
+  }
+  return "";
+}
+
+std::string ExtractedText(simdjson::dom::element e) {
+  if (e.is_string()) return std::string(std::string_view(e));
+  if (e.is_null()) return "";
+  return simdjson::minify(e);  // a number, boolean or container, as JSON text
+}
+
+RecordFields ReadRecordFields(simdjson::dom::parser& parser, const std::string& raw) {
+  RecordFields fields;
+  simdjson::dom::element record;
+  if (parser.parse(raw).get(record) != simdjson::SUCCESS || !record.is_object()) return fields;
+  simdjson::dom::element value;
+  if (record["readOnly"].get(value) == simdjson::SUCCESS) fields.read_only = JsonTypeName(value);
+  if (record.at_pointer("/userIdentity/type").get(value) == simdjson::SUCCESS) {
+    fields.identity_type = ExtractedText(value);
+  }
+  if (record.at_pointer("/userIdentity/invokedBy").get(value) == simdjson::SUCCESS) {
+    fields.invoked_by = ExtractedText(value);
+  }
+  return fields;
+}
+
+}  // namespace
+
 Result<std::vector<MatchedEvent>> LoadMatches(store::Database& db, std::int64_t filter_id,
                                               std::int64_t series_id, const Windows& windows) {
   auto stmt = db.Prepare(
       "SELECT e.event_pk, e.stamp, e.principal_arn, e.source_ip, e.event_name, e.event_source, "
-      "e.error_code, e.user_agent, json_type(e.raw, '$.readOnly'), e.raw, m.value, "
-      "json_extract(e.raw, '$.userIdentity.type'), json_extract(e.raw, "
-      "'$.userIdentity.invokedBy') "
+      "e.error_code, e.user_agent, record_json(e.raw), m.value "
       "FROM event_matches AS m JOIN events AS e USING (event_pk) "
       "WHERE m.filter_id = ? AND (? = 0 OR m.series_id = ?) AND e.stamp >= ? AND e.stamp < ? "
       "ORDER BY e.stamp, e.event_pk");
@@ -221,6 +276,7 @@ Result<std::vector<MatchedEvent>> LoadMatches(store::Database& db, std::int64_t 
                         std::numeric_limits<std::int64_t>::max());
   }
   std::vector<MatchedEvent> out;
+  simdjson::dom::parser parser;
   for (const auto& [lo, hi] : ranges) {
     stmt->Bind(1, filter_id).Bind(2, series_id).Bind(3, series_id).Bind(4, lo).Bind(5, hi);
     for (;;) {
@@ -236,10 +292,11 @@ Result<std::vector<MatchedEvent>> LoadMatches(store::Database& db, std::int64_t 
       e.event_source = stmt->ColumnText(5);
       e.error_code = stmt->ColumnText(6);
       e.user_agent = stmt->ColumnText(7);
-      e.read_only = stmt->ColumnText(8);
-      e.raw = stmt->ColumnText(9);
-      if (!stmt->ColumnIsNull(10)) e.value = stmt->ColumnDouble(10);
-      e.service = ServiceCaller(stmt->ColumnText(11), stmt->ColumnText(12), e.source_ip);
+      e.raw = stmt->ColumnText(8);
+      if (!stmt->ColumnIsNull(9)) e.value = stmt->ColumnDouble(9);
+      const RecordFields fields = ReadRecordFields(parser, e.raw);
+      e.read_only = fields.read_only;
+      e.service = ServiceCaller(fields.identity_type, fields.invoked_by, e.source_ip);
       out.push_back(std::move(e));
     }
     stmt->Reset();

@@ -156,6 +156,9 @@ struct Shared {
       member_ledger;
   const std::atomic<bool>* stop = nullptr;
   std::atomic<bool> abort{false};  // the writer failed or --strict stopped the scan
+  // What the workers compress raw records with: the writer's committed dictionary, null
+  // before there is one (store/writer.h). It lives as long as the writer, past the workers.
+  std::atomic<const store::RecordDictionary*> dictionary{nullptr};
 
   std::atomic<std::size_t> next{0};
   std::mutex mu;
@@ -903,7 +906,8 @@ class Worker {
   const metric::FilterSet& filters_;
   pattern::EventContext context_;
   pattern::EventContext detail_context_;  // a matching record, again, for what is stored
-  std::string_view document_;             // the current document (its padding follows it)
+  std::optional<store::RecordCompressor> compressor_;  // raw records, once there is a dictionary
+  std::string_view document_;  // the current document (its padding follows it)
   std::string raw_, decoded_;
   std::string window_;      // StreamDocument's window
   std::uint64_t seq_ = 0;   // results pushed (or queued) for the current file
@@ -1515,7 +1519,16 @@ bool Worker::CountRecord(std::uint64_t index, std::uint64_t offset, std::int64_t
     detail.principal_arn = Own(detail_text(d.principal_arn));
     detail.user_agent = Own(detail_text(d.user_agent));
     detail.record_index = index;
-    detail.raw = std::string(context_.message());
+    if (const store::RecordDictionary* dictionary =
+            shared_.dictionary.load(std::memory_order_acquire)) {
+      if (!compressor_ || compressor_->dictionary() != dictionary) {
+        compressor_.emplace(*dictionary);
+      }
+      compressor_->Compress(context_.message(), detail.raw);
+      detail.compressed = true;
+    } else {
+      detail.raw = std::string(context_.message());
+    }
     counted.detail = static_cast<std::int32_t>(result.details.size());
     result.details.push_back(std::move(detail));
   }
@@ -1761,6 +1774,8 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   unsigned threads = options.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   // Not fewer threads than files: one file may be an archive whose members all workers share.
+  // A database that has a dictionary has its records compressed from the first one on.
+  shared.dictionary.store(writer->dictionary(), std::memory_order_release);
   std::vector<std::thread> pool;
   for (unsigned i = 0; i < threads; ++i) {
     pool.emplace_back([&shared] {
@@ -1908,6 +1923,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
         ok = writer->Commit();
         last_commit = now;
       }
+      shared.dictionary.store(writer->dictionary(), std::memory_order_release);
       if (!ok) {
         fatal = std::move(ok).error();
         shared.abort = true;
@@ -1926,6 +1942,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   // An input the scan stopped part-way through leaves nothing: the next scan reads it whole.
   if (auto ok = writer->Abandon(); !ok) return std::move(ok).error();
   if (auto ok = writer->Commit(); !ok) return std::move(ok).error();
+  if (auto ok = writer->CompressTextRecords(hooks.stop); !ok) return std::move(ok).error();
   if (auto error = (*checkpointer)->Stop(); error && hooks.warning) {
     hooks.warning(error->message + "; the scan's rows are safe in the write-ahead log");
   }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "store/record_sql.h"
 #include "store/schema_sql.h"  // generated: kSchemaMigrations
 
 namespace trailreplay::store {
@@ -127,6 +128,9 @@ double Statement::ColumnDouble(int column) const { return sqlite3_column_double(
 bool Statement::ColumnIsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
+bool Statement::ColumnIsBlob(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_BLOB;
+}
 std::string_view Statement::ColumnBlob(int column) const {
   const void* blob = sqlite3_column_blob(stmt_, column);
   if (blob == nullptr) return {};
@@ -178,6 +182,11 @@ Result<Database> Database::Open(const std::string& path, bool read_only) {
   }
   Database database(db, path);
   sqlite3_busy_timeout(db, 5000);
+  // record_json(): the views that show raw records call it (record_sql.h).
+  if (const int rc = RegisterRecordFunctions(db); rc != SQLITE_OK) {
+    return MakeError(ErrorCode::kDatabase, std::string("registering record_json(): ") +
+                                               sqlite3_errstr(rc) + " (database " + path + ")");
+  }
   if (!read_only) {
     // Someone else's SQLite file (version 0, yet tables in it) is not made into ours: nothing
     // is changed in it, not even its journal mode.

@@ -54,6 +54,7 @@ class Statement {
   // A view of a BLOB column, valid until the next Step(), Reset() or destruction.
   std::string_view ColumnBlob(int column) const;
   bool ColumnIsNull(int column) const;
+  bool ColumnIsBlob(int column) const;
 
  private:
   friend class Database;

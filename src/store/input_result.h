@@ -42,7 +42,8 @@ struct EventDetail {
   std::optional<std::string> account, region, event_source, event_name, error_code, source_ip,
       principal_arn, user_agent;
   std::uint64_t record_index = 0;
-  std::string raw;
+  std::string raw;          // the record's JSON text, or its frame when compressed
+  bool compressed = false;  // raw is a frame against the writer's dictionary (record_codec.h)
 };
 
 // Bad input met while reading (one row of scan_errors).

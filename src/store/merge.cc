@@ -516,6 +516,48 @@ Result<void> Merger::AddAggregates(Part& part) {
 }
 
 Result<void> Merger::MapPart(Part& part) {
+  // Its record dictionaries, which its compressed records name (record_codec.h): under the
+  // same IDs, since an ID is derived from the dictionary's bytes. Two parts trained on the
+  // same records bring the same one. A part written before version 9 has none (and opened
+  // read-only, it is not migrated).
+  auto has_dictionaries =
+      part.db->QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'record_dictionaries'");
+  if (!has_dictionaries) return std::move(has_dictionaries).error();
+  auto dictionaries = part.db->Prepare(
+      *has_dictionaries != 0 ? "SELECT dictionary_id, dictionary, created_at, samples, "
+                               "sample_bytes FROM record_dictionaries"
+                             : "SELECT 0, x'', '', 0, 0 WHERE 0");
+  if (!dictionaries) return std::move(dictionaries).error();
+  auto add_dictionary = out_->Prepare(
+      "INSERT OR IGNORE INTO record_dictionaries (dictionary_id, dictionary, created_at, "
+      "samples, sample_bytes) VALUES (?, ?, ?, ?, ?)");
+  if (!add_dictionary) return std::move(add_dictionary).error();
+  auto same =
+      out_->Prepare("SELECT dictionary = ? FROM record_dictionaries WHERE dictionary_id = ?");
+  if (!same) return std::move(same).error();
+  for (;;) {
+    auto row = dictionaries->Step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    const std::int64_t id = dictionaries->ColumnInt(0);
+    add_dictionary->Bind(1, id)
+        .BindBlob(2, dictionaries->ColumnBlob(1))
+        .Bind(3, std::string_view(dictionaries->ColumnText(2)))
+        .Bind(4, dictionaries->ColumnInt(3))
+        .Bind(5, dictionaries->ColumnInt(4));
+    if (auto ok = add_dictionary->Run(); !ok) return ok;
+    same->BindBlob(1, dictionaries->ColumnBlob(1)).Bind(2, id);
+    auto r = same->Step();
+    if (!r) return std::move(r).error();
+    const bool equal = *r && same->ColumnInt(0) == 1;
+    same->Reset();
+    if (!equal) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "part '" + part.path + "' has a record dictionary " + std::to_string(id) +
+                           " that differs from another part's of the same ID (a 1 in 2^31 "
+                           "chance): its records cannot be merged into one database");
+    }
+  }
   auto filters = part.db->Prepare("SELECT filter_id, name FROM filters");
   if (!filters) return std::move(filters).error();
   auto find_filter = out_->Prepare("SELECT filter_id FROM filters WHERE name = ?");
@@ -743,6 +785,8 @@ Result<void> Merger::MergeInput(Part& part) {
         insert_event_.BindNull(index);
       } else if (c == 2 || c == 3 || c == 12) {
         insert_event_.Bind(index, ev.ColumnInt(c));
+      } else if (ev.ColumnIsBlob(c)) {  // raw, compressed: copied as it is
+        insert_event_.BindBlob(index, ev.ColumnBlob(c));
       } else {
         insert_event_.Bind(index, std::string_view(ev.ColumnText(c)));
       }

@@ -1,8 +1,12 @@
 #include "store/writer.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdio>
+#include <limits>
 #include <random>
+#include <thread>
 
 #include "common/json_escape.h"
 #include "common/time.h"
@@ -29,9 +33,16 @@ std::string_view InputStatusName(InputStatus status) {
 
 namespace {
 
-// As schema/001_scan.sql creates it (a test compares the two).
-constexpr std::string_view kBuildEventIdIndex =
-    "CREATE INDEX IF NOT EXISTS events_by_event_id ON events (event_id)";
+// The indexes of events whose keys arrive in random order, as schema/001_scan.sql creates
+// them (a test compares the two).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kDeferredIndexes = {{
+    {"events_by_event_id", "CREATE INDEX IF NOT EXISTS events_by_event_id ON events (event_id)"},
+    {"events_by_principal",
+     "CREATE INDEX IF NOT EXISTS events_by_principal ON events (principal_arn, stamp)"},
+    {"events_by_source_ip",
+     "CREATE INDEX IF NOT EXISTS events_by_source_ip ON events (source_ip, stamp)"},
+    {"events_by_name", "CREATE INDEX IF NOT EXISTS events_by_name ON events (event_name, stamp)"},
+}};
 
 std::string DimensionsJson(const metric::MetricTransformation& t) {
   std::string out = "{";
@@ -275,8 +286,10 @@ Result<bool> DeferEventIdIndex(Database& db) {
     if (auto ok = BuildEventIdIndex(db); !ok) return std::move(ok).error();
     return false;
   }
-  if (auto ok = db.Exec("DROP INDEX IF EXISTS events_by_event_id"); !ok) {
-    return std::move(ok).error();
+  for (const auto& [name, sql] : kDeferredIndexes) {
+    if (auto ok = db.Exec("DROP INDEX IF EXISTS " + std::string(name)); !ok) {
+      return std::move(ok).error();
+    }
   }
   return true;
 }
@@ -293,7 +306,10 @@ Result<void> BuildEventIdIndex(Database& db) {
     restore += "PRAGMA " + std::string(setting) + "=" + std::to_string(*value) + ";";
   }
   if (auto ok = db.Exec("PRAGMA temp_store=FILE; PRAGMA cache_size=-8192"); !ok) return ok;
-  auto built = db.Exec(kBuildEventIdIndex);
+  Result<void> built;
+  for (const auto& [name, sql] : kDeferredIndexes) {
+    if (built) built = db.Exec(sql);
+  }
   if (auto ok = db.Exec(restore); !ok && built) return ok;
   return built;
 }
@@ -320,6 +336,164 @@ Result<void> FinishScanRecord(Database& db, std::int64_t scan_id, std::string_vi
   if (!stmt) return std::move(stmt).error();
   stmt->Bind(1, status).Bind(2, summary_json).Bind(3, finished_at).Bind(4, scan_id);
   return stmt->Run();
+}
+
+// The dictionary state: the one in use, and the samples and thread of one being trained.
+struct Writer::Dictionaries {
+  ~Dictionaries() {
+    if (trainer.joinable()) trainer.join();
+  }
+  std::optional<RecordDictionary> in_use;  // committed: handed to the workers
+  bool collecting = false;                 // no dictionary yet: samples are being taken
+  std::vector<std::string> samples;
+  std::size_t sample_bytes = 0;
+  std::thread trainer;
+  std::atomic<bool> trained{false};  // the trainer has finished (made or error is set)
+  std::optional<RecordDictionary> made;
+  std::string error;
+  std::size_t sample_count = 0, trained_bytes = 0;  // what `made` was trained on
+  bool written = false;                             // made is inserted in the open transaction
+  // When this writer trained the dictionary: the last record it stored as text.
+  std::optional<std::int64_t> last_text_pk;
+
+  void Sample(std::string_view raw) {
+    if (!collecting) return;
+    samples.emplace_back(raw);
+    sample_bytes += raw.size();
+    if (sample_bytes >= RecordDictionary::kSampleBytes) StartTraining();
+  }
+  void StartTraining() {
+    collecting = false;
+    sample_count = samples.size();
+    trained_bytes = sample_bytes;
+    trainer = std::thread([this, taken = std::move(samples)] {
+      made = RecordDictionary::Train(taken, &error);
+      trained.store(true, std::memory_order_release);
+    });
+    samples = {};
+  }
+};
+
+Writer::Writer(Database& db) : db_(&db) {}
+Writer::Writer(Writer&&) noexcept = default;
+Writer& Writer::operator=(Writer&&) noexcept = default;
+Writer::~Writer() = default;
+
+const RecordDictionary* Writer::dictionary() const {
+  return dictionaries_ && dictionaries_->in_use ? &*dictionaries_->in_use : nullptr;
+}
+
+Result<void> Writer::LoadDictionary() {
+  dictionaries_ = std::make_unique<Dictionaries>();
+  Dictionaries& d = *dictionaries_;
+  auto latest = db_->Prepare(
+      "SELECT dictionary FROM record_dictionaries ORDER BY created_at DESC, dictionary_id DESC "
+      "LIMIT 1");
+  if (!latest) return std::move(latest).error();
+  auto row = latest->Step();
+  if (!row) return std::move(row).error();
+  if (*row) {
+    std::string error;
+    d.in_use = RecordDictionary::FromBytes(std::string(latest->ColumnBlob(0)), &error);
+    if (!d.in_use) {
+      return MakeError(ErrorCode::kDatabase, "the database's record dictionary is damaged (" +
+                                                 error + "): database " + db_->path());
+    }
+    return {};
+  }
+  // None yet: the records a scan before stored are the first samples (a database filled a
+  // little at a time reaches the sample size over several scans).
+  d.collecting = true;
+  auto stored = db_->Prepare("SELECT raw FROM events WHERE typeof(raw) = 'text' ORDER BY event_pk");
+  if (!stored) return std::move(stored).error();
+  while (d.collecting) {
+    auto next = stored->Step();
+    if (!next) return std::move(next).error();
+    if (!*next) break;
+    d.Sample(stored->ColumnText(0));
+  }
+  return {};
+}
+
+Result<void> Writer::StoreTrainedDictionary() {
+  Dictionaries& d = *dictionaries_;
+  if (d.written || d.in_use || !d.trained.load(std::memory_order_acquire)) return {};
+  if (!d.made) return {};  // training failed: the records stay text (tried again next scan)
+  auto insert = db_->Prepare(
+      "INSERT OR IGNORE INTO record_dictionaries (dictionary_id, dictionary, created_at, "
+      "samples, sample_bytes) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?)");
+  if (!insert) return std::move(insert).error();
+  insert->Bind(1, static_cast<std::int64_t>(d.made->id()))
+      .BindBlob(2, d.made->bytes())
+      .Bind(3, static_cast<std::int64_t>(d.sample_count))
+      .Bind(4, static_cast<std::int64_t>(d.trained_bytes));
+  if (auto ok = insert->Run(); !ok) return ok;
+  // The records stored as text before it are compressed at the end of the scan (or, were it
+  // stopped first, of the next).
+  if (auto ok = db_->SetMeta("record_compression", "pending"); !ok) return ok;
+  d.written = true;
+  return {};
+}
+
+Result<void> Writer::CompressTextRecords(const std::atomic<bool>* stop) {
+  Dictionaries& d = *dictionaries_;
+  if (!d.in_use && d.trainer.joinable()) {  // still training: it takes a fraction of a second
+    d.trainer.join();
+    if (auto ok = Begin(); !ok) return ok;
+    if (auto ok = StoreTrainedDictionary(); !ok) return ok;
+    if (auto ok = Commit(); !ok) return ok;
+  }
+  if (!d.in_use) return {};
+  auto pending = db_->GetMeta("record_compression");
+  if (!pending) return std::move(pending).error();
+  if (!*pending || **pending != "pending") return {};
+  // Those of a database written before it had a dictionary (by an older trailreplay, or by
+  // scans that stored less than the sample size) lie anywhere below this scan's last text one.
+  const std::int64_t through =
+      d.last_text_pk ? *d.last_text_pk : std::numeric_limits<std::int64_t>::max();
+  auto next = db_->Prepare(
+      "SELECT event_pk, raw FROM events WHERE event_pk > ? AND event_pk <= ? AND "
+      "typeof(raw) = 'text' ORDER BY event_pk LIMIT 2048");
+  auto update = db_->Prepare("UPDATE events SET raw = ? WHERE event_pk = ?");
+  if (!next) return std::move(next).error();
+  if (!update) return std::move(update).error();
+  RecordCompressor compressor(*d.in_use);
+  std::string frame;
+  std::int64_t after = 0;
+  std::uint64_t freed = 0;
+  for (bool more = true; more;) {
+    if (stop != nullptr && stop->load()) return {};  // the next scan goes on from here
+    if (auto ok = Begin(); !ok) return ok;
+    more = false;
+    next->Bind(1, after).Bind(2, through);
+    for (;;) {
+      auto row = next->Step();
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      more = true;
+      after = next->ColumnInt(0);
+      const std::string text = next->ColumnText(1);
+      compressor.Compress(text, frame);
+      freed += text.size() - std::min(text.size(), frame.size());
+      update->BindBlob(1, frame).Bind(2, after);
+      if (auto ok = update->Run(); !ok) return ok;
+    }
+    next->Reset();
+    if (!more) {
+      if (auto ok = db_->SetMeta("record_compression", "done"); !ok) return ok;
+    }
+    if (auto ok = Commit(); !ok) return ok;
+  }
+  // A record rewritten smaller stays on its page, and pages of events only ever fill at the
+  // end of the table, so the room it leaves is never used again. When that is a large part of
+  // the file (a small database, or one of an older version's, all text), the file is
+  // rewritten without it.
+  auto pages = db_->QueryInt("PRAGMA page_count");
+  auto page_size = db_->QueryInt("PRAGMA page_size");
+  if (!pages) return std::move(pages).error();
+  if (!page_size) return std::move(page_size).error();
+  if (freed * 4 > static_cast<std::uint64_t>(*pages * *page_size)) return db_->Exec("VACUUM");
+  return {};
 }
 
 Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, std::string scope,
@@ -399,6 +573,7 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
     if (!seen) return std::move(seen).error();
     writer.seen_.emplace(std::move(*seen));
   }
+  if (auto ok = writer.LoadDictionary(); !ok) return std::move(ok).error();
   return writer;
 }
 
@@ -448,6 +623,7 @@ Result<void> Writer::Add(InputResult& input, const InputOrder& order) {
     open_ = std::move(opened);
   }
   if (auto ok = Begin(); !ok) return ok;
+  if (auto ok = StoreTrainedDictionary(); !ok) return ok;
   keyed_.Clear();
   std::uint64_t counted = 0, duplicates = 0;
   std::vector<std::uint8_t> keep(input.events.size(), 0);
@@ -579,10 +755,16 @@ Result<void> Writer::Add(InputResult& input, const InputOrder& order) {
         .BindUncopied(10, d.principal_arn)
         .BindUncopied(11, d.user_agent)
         .Bind(12, input_id)
-        .Bind(13, static_cast<std::int64_t>(d.record_index))
-        .BindUncopied(14, std::string_view(d.raw));
+        .Bind(13, static_cast<std::int64_t>(d.record_index));
+    if (d.compressed) {
+      insert_event_.BindBlob(14, d.raw);
+    } else {
+      insert_event_.BindUncopied(14, std::string_view(d.raw));
+      dictionaries_->Sample(d.raw);
+    }
     if (auto ok = insert_event_.Run(); !ok) return ok;
     const std::int64_t event_pk = db_->LastInsertRowId();
+    if (!d.compressed) dictionaries_->last_text_pk = event_pk;
     for (std::size_t h = event.first_hit; h < event.first_hit + event.hit_count; ++h) {
       const FilterHit& hit = input.hits[h];
       insert_match_.Bind(1, filters_[hit.filter].filter_id).Bind(2, event_pk);
@@ -679,6 +861,11 @@ Result<void> Writer::Commit() {
   if (!open_) {
     if (auto ok = db_->Exec("COMMIT"); !ok) return ok;
     in_transaction_ = false;
+    Dictionaries& d = *dictionaries_;
+    if (d.written && !d.in_use) {  // committed with this batch: the workers may use it
+      if (d.trainer.joinable()) d.trainer.join();
+      d.in_use = std::move(d.made);
+    }
   }
   // Hours whose keys are written may go, within the open transaction too: this connection
   // reads them back as written.
@@ -692,6 +879,7 @@ Result<void> Writer::Abandon() {
   open_.reset();
   ClearAggregates();
   if (seen_) seen_->Forget();
+  dictionaries_->written = false;  // rolled back with the input: written again with the next
   if (!in_transaction_) return {};
   in_transaction_ = false;
   return db_->Exec("ROLLBACK");

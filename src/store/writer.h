@@ -10,9 +10,11 @@
 // and the next scan re-reads exactly the inputs that are missing.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -24,6 +26,7 @@
 #include "store/database.h"
 #include "store/input_keys.h"
 #include "store/input_result.h"
+#include "store/record_codec.h"
 #include "store/seen_ids.h"
 
 namespace trailreplay::store {
@@ -81,15 +84,17 @@ class LedgerReader {
   std::string scope_;
 };
 
-// The index of events by eventID (schema/001_scan.sql) is the one whose keys arrive in random
-// order: each insert lands on a leaf page of its own, and once the index outgrows the page
-// cache every stored event reads a page back and writes one to the WAL (a fifth of a scan's
-// time when every record matches). Built once over a finished table it is a sort instead.
-// So a scan into a database that holds no events yet (a first scan) drops the index and
-// builds it when done; a scan into one that holds events keeps it, and first rebuilds it if
-// a first scan died before it could. Returns whether the index is now left to build.
+// The indexes of events by eventID, principal, source IP and event name (schema/001_scan.sql)
+// are the ones whose keys arrive in random order: each insert lands on a leaf page of its own,
+// and once an index outgrows the page cache every stored event reads a page back and writes
+// one to the WAL (the eventID index alone was a fifth of a scan's time when every record
+// matches; the other three, 11% of the whole CIS pack's). Built once over a finished table
+// each is a sort instead. So a scan into a database that holds no events yet (a first scan)
+// drops them and builds them when done; a scan into one that holds events keeps them, and
+// first rebuilds them if a first scan died before it could. Returns whether they are now
+// left to build.
 Result<bool> DeferEventIdIndex(Database& db);
-// Builds the index if it is missing (a no-op otherwise).
+// Builds those of them that are missing (a no-op otherwise).
 Result<void> BuildEventIdIndex(Database& db);
 
 // The run log. A scan that was killed, ran out of memory or hit a full disk left its row
@@ -112,6 +117,9 @@ class Writer {
 
   static Result<Writer> Create(Database& db, std::vector<FilterTarget> filters, std::string scope,
                                std::int64_t scan_id, bool keep_duplicates);
+  Writer(Writer&&) noexcept;
+  Writer& operator=(Writer&&) noexcept;
+  ~Writer();  // waits for a dictionary still being trained
 
   // An input's place in the scan's input order (schema/008_merge.sql): the delivery time of
   // its file's S3 key (none: first) and the file's ordinal. `merge` orders parts' inputs by it.
@@ -149,8 +157,23 @@ class Writer {
   };
   const Totals& totals() const { return totals_; }
 
+  // The dictionary raw records are compressed with (record_codec.h) once the database has one
+  // committed, null before: the scan's workers compress with it, so that the writer only
+  // writes. A database without one trains it from the first RecordDictionary::kSampleBytes of
+  // records stored (on a thread of its own, while the scan goes on), and it comes into use
+  // once committed: a compressed record never names a dictionary the database lacks.
+  const RecordDictionary* dictionary() const;
+  // At the end of a scan: compresses the records stored as text before the database had a
+  // dictionary (this scan's first ones, or a whole database written by an older version),
+  // in batches of their own transactions; waits for a dictionary still being trained. A stop
+  // leaves the rest to the next scan. A no-op once done.
+  Result<void> CompressTextRecords(const std::atomic<bool>* stop);
+
  private:
-  Writer(Database& db) : db_(&db) {}
+  explicit Writer(Database& db);
+  struct Dictionaries;
+  Result<void> LoadDictionary();
+  Result<void> StoreTrainedDictionary();
   Result<void> Begin();
   Result<std::int64_t> SeriesId(std::size_t filter, const std::string& dimensions);
 
@@ -205,6 +228,7 @@ class Writer {
   std::map<std::pair<std::size_t, std::string>, std::int64_t> series_ids_;
   std::vector<std::int64_t> plain_series_;  // per filter: the series without dimensions, or 0
   KeyChunkWriter keyed_;                    // the input in hand's counted keys
+  std::unique_ptr<Dictionaries> dictionaries_;
 };
 
 }  // namespace trailreplay::store

@@ -8,13 +8,26 @@ batch by batch, a merge part by part, and floating-point addition is not associa
 whole-number metric values, the usual case, they are equal exactly).
 
     compare_dbs.py A.db B.db   -> prints the differences, exit 1 if any
+
+Raw records are compared as JSON text, read through record_json() (tests/support): a scan and
+a merge of parts compress them against different dictionaries, so their stored bytes differ.
 """
 
 from __future__ import annotations
 
 import math
+import pathlib
 import sqlite3
 import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+import record_json  # noqa: E402
+
+
+def connect(path: str) -> sqlite3.Connection:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    record_json.register(db)
+    return db
 
 QUERIES = {
     "meta": "SELECT key, value FROM meta WHERE key IN ('time_basis', 'keep_duplicates') "
@@ -35,7 +48,7 @@ QUERIES = {
     "stored_sha256 FROM inputs ORDER BY input_id",
     "events": "SELECT e.event_id, e.event_time, e.stamp, e.account, e.region, e.event_source, "
     "e.event_name, e.error_code, e.source_ip, e.principal_arn, e.user_agent, i.path, i.member, "
-    "e.record_index, e.raw FROM events e JOIN inputs i USING (input_id) ORDER BY e.event_pk",
+    "e.record_index, record_json(e.raw) FROM events e JOIN inputs i USING (input_id) ORDER BY e.event_pk",
     "event_matches": "SELECT e.event_id, e.record_index, i.path, f.name, m.value, "
     "s.metric_namespace, s.metric_name, s.dimensions FROM event_matches m "
     "JOIN events e USING (event_pk) JOIN inputs i ON i.input_id = e.input_id "
@@ -63,8 +76,7 @@ def seen_keys(db: sqlite3.Connection) -> set[tuple[int, bytes]]:
 
 
 def compare(path_a: str, path_b: str) -> list[str]:
-    a = sqlite3.connect(f"file:{path_a}?mode=ro", uri=True)
-    b = sqlite3.connect(f"file:{path_b}?mode=ro", uri=True)
+    a, b = connect(path_a), connect(path_b)
     problems = []
     for table, sql in QUERIES.items():
         rows_a = a.execute(sql).fetchall()

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """From a build to an installed package: `cmake --install` puts the binary, trailreplay(1), the
-three completion scripts and the license where a Debian system looks for them; `cpack -G DEB`
+three completion scripts, the license and the SQLite extension (which the sqlite3 shell loads
+to read stored raw records) where a Debian system looks for them; `cpack -G DEB`
 makes a package whose dependencies are the binary's shared libraries, which installs into a
 scratch root with `dpkg --root` and whose dependencies apt can satisfy from Debian 12.
 
@@ -20,6 +21,7 @@ EXPECTED = [
     "share/zsh/vendor-completions/_trailreplay",
     "share/fish/vendor_completions.d/trailreplay.fish",
     "share/doc/trailreplay/copyright",
+    "lib/trailreplay/sqlite/trailreplay.so",
 ]
 
 
@@ -43,6 +45,12 @@ def main():
             if not os.path.isfile(os.path.join(prefix, path)):
                 failures.append(f"cmake --install did not install {path}")
         version = run(os.path.join(prefix, "bin/trailreplay"), "--version")
+        if shutil.which("sqlite3"):
+            # The shell loads the installed extension by the name the README gives.
+            loaded = run("sqlite3", "-cmd", ".load " + os.path.join(prefix, "lib/trailreplay/sqlite/trailreplay"),
+                         ":memory:", "SELECT record_json('{\"a\":1}'), record_json(NULL) IS NULL")
+            if loaded.strip() != '{"a":1}|1':
+                failures.append(f"the installed extension's record_json() gave {loaded!r}")
 
         if not shutil.which("dpkg-deb") or not shutil.which("cpack"):
             print("note: no dpkg-deb or cpack: the package is not checked")
@@ -60,7 +68,7 @@ def main():
                     failures.append(f"the package lacks /usr/{path}")
             depends = run("dpkg-deb", "-f", deb, "Depends")
             for library in ("libsqlite3-0", "libarchive13", "libsimdjson14", "libdeflate0",
-                            "libstdc++6"):
+                            "libzstd1", "libstdc++6"):
                 if library not in depends:
                     failures.append(f"the package does not depend on {library}: {depends}")
             # Install into a scratch root: files land where they should, the binary runs.

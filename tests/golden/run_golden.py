@@ -112,7 +112,9 @@ Queries (any number, checked after the main run, in order):
           `{tmp}` and `{source}` are replaced as in args:); SQL is the rest of the line, one
           statement. The query must contain ORDER BY (rows must come in a defined order;
           a one-row aggregate can say `ORDER BY 1`), or the case is malformed. It runs with
-          Python's sqlite3 module on a read-only connection (`file:DB?mode=ro`).
+          Python's sqlite3 module on a read-only connection (`file:DB?mode=ro`), given
+          record_json() (tests/support/record_json.py), which the matches view reads raw
+          records with.
   rows:   the expected result, a block right after its query: line (no line in between).
           One content line per row, the values joined by `|` as in the sqlite3 shell's
           default list mode: NULL is the empty string, an INTEGER its digits, a REAL Python's
@@ -173,6 +175,9 @@ import urllib.parse
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+import record_json  # noqa: E402
 
 TIMEOUT_SECONDS = 60
 NO_EOL_MARKER = "\\ no newline at end"
@@ -602,6 +607,7 @@ def run_query(db: str, sql: str) -> list[str]:
         raise sqlite3.OperationalError(f"no database at {db}")
     connection = sqlite3.connect(uri, uri=True)
     try:
+        record_json.register(connection)
         rows = connection.execute(sql).fetchall()
     finally:
         connection.close()

@@ -13,6 +13,7 @@
 #include "common/time.h"
 #include "replay/sample_db.h"
 #include "scan/scanner.h"
+#include "store/record_sql.h"
 #include "support/files.h"
 
 namespace trailreplay::replay {
@@ -29,6 +30,7 @@ class ReplayTest : public ::testing::Test {
     sqlite3* handle = nullptr;
     std::vector<std::int64_t> out;
     EXPECT_EQ(sqlite3_open_v2(db_.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    trailreplay::store::RegisterRecordFunctions(handle);  // the matches view reads raw
     sqlite3_stmt* stmt = nullptr;
     EXPECT_EQ(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
         << sqlite3_errmsg(handle);

@@ -40,6 +40,7 @@
 
 #include "input/gzip.h"
 #include "scan/scanner.h"
+#include "store/record_sql.h"
 #include "support/dac_override.h"
 #include "support/files.h"
 
@@ -934,6 +935,7 @@ class HostileInputTest : public ::testing::Test {
     std::vector<std::string> rows;
     EXPECT_EQ(sqlite3_open_v2((t_ / "db/t.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
               SQLITE_OK);
+    trailreplay::store::RegisterRecordFunctions(db);  // the matches view reads raw
     sqlite3_stmt* stmt = nullptr;
     EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
         << sql << ": " << sqlite3_errmsg(db);

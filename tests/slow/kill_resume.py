@@ -28,6 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+import record_json  # noqa: E402
+
 QUERIES = [
     "SELECT filter_name, bucket_start, matches, value_sum FROM buckets ORDER BY 1, 2",
     "SELECT metric_name, dimensions, minute, sample_count, sum, minimum, maximum "
@@ -70,6 +73,7 @@ def make_corpus(source: Path, out: Path, copies: int) -> None:
 
 def dump(db: Path) -> list[list[tuple]]:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        record_json.register(conn)  # the matches view reads raw records with it
         return [conn.execute(q).fetchall() for q in QUERIES]
 
 
