@@ -1923,7 +1923,10 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
         ok = writer->Commit();
         last_commit = now;
       }
-      shared.dictionary.store(writer->dictionary(), std::memory_order_release);
+      if (ok && writer->dictionary() != shared.dictionary.load(std::memory_order_relaxed)) {
+        shared.dictionary.store(writer->dictionary(), std::memory_order_release);
+        ok = writer->CompressTextRecords(hooks.stop, /*finishing=*/false);
+      }
       if (!ok) {
         fatal = std::move(ok).error();
         shared.abort = true;
@@ -1942,7 +1945,9 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   // An input the scan stopped part-way through leaves nothing: the next scan reads it whole.
   if (auto ok = writer->Abandon(); !ok) return std::move(ok).error();
   if (auto ok = writer->Commit(); !ok) return std::move(ok).error();
-  if (auto ok = writer->CompressTextRecords(hooks.stop); !ok) return std::move(ok).error();
+  if (auto ok = writer->CompressTextRecords(hooks.stop, /*finishing=*/true); !ok) {
+    return std::move(ok).error();
+  }
   if (auto error = (*checkpointer)->Stop(); error && hooks.warning) {
     hooks.warning(error->message + "; the scan's rows are safe in the write-ahead log");
   }

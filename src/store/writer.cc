@@ -1,5 +1,7 @@
 #include "store/writer.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -355,6 +357,8 @@ struct Writer::Dictionaries {
   bool written = false;                             // made is inserted in the open transaction
   // When this writer trained the dictionary: the last record it stored as text.
   std::optional<std::int64_t> last_text_pk;
+  std::optional<RecordCompressor> straggler;  // the writer's own, for results read before
+  std::string frame;
 
   void Sample(std::string_view raw) {
     if (!collecting) return;
@@ -435,9 +439,35 @@ Result<void> Writer::StoreTrainedDictionary() {
   return {};
 }
 
-Result<void> Writer::CompressTextRecords(const std::atomic<bool>* stop) {
+namespace {
+
+// trailreplay_compress(raw), on the writer's connection while the text records are compressed:
+// the frame of a record's text, and the bytes it saves counted.
+struct CompressCall {
+  RecordCompressor* compressor;
+  std::string frame;
+  std::uint64_t saved = 0;
+};
+
+void CompressFunction(sqlite3_context* context, int, sqlite3_value** argv) {
+  auto* call = static_cast<CompressCall*>(sqlite3_user_data(context));
+  if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+    sqlite3_result_value(context, argv[0]);
+    return;
+  }
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const std::string_view json(text, static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
+  call->compressor->Compress(json, call->frame);
+  call->saved += json.size() - std::min(json.size(), call->frame.size());
+  sqlite3_result_blob64(context, call->frame.data(), call->frame.size(), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+Result<void> Writer::CompressTextRecords(const std::atomic<bool>* stop, bool finishing) {
   Dictionaries& d = *dictionaries_;
-  if (!d.in_use && d.trainer.joinable()) {  // still training: it takes a fraction of a second
+  if (open_) return {};                                  // between inputs only
+  if (finishing && !d.in_use && d.trainer.joinable()) {  // still training: a fraction of a second
     d.trainer.join();
     if (auto ok = Begin(); !ok) return ok;
     if (auto ok = StoreTrainedDictionary(); !ok) return ok;
@@ -447,52 +477,79 @@ Result<void> Writer::CompressTextRecords(const std::atomic<bool>* stop) {
   auto pending = db_->GetMeta("record_compression");
   if (!pending) return std::move(pending).error();
   if (!*pending || **pending != "pending") return {};
+  if (auto ok = Commit(); !ok) return ok;
   // Those of a database written before it had a dictionary (by an older trailreplay, or by
   // scans that stored less than the sample size) lie anywhere below this scan's last text one.
   const std::int64_t through =
       d.last_text_pk ? *d.last_text_pk : std::numeric_limits<std::int64_t>::max();
-  auto next = db_->Prepare(
-      "SELECT event_pk, raw FROM events WHERE event_pk > ? AND event_pk <= ? AND "
-      "typeof(raw) = 'text' ORDER BY event_pk LIMIT 2048");
-  auto update = db_->Prepare("UPDATE events SET raw = ? WHERE event_pk = ?");
-  if (!next) return std::move(next).error();
-  if (!update) return std::move(update).error();
+  // Each batch is taken out and put back compressed under the same event_pk, rather than
+  // updated in place: a row rewritten smaller stays on its page, and since events fill pages
+  // only at the table's end that room would never be used again, where pages a delete
+  // empties are merged and freed, and what the scan stores next reuses them.
   RecordCompressor compressor(*d.in_use);
-  std::string frame;
+  CompressCall call{&compressor, {}, 0};
+  sqlite3* handle = db_->handle();
+  if (sqlite3_create_function_v2(handle, "trailreplay_compress", 1, SQLITE_UTF8, &call,
+                                 CompressFunction, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return MakeError(ErrorCode::kDatabase,
+                     std::string("registering trailreplay_compress(): ") + sqlite3_errmsg(handle));
+  }
+  struct Unregister {
+    sqlite3* handle;
+    ~Unregister() {
+      sqlite3_create_function_v2(handle, "trailreplay_compress", 1, SQLITE_UTF8, nullptr, nullptr,
+                                 nullptr, nullptr, nullptr);
+    }
+  } unregister{handle};
+  constexpr const char* kColumns =
+      "event_pk, event_id, event_time, stamp, account, region, event_source, event_name, "
+      "error_code, source_ip, principal_arn, user_agent, input_id, record_index";
+  if (auto ok = db_->Exec(std::string("CREATE TEMP TABLE IF NOT EXISTS moving_events AS SELECT ") +
+                          kColumns + ", raw FROM main.events WHERE 0");
+      !ok) {
+    return ok;
+  }
+  auto take = db_->Prepare(std::string("INSERT INTO temp.moving_events SELECT ") + kColumns +
+                           ", raw FROM main.events WHERE event_pk > ? AND event_pk <= ? AND "
+                           "typeof(raw) = 'text' ORDER BY event_pk LIMIT 2048");
+  auto last = db_->Prepare("SELECT max(event_pk) FROM temp.moving_events");
+  if (!take) return std::move(take).error();
+  if (!last) return std::move(last).error();
+  const std::string put_back = std::string(
+                                   "DELETE FROM main.events WHERE event_pk IN (SELECT event_pk "
+                                   "FROM temp.moving_events); INSERT INTO main.events (") +
+                               kColumns + ", raw) SELECT " + kColumns +
+                               ", trailreplay_compress(raw) FROM temp.moving_events ORDER BY "
+                               "event_pk; DELETE FROM temp.moving_events";
   std::int64_t after = 0;
-  std::uint64_t freed = 0;
   for (bool more = true; more;) {
     if (stop != nullptr && stop->load()) return {};  // the next scan goes on from here
     if (auto ok = Begin(); !ok) return ok;
-    more = false;
-    next->Bind(1, after).Bind(2, through);
-    for (;;) {
-      auto row = next->Step();
+    take->Bind(1, after).Bind(2, through);
+    if (auto ok = take->Run(); !ok) return ok;
+    more = db_->Changes() > 0;
+    if (more) {
+      auto row = last->Step();
       if (!row) return std::move(row).error();
-      if (!*row) break;
-      more = true;
-      after = next->ColumnInt(0);
-      const std::string text = next->ColumnText(1);
-      compressor.Compress(text, frame);
-      freed += text.size() - std::min(text.size(), frame.size());
-      update->BindBlob(1, frame).Bind(2, after);
-      if (auto ok = update->Run(); !ok) return ok;
-    }
-    next->Reset();
-    if (!more) {
-      if (auto ok = db_->SetMeta("record_compression", "done"); !ok) return ok;
+      after = last->ColumnInt(0);
+      last->Reset();
+      if (auto ok = db_->Exec(put_back); !ok) return ok;
+    } else if (auto ok = db_->SetMeta("record_compression", "done"); !ok) {
+      return ok;
     }
     if (auto ok = Commit(); !ok) return ok;
   }
-  // A record rewritten smaller stays on its page, and pages of events only ever fill at the
-  // end of the table, so the room it leaves is never used again. When that is a large part of
-  // the file (a small database, or one of an older version's, all text), the file is
+  if (!finishing) return {};
+  // At the end of a scan what the deletes freed is left for later scans; when that is a large
+  // part of the file (a small database, or one an older version wrote all as text), the file is
   // rewritten without it.
   auto pages = db_->QueryInt("PRAGMA page_count");
   auto page_size = db_->QueryInt("PRAGMA page_size");
   if (!pages) return std::move(pages).error();
   if (!page_size) return std::move(page_size).error();
-  if (freed * 4 > static_cast<std::uint64_t>(*pages * *page_size)) return db_->Exec("VACUUM");
+  if (call.saved * 4 > static_cast<std::uint64_t>(*pages * *page_size)) {
+    return db_->Exec("VACUUM");
+  }
   return {};
 }
 
@@ -756,15 +813,26 @@ Result<void> Writer::Add(InputResult& input, const InputOrder& order) {
         .BindUncopied(11, d.user_agent)
         .Bind(12, input_id)
         .Bind(13, static_cast<std::int64_t>(d.record_index));
+    Dictionaries& dicts = *dictionaries_;
+    bool text = false;
     if (d.compressed) {
       insert_event_.BindBlob(14, d.raw);
+    } else if (dicts.in_use) {
+      // Read by a worker before the dictionary came into use, and waiting since: compressed
+      // here, so that only what the database stored before it was trained is ever text.
+      if (!dicts.straggler || dicts.straggler->dictionary() != &*dicts.in_use) {
+        dicts.straggler.emplace(*dicts.in_use);
+      }
+      dicts.straggler->Compress(d.raw, dicts.frame);
+      insert_event_.BindBlob(14, dicts.frame);
     } else {
       insert_event_.BindUncopied(14, std::string_view(d.raw));
-      dictionaries_->Sample(d.raw);
+      dicts.Sample(d.raw);
+      text = true;
     }
     if (auto ok = insert_event_.Run(); !ok) return ok;
     const std::int64_t event_pk = db_->LastInsertRowId();
-    if (!d.compressed) dictionaries_->last_text_pk = event_pk;
+    if (text) dicts.last_text_pk = event_pk;
     for (std::size_t h = event.first_hit; h < event.first_hit + event.hit_count; ++h) {
       const FilterHit& hit = input.hits[h];
       insert_match_.Bind(1, filters_[hit.filter].filter_id).Bind(2, event_pk);
@@ -787,6 +855,9 @@ Result<void> Writer::Add(InputResult& input, const InputOrder& order) {
     ++totals_.inputs;
     ++pending_inputs_;
   }
+  // A dictionary written into this batch comes into use when the batch commits: now, rather
+  // than at the next commit a second later, during which the workers would store text.
+  if (dictionaries_->written && !dictionaries_->in_use && !open_) return Commit();
   return {};
 }
 

@@ -163,11 +163,13 @@ class Writer {
   // records stored (on a thread of its own, while the scan goes on), and it comes into use
   // once committed: a compressed record never names a dictionary the database lacks.
   const RecordDictionary* dictionary() const;
-  // At the end of a scan: compresses the records stored as text before the database had a
-  // dictionary (this scan's first ones, or a whole database written by an older version),
-  // in batches of their own transactions; waits for a dictionary still being trained. A stop
-  // leaves the rest to the next scan. A no-op once done.
-  Result<void> CompressTextRecords(const std::atomic<bool>* stop);
+  // Compresses the records stored as text before the database had a dictionary (this scan's
+  // first ones, or a whole database written by an older version), in batches of their own
+  // transactions: as soon as the dictionary is in use (the scan's next records then fill the
+  // pages this frees), and when `finishing` the scan, where it first waits for a dictionary
+  // still being trained. A stop leaves the rest to the next scan. A no-op once done, and
+  // while an input handed over in parts is open.
+  Result<void> CompressTextRecords(const std::atomic<bool>* stop, bool finishing);
 
  private:
   explicit Writer(Database& db);
