@@ -5,7 +5,10 @@
 #                        the README's commands and CI use it; the binary is build/trailreplay)
 #     asan  build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer, tests
 #     fuzz  build-fuzz/  clang, libFuzzer targets, sanitizers
-# `release` is accepted as a synonym of dev.
+# `release` is accepted as a synonym of dev. Debug information is line tables only (-g1): what
+# perf, sanitizer reports and backtraces use, at 40% less compile time than full -g (measured
+# on src/scan/scanner.cc under the sanitizers: 78 -> 47 s), which a cold CI build pays three
+# times over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 config=${1:-dev}
@@ -16,17 +19,19 @@ shift || true
 case "$config" in
   dev|release)
     dir=build
-    flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRAILREPLAY_WERROR=ON)
+    flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
+           -DTRAILREPLAY_WERROR=ON)
     ;;
   asan)
     dir=build-asan
-    flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DTRAILREPLAY_SANITIZE=ON
-           -DTRAILREPLAY_WERROR=ON -DTRAILREPLAY_BENCH=OFF)
+    flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_CXX_FLAGS_DEBUG=-g1
+           -DTRAILREPLAY_SANITIZE=ON -DTRAILREPLAY_WERROR=ON -DTRAILREPLAY_BENCH=OFF)
     ;;
   fuzz)
     dir=build-fuzz
-    flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_CXX_COMPILER=clang++
-           -DTRAILREPLAY_FUZZ=ON -DTRAILREPLAY_TESTS=OFF -DTRAILREPLAY_BENCH=OFF)
+    flags=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_CXX_FLAGS_DEBUG=-g1
+           -DCMAKE_CXX_COMPILER=clang++ -DTRAILREPLAY_FUZZ=ON -DTRAILREPLAY_TESTS=OFF
+           -DTRAILREPLAY_BENCH=OFF)
     ;;
   *)
     echo "usage: scripts/build.sh [dev|asan|fuzz] [targets...]" >&2
