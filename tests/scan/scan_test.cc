@@ -1307,8 +1307,8 @@ TEST_F(ScanTest, RawRecordsAreStoredCompressedAndReadBackExactly) {
       r.insert(r.size() - 1, R"(,"requestParameters":{"bucketName":"bucket-)" +
                                  std::to_string(n % 97) + R"(","key":"reports/)" +
                                  std::to_string(n * 7919 % 100003) + "/part-" + std::to_string(n) +
-                                 R"(.csv"},"requestID":")" + Guid(n * 31 + 7) +
-                                 R"(","sharedEventID":")" + Guid(n * 17 + 3) + R"(")");
+                                 R"(.csv"},"requestID":")" + Guid(n + 20001) +
+                                 R"(","sharedEventID":")" + Guid(n + 40001) + R"(")");
       stored[Guid(n + 1)] = r;
       records.push_back(std::move(r));
     }
