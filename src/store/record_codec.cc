@@ -36,9 +36,9 @@ std::optional<RecordDictionary> RecordDictionary::Train(const std::vector<std::s
   params.f = 20;
   params.accel = 1;
   params.zParams.compressionLevel = kLevel;
-  const std::size_t made = ZDICT_trainFromBuffer_fastCover(
-      bytes.data(), bytes.size(), joined.data(), sizes.data(),
-      static_cast<unsigned>(sizes.size()), params);
+  const std::size_t made =
+      ZDICT_trainFromBuffer_fastCover(bytes.data(), bytes.size(), joined.data(), sizes.data(),
+                                      static_cast<unsigned>(sizes.size()), params);
   if (ZDICT_isError(made)) {
     if (error) *error = std::string("training a dictionary: ") + ZDICT_getErrorName(made);
     return std::nullopt;
