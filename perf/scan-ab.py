@@ -3,9 +3,10 @@
 rounds (A, B, A, B, ...), each into a new database; prints the median wall time, MB/s of the
 inputs' bytes as stored and as decoded, and the peak RSS (wait4's ru_maxrss) of each, and B's
 throughput as a ratio of A's. Every timed run is preceded by a read of its inputs, so the page
-cache is warm for both (perf/scan-benchmark.py says why).
+cache is warm for both (perf/scan-benchmark.py says why). With --rules, both scan with those
+rules (`cis`, the whole CIS pack), and the database's size is printed too.
 
-usage: perf/scan-ab.py --a OLD/trailreplay --b build/trailreplay [--rounds 6] PATH...
+usage: perf/scan-ab.py --a OLD/trailreplay --b build/trailreplay [--rounds 6] [--rules R] PATH...
 """
 import argparse
 import json
@@ -26,14 +27,14 @@ def warm(paths):
                         pass
 
 
-def run(binary, paths, threads, tmp):
+def run(binary, paths, threads, rules, tmp):
     db = os.path.join(tmp, "ab.db")
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(db + suffix):
             os.remove(db + suffix)
     warm(paths)
     cmd = [binary, "scan", *paths, "--db", db, "--progress", "never", "--json",
-           "--threads", str(threads)]
+           "--threads", str(threads)] + (["--rules", rules] if rules else [])
     out = tempfile.TemporaryFile()
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
@@ -41,7 +42,8 @@ def run(binary, paths, threads, tmp):
     seconds = time.monotonic() - started
     out.seek(0)
     summary = json.loads(out.read().decode())
-    return seconds, usage.ru_maxrss / 1024, summary
+    size = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
+    return seconds, usage.ru_maxrss / 1024, summary, size
 
 
 def main():
@@ -50,24 +52,26 @@ def main():
     parser.add_argument("--b", required=True)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--rules", help="the scans' --rules (default: the built-in rules)")
     parser.add_argument("paths", nargs="+")
     args = parser.parse_args()
     results = {"A": [], "B": []}
     with tempfile.TemporaryDirectory(prefix="trailreplay-ab-") as tmp:
         for _ in range(args.rounds):
             for label, binary in (("A", args.a), ("B", args.b)):
-                results[label].append(run(binary, args.paths, args.threads, tmp))
+                results[label].append(run(binary, args.paths, args.threads, args.rules, tmp))
     rows = {}
     for label in ("A", "B"):
         seconds = statistics.median(r[0] for r in results[label])
         rss = max(r[1] for r in results[label])
         summary = results[label][0][2]
         rows[label] = seconds
+        size = results[label][-1][3]
         print("%s: %.2f s median of %d, %.0f MB/s stored, %.0f MB/s decoded, peak RSS %.0f MiB, "
-              "%d events, %d duplicates" % (
+              "%d events, %d duplicates, database %.0f MB (%.2f GB per GB stored)" % (
                   label, seconds, args.rounds, summary["bytes_read"] / 1e6 / seconds,
                   summary["bytes_decoded"] / 1e6 / seconds, rss, summary["events"],
-                  summary["duplicates"]))
+                  summary["duplicates"], size / 1e6, size / summary["bytes_read"]))
     print("B/A throughput: %.3f" % (rows["A"] / rows["B"]))
 
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # What SQLite alone costs to store what a scan stored: copies the rows of DATABASE (its
-# inputs, events and event_matches) into a fresh database of the same schema and page size, in
-# one transaction and in key order, the four random-order indexes of events built after (as a
-# first scan does), WAL, with the sqlite3 shell. No parsing, filtering, duplicate check or
-# aggregates: a floor for the writer. perf/README.md ("Raw records, compressed") compares it with
+# inputs, event strings, event rows and event_matches) into a fresh database of the same schema
+# and page size, in one transaction and in key order, the four random-order indexes of
+# event_rows built after (as a first scan does), WAL, with the sqlite3 shell. No parsing,
+# filtering, duplicate check or aggregates: a floor for the writer. perf/README.md ("Raw records, compressed") compares it with
 # a default scan run beside it.
 #
 #   perf/sqlite-floor.sh PACK.db [OUT.db]    -> prints the seconds and the copy's bytes
@@ -23,13 +23,14 @@ DROP INDEX IF EXISTS events_by_source_ip; DROP INDEX IF EXISTS events_by_name;
 ATTACH '$src' AS src;
 BEGIN;
 INSERT INTO inputs SELECT * FROM src.inputs;
-INSERT INTO events SELECT * FROM src.events ORDER BY event_pk;
+INSERT INTO event_strings SELECT * FROM src.event_strings ORDER BY string_id;
+INSERT INTO event_rows SELECT * FROM src.event_rows ORDER BY event_pk;
 INSERT INTO event_matches SELECT * FROM src.event_matches ORDER BY filter_id, event_pk;
 COMMIT;
-CREATE INDEX events_by_event_id ON events (event_id);
-CREATE INDEX events_by_principal ON events (principal_arn, stamp);
-CREATE INDEX events_by_source_ip ON events (source_ip, stamp);
-CREATE INDEX events_by_name ON events (event_name, stamp);
+CREATE INDEX events_by_event_id ON event_rows (event_id);
+CREATE INDEX events_by_principal ON event_rows (principal_ref, stamp);
+CREATE INDEX events_by_source_ip ON event_rows (ip_ref, stamp);
+CREATE INDEX events_by_name ON event_rows (name_ref, stamp);
 PRAGMA wal_checkpoint(TRUNCATE);
 SQL
 end=$(date +%s.%N)

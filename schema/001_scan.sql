@@ -109,7 +109,7 @@ CREATE TABLE events (
   raw           TEXT NOT NULL
 );
 CREATE INDEX events_by_time ON events (stamp);
--- A first scan drops this one and builds it at its end (store::DeferEventIdIndex): a later
+-- A first scan drops this one and builds it at its end (store::DeferEventIndexes): a later
 -- migration must not count on it being there.
 CREATE INDEX events_by_event_id ON events (event_id);
 CREATE INDEX events_by_principal ON events (principal_arn, stamp);

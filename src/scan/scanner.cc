@@ -1650,11 +1650,11 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   // events indexes; about 8% of the writer's CPU with default rules, a third of the time with
   // the whole CIS pack).
   if (auto ok = db->Exec("PRAGMA cache_size=-32768"); !ok) return std::move(ok).error();
-  auto index_deferred = store::DeferEventIdIndex(*db);
+  auto index_deferred = store::DeferEventIndexes(*db);
   if (!index_deferred) return std::move(index_deferred).error();
   // A scan that stops on an error leaves the index to the next scan.
   auto build_index = [&]() -> Result<void> {
-    return *index_deferred ? store::BuildEventIdIndex(*db) : Result<void>{};
+    return *index_deferred ? store::BuildEventIndexes(*db) : Result<void>{};
   };
   store::StoreSettings settings;
   settings.time_basis = options.delivery_basis ? "delivery" : "event";
@@ -1947,6 +1947,10 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   if (auto ok = writer->Commit(); !ok) return std::move(ok).error();
   if (auto ok = writer->CompressTextRecords(hooks.stop, /*finishing=*/true); !ok) {
     return std::move(ok).error();
+  }
+  if (const std::string problem = writer->DictionaryProblem(); !problem.empty() && hooks.warning) {
+    hooks.warning("raw records stored uncompressed: training their dictionary failed (" + problem +
+                  "); the next scan tries again");
   }
   if (auto error = (*checkpointer)->Stop(); error && hooks.warning) {
     hooks.warning(error->message + "; the scan's rows are safe in the write-ahead log");

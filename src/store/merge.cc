@@ -19,6 +19,7 @@
 #include "common/json_escape.h"
 #include "common/time.h"
 #include "store/database.h"
+#include "store/event_strings.h"
 #include "store/input_keys.h"
 #include "store/seen_ids.h"
 #include "store/writer.h"
@@ -114,6 +115,7 @@ class Merger {
   std::vector<Part> parts_;
   std::optional<Database> out_;
   std::optional<SeenIds> seen_;
+  std::optional<EventStrings> strings_;
   bool keep_duplicates_ = false;
   std::int64_t scan_id_ = 0;
   std::string manifest_out_;
@@ -783,6 +785,10 @@ Result<void> Merger::MergeInput(Part& part) {
       const int index = c <= 11 ? c : c + 1;  // input_id is parameter 12
       if (ev.ColumnIsNull(c)) {
         insert_event_.BindNull(index);
+      } else if (c >= 4 && c <= 11) {  // a repeated string: this database's id for it
+        auto id = strings_->Id(std::string_view(ev.ColumnText(c)));
+        if (!id) return std::move(id).error();
+        insert_event_.Bind(index, **id);
       } else if (c == 2 || c == 3 || c == 12) {
         insert_event_.Bind(index, ev.ColumnInt(c));
       } else if (ev.ColumnIsBlob(c)) {  // raw, compressed: copied as it is
@@ -931,7 +937,7 @@ Result<MergeSummary> Merger::Run() {
   if (parts_.empty()) return summary_;  // everything merged before
   if (auto ok = Exec("PRAGMA cache_size=-32768"); !ok) return std::move(ok).error();
   if (auto ok = Setup(); !ok) return std::move(ok).error();
-  auto deferred = DeferEventIdIndex(*out_);
+  auto deferred = DeferEventIndexes(*out_);
   if (!deferred) return std::move(deferred).error();
   if (!keep_duplicates_) {
     std::unordered_map<std::int64_t, int> parts_of_hour;
@@ -983,9 +989,9 @@ Result<MergeSummary> Merger::Run() {
        "UPDATE inputs SET events = events - ?1, duplicates = duplicates + ?1 WHERE input_id = ?2"},
       {&insert_keys_, "INSERT INTO input_keys (input_id, keys) VALUES (?, ?)"},
       {&insert_event_,
-       "INSERT INTO events (event_id, event_time, stamp, account, region, event_source, "
-       "event_name, error_code, source_ip, principal_arn, user_agent, input_id, record_index, "
-       "raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+       "INSERT INTO event_rows (event_id, event_time, stamp, account_ref, region_ref, "
+       "source_ref, name_ref, error_ref, ip_ref, principal_ref, agent_ref, input_id, "
+       "record_index, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
       {&insert_match_,
        "INSERT INTO event_matches (filter_id, event_pk, value, series_id) VALUES (?, ?, ?, ?)"},
       {&insert_error_,
@@ -997,6 +1003,9 @@ Result<MergeSummary> Merger::Run() {
     if (!stmt) return std::move(stmt).error();
     *target = std::move(*stmt);
   }
+  auto strings = EventStrings::Open(*out_);
+  if (!strings) return std::move(strings).error();
+  strings_.emplace(std::move(*strings));
   if (!keep_duplicates_) {
     auto seen = SeenIds::Open(*out_);
     if (!seen) return std::move(seen).error();
@@ -1098,7 +1107,7 @@ Result<MergeSummary> Merger::Run() {
   }
   if (auto ok = Exec("COMMIT"); !ok) return std::move(ok).error();
   if (*deferred) {
-    if (auto ok = BuildEventIdIndex(*out_); !ok) return std::move(ok).error();
+    if (auto ok = BuildEventIndexes(*out_); !ok) return std::move(ok).error();
   }
   summary_.parts = parts_.size();
   summary_.seconds =

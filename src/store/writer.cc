@@ -35,15 +35,16 @@ std::string_view InputStatusName(InputStatus status) {
 
 namespace {
 
-// The indexes of events whose keys arrive in random order, as schema/001_scan.sql creates
-// them (a test compares the two).
+// The indexes of event_rows whose keys arrive in random order, as schema/010_event_strings.sql
+// creates them (a test compares the two).
 constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kDeferredIndexes = {{
-    {"events_by_event_id", "CREATE INDEX IF NOT EXISTS events_by_event_id ON events (event_id)"},
+    {"events_by_event_id",
+     "CREATE INDEX IF NOT EXISTS events_by_event_id ON event_rows (event_id)"},
     {"events_by_principal",
-     "CREATE INDEX IF NOT EXISTS events_by_principal ON events (principal_arn, stamp)"},
+     "CREATE INDEX IF NOT EXISTS events_by_principal ON event_rows (principal_ref, stamp)"},
     {"events_by_source_ip",
-     "CREATE INDEX IF NOT EXISTS events_by_source_ip ON events (source_ip, stamp)"},
-    {"events_by_name", "CREATE INDEX IF NOT EXISTS events_by_name ON events (event_name, stamp)"},
+     "CREATE INDEX IF NOT EXISTS events_by_source_ip ON event_rows (ip_ref, stamp)"},
+    {"events_by_name", "CREATE INDEX IF NOT EXISTS events_by_name ON event_rows (name_ref, stamp)"},
 }};
 
 std::string DimensionsJson(const metric::MetricTransformation& t) {
@@ -281,11 +282,11 @@ Result<LedgerReader::PathRows> LedgerReader::Read(
   return rows;
 }
 
-Result<bool> DeferEventIdIndex(Database& db) {
-  auto has_events = db.QueryInt("SELECT EXISTS (SELECT 1 FROM events)");
+Result<bool> DeferEventIndexes(Database& db) {
+  auto has_events = db.QueryInt("SELECT EXISTS (SELECT 1 FROM event_rows)");
   if (!has_events) return std::move(has_events).error();
   if (*has_events != 0) {
-    if (auto ok = BuildEventIdIndex(db); !ok) return std::move(ok).error();
+    if (auto ok = BuildEventIndexes(db); !ok) return std::move(ok).error();
     return false;
   }
   for (const auto& [name, sql] : kDeferredIndexes) {
@@ -296,7 +297,7 @@ Result<bool> DeferEventIdIndex(Database& db) {
   return true;
 }
 
-Result<void> BuildEventIdIndex(Database& db) {
+Result<void> BuildEventIndexes(Database& db) {
   // The sort holds keys in memory up to the page cache's size, then spills them to temporary
   // files, which must be files: in memory (the connection's temp_store) they would hold every
   // key at once. The scan's 32 MiB page cache is given back for the time, so that the sort's
@@ -387,6 +388,12 @@ const RecordDictionary* Writer::dictionary() const {
   return dictionaries_ && dictionaries_->in_use ? &*dictionaries_->in_use : nullptr;
 }
 
+std::string Writer::DictionaryProblem() const {
+  const Dictionaries& d = *dictionaries_;
+  if (!d.trained.load(std::memory_order_acquire) || d.made) return "";
+  return d.error.empty() ? "unknown error" : d.error;
+}
+
 Result<void> Writer::LoadDictionary() {
   dictionaries_ = std::make_unique<Dictionaries>();
   Dictionaries& d = *dictionaries_;
@@ -408,7 +415,8 @@ Result<void> Writer::LoadDictionary() {
   // None yet: the records a scan before stored are the first samples (a database filled a
   // little at a time reaches the sample size over several scans).
   d.collecting = true;
-  auto stored = db_->Prepare("SELECT raw FROM events WHERE typeof(raw) = 'text' ORDER BY event_pk");
+  auto stored =
+      db_->Prepare("SELECT raw FROM event_rows WHERE typeof(raw) = 'text' ORDER BY event_pk");
   if (!stored) return std::move(stored).error();
   while (d.collecting) {
     auto next = stored->Step();
@@ -502,22 +510,22 @@ Result<void> Writer::CompressTextRecords(const std::atomic<bool>* stop, bool fin
     }
   } unregister{handle};
   constexpr const char* kColumns =
-      "event_pk, event_id, event_time, stamp, account, region, event_source, event_name, "
-      "error_code, source_ip, principal_arn, user_agent, input_id, record_index";
+      "event_pk, event_id, event_time, stamp, account_ref, region_ref, source_ref, name_ref, "
+      "error_ref, ip_ref, principal_ref, agent_ref, input_id, record_index";
   if (auto ok = db_->Exec(std::string("CREATE TEMP TABLE IF NOT EXISTS moving_events AS SELECT ") +
-                          kColumns + ", raw FROM main.events WHERE 0");
+                          kColumns + ", raw FROM main.event_rows WHERE 0");
       !ok) {
     return ok;
   }
   auto take = db_->Prepare(std::string("INSERT INTO temp.moving_events SELECT ") + kColumns +
-                           ", raw FROM main.events WHERE event_pk > ? AND event_pk <= ? AND "
+                           ", raw FROM main.event_rows WHERE event_pk > ? AND event_pk <= ? AND "
                            "typeof(raw) = 'text' ORDER BY event_pk LIMIT 2048");
   auto last = db_->Prepare("SELECT max(event_pk) FROM temp.moving_events");
   if (!take) return std::move(take).error();
   if (!last) return std::move(last).error();
   const std::string put_back = std::string(
-                                   "DELETE FROM main.events WHERE event_pk IN (SELECT event_pk "
-                                   "FROM temp.moving_events); INSERT INTO main.events (") +
+                                   "DELETE FROM main.event_rows WHERE event_pk IN (SELECT event_pk "
+                                   "FROM temp.moving_events); INSERT INTO main.event_rows (") +
                                kColumns + ", raw) SELECT " + kColumns +
                                ", trailreplay_compress(raw) FROM temp.moving_events ORDER BY "
                                "event_pk; DELETE FROM temp.moving_events";
@@ -589,9 +597,9 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
                    "order_time = excluded.order_time, order_seq = excluded.order_seq "
                    "RETURNING input_id"},
       {&writer.insert_event_,
-       "INSERT INTO events (event_id, event_time, stamp, account, region, event_source, "
-       "event_name, error_code, source_ip, principal_arn, user_agent, input_id, record_index, "
-       "raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+       "INSERT INTO event_rows (event_id, event_time, stamp, account_ref, region_ref, "
+       "source_ref, name_ref, error_ref, ip_ref, principal_ref, agent_ref, input_id, "
+       "record_index, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
       {&writer.insert_match_,
        "INSERT OR IGNORE INTO event_matches (filter_id, event_pk, value, series_id) "
        "VALUES (?, ?, ?, ?)"},
@@ -630,6 +638,9 @@ Result<Writer> Writer::Create(Database& db, std::vector<FilterTarget> filters, s
     if (!seen) return std::move(seen).error();
     writer.seen_.emplace(std::move(*seen));
   }
+  auto strings = EventStrings::Open(db);
+  if (!strings) return std::move(strings).error();
+  writer.strings_.emplace(std::move(*strings));
   if (auto ok = writer.LoadDictionary(); !ok) return std::move(ok).error();
   return writer;
 }
@@ -803,16 +814,21 @@ Result<void> Writer::Add(InputResult& input, const InputOrder& order) {
     insert_event_.BindUncopied(1, d.event_id)
         .Bind(2, d.event_time)
         .Bind(3, event.stamp)
-        .BindUncopied(4, d.account)
-        .BindUncopied(5, d.region)
-        .BindUncopied(6, d.event_source)
-        .BindUncopied(7, d.event_name)
-        .BindUncopied(8, d.error_code)
-        .BindUncopied(9, d.source_ip)
-        .BindUncopied(10, d.principal_arn)
-        .BindUncopied(11, d.user_agent)
         .Bind(12, input_id)
         .Bind(13, static_cast<std::int64_t>(d.record_index));
+    int index = 4;
+    for (const std::optional<std::string>* field :
+         {&d.account, &d.region, &d.event_source, &d.event_name, &d.error_code, &d.source_ip,
+          &d.principal_arn, &d.user_agent}) {
+      auto id = strings_->Id(*field);
+      if (!id) return std::move(id).error();
+      if (*id) {
+        insert_event_.Bind(index, **id);
+      } else {
+        insert_event_.BindNull(index);
+      }
+      ++index;
+    }
     Dictionaries& dicts = *dictionaries_;
     bool text = false;
     if (d.compressed) {
@@ -950,6 +966,7 @@ Result<void> Writer::Abandon() {
   open_.reset();
   ClearAggregates();
   if (seen_) seen_->Forget();
+  strings_->Forget();              // some may have been stored by the transaction rolled back
   dictionaries_->written = false;  // rolled back with the input: written again with the next
   if (!in_transaction_) return {};
   in_transaction_ = false;

@@ -24,6 +24,7 @@
 #include "common/result.h"
 #include "metric/filter_set.h"
 #include "store/database.h"
+#include "store/event_strings.h"
 #include "store/input_keys.h"
 #include "store/input_result.h"
 #include "store/record_codec.h"
@@ -84,7 +85,7 @@ class LedgerReader {
   std::string scope_;
 };
 
-// The indexes of events by eventID, principal, source IP and event name (schema/001_scan.sql)
+// The indexes of events by eventID, principal, source IP and event name (schema/010)
 // are the ones whose keys arrive in random order: each insert lands on a leaf page of its own,
 // and once an index outgrows the page cache every stored event reads a page back and writes
 // one to the WAL (the eventID index alone was a fifth of a scan's time when every record
@@ -93,9 +94,9 @@ class LedgerReader {
 // drops them and builds them when done; a scan into one that holds events keeps them, and
 // first rebuilds them if a first scan died before it could. Returns whether they are now
 // left to build.
-Result<bool> DeferEventIdIndex(Database& db);
+Result<bool> DeferEventIndexes(Database& db);
 // Builds those of them that are missing (a no-op otherwise).
-Result<void> BuildEventIdIndex(Database& db);
+Result<void> BuildEventIndexes(Database& db);
 
 // The run log. A scan that was killed, ran out of memory or hit a full disk left its row
 // `running`; the next scan (holding the write lock, so none is running) marks such rows
@@ -163,6 +164,9 @@ class Writer {
   // records stored (on a thread of its own, while the scan goes on), and it comes into use
   // once committed: a compressed record never names a dictionary the database lacks.
   const RecordDictionary* dictionary() const;
+  // Why this scan's dictionary could not be trained ("" if it was, or none was tried): its
+  // records are then stored as text, and the next scan tries again.
+  std::string DictionaryProblem() const;
   // Compresses the records stored as text before the database had a dictionary (this scan's
   // first ones, or a whole database written by an older version), in batches of their own
   // transactions: as soon as the dictionary is in use (the scan's next records then fill the
@@ -199,6 +203,7 @@ class Writer {
   std::optional<OpenInput> open_;
 
   std::optional<SeenIds> seen_;
+  std::optional<EventStrings> strings_;  // always set once created
   Statement insert_input_;
   Statement upsert_input_;
   Statement insert_event_;

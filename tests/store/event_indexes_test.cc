@@ -1,5 +1,5 @@
-// The eventID index a first scan defers (writer.h): dropped only while the events table is
-// empty, restored when it is not, and built without leaving the connection changed.
+// The event indexes a first scan defers (writer.h): dropped only while event_rows is empty,
+// restored when it is not, and built without leaving the connection changed.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -19,8 +19,8 @@ std::int64_t QueryInt(Database& db, const std::string& sql) {
   return row && *row ? stmt->ColumnInt(0) : -1;
 }
 
-// The indexes of events whose keys come in random order (writer.cc, kDeferredIndexes): all
-// four there or none, and when there, created by the same SQL as schema/001_scan.sql's.
+// The indexes of event_rows whose keys come in random order (writer.cc, kDeferredIndexes):
+// all four there or none, and when there, created by the same SQL as schema/010's.
 constexpr const char* kDeferred =
     "('events_by_event_id', 'events_by_principal', 'events_by_source_ip', 'events_by_name')";
 
@@ -52,7 +52,7 @@ bool HasIndex(Database& db) {
 void AddEvents(Database& db, int count) {
   ASSERT_TRUE(db.Exec("BEGIN"));
   auto insert = db.Prepare(
-      "INSERT INTO events (event_id, event_time, stamp, input_id, record_index, raw) "
+      "INSERT INTO event_rows (event_id, event_time, stamp, input_id, record_index, raw) "
       "VALUES (?, 0, 0, 1, ?, '{}')");
   ASSERT_TRUE(insert) << insert.error().message;
   for (int i = 0; i < count; ++i) {
@@ -63,41 +63,41 @@ void AddEvents(Database& db, int count) {
   ASSERT_TRUE(db.Exec("COMMIT"));
 }
 
-TEST(EventIdIndexTest, DeferredOnlyWhileThereAreNoEvents) {
+TEST(EventIndexesTest, DeferredOnlyWhileThereAreNoEvents) {
   test::TempDir dir;
   auto db = Database::Open(dir / "t.db");
   ASSERT_TRUE(db) << db.error().message;
   ASSERT_TRUE(HasIndex(*db));
-  auto deferred = DeferEventIdIndex(*db);
+  auto deferred = DeferEventIndexes(*db);
   ASSERT_TRUE(deferred) << deferred.error().message;
   EXPECT_TRUE(*deferred);
   EXPECT_FALSE(HasIndex(*db));
   // Events stored and no index: a first scan that died before building it.
   AddEvents(*db, 10);
-  deferred = DeferEventIdIndex(*db);
+  deferred = DeferEventIndexes(*db);
   ASSERT_TRUE(deferred) << deferred.error().message;
   EXPECT_FALSE(*deferred);
   EXPECT_TRUE(HasIndex(*db));
-  deferred = DeferEventIdIndex(*db);
+  deferred = DeferEventIndexes(*db);
   ASSERT_TRUE(deferred);
   EXPECT_FALSE(*deferred);
   EXPECT_TRUE(HasIndex(*db));
 }
 
-TEST(EventIdIndexTest, BuildingLeavesTheConnectionAsItWas) {
+TEST(EventIndexesTest, BuildingLeavesTheConnectionAsItWas) {
   test::TempDir dir;
   auto db = Database::Open(dir / "t.db");
   ASSERT_TRUE(db) << db.error().message;
   // Not what Database::Open sets (temp_store MEMORY, SQLite's 2 MiB cache).
   ASSERT_TRUE(db->Exec("PRAGMA cache_size=-32768; PRAGMA temp_store=DEFAULT"));
-  ASSERT_TRUE(DeferEventIdIndex(*db));
+  ASSERT_TRUE(DeferEventIndexes(*db));
   AddEvents(*db, 5000);
-  ASSERT_TRUE(BuildEventIdIndex(*db));
+  ASSERT_TRUE(BuildEventIndexes(*db));
   EXPECT_TRUE(HasIndex(*db));
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM events WHERE event_id = 'id-42'"), 1);
   EXPECT_EQ(QueryInt(*db, "PRAGMA cache_size"), -32768);
   EXPECT_EQ(QueryInt(*db, "PRAGMA temp_store"), 0);
-  ASSERT_TRUE(BuildEventIdIndex(*db));  // already there: nothing to do
+  ASSERT_TRUE(BuildEventIndexes(*db));  // already there: nothing to do
   EXPECT_TRUE(HasIndex(*db));
 }
 
