@@ -68,10 +68,10 @@ def main():
         rows[label] = seconds
         size = results[label][-1][3]
         print("%s: %.2f s median of %d, %.0f MB/s stored, %.0f MB/s decoded, peak RSS %.0f MiB, "
-              "%d events, %d duplicates, database %.0f MB (%.2f GB per GB stored)" % (
+              "%d events, %d duplicates, database %.0f MB (%.2f GB per GB of JSON)" % (
                   label, seconds, args.rounds, summary["bytes_read"] / 1e6 / seconds,
                   summary["bytes_decoded"] / 1e6 / seconds, rss, summary["events"],
-                  summary["duplicates"], size / 1e6, size / summary["bytes_read"]))
+                  summary["duplicates"], size / 1e6, size / summary["bytes_decoded"]))
     print("B/A throughput: %.3f" % (rows["A"] / rows["B"]))
 
 
