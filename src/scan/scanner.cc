@@ -1948,6 +1948,9 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   if (auto ok = writer->CompressTextRecords(hooks.stop, /*finishing=*/true); !ok) {
     return std::move(ok).error();
   }
+  if (hooks.stop == nullptr || !hooks.stop->load()) {  // not when asked to stop: it can take long
+    if (auto ok = store::VacuumIfLargelyFree(*db); !ok) return std::move(ok).error();
+  }
   if (const std::string problem = writer->DictionaryProblem(); !problem.empty() && hooks.warning) {
     hooks.warning("raw records stored uncompressed: training their dictionary failed (" + problem +
                   "); the next scan tries again");

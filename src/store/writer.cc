@@ -550,14 +550,21 @@ Result<void> Writer::CompressTextRecords(const std::atomic<bool>* stop, bool fin
   if (!finishing) return {};
   // At the end of a scan what the deletes freed is left for later scans; when that is a large
   // part of the file (a small database, or one an older version wrote all as text), the file is
-  // rewritten without it.
-  auto pages = db_->QueryInt("PRAGMA page_count");
-  auto page_size = db_->QueryInt("PRAGMA page_size");
+  // rewritten without it. Rows made smaller leave room inside pages too, which the free list
+  // does not count.
+  return VacuumIfLargelyFree(*db_, call.saved);
+}
+
+Result<void> VacuumIfLargelyFree(Database& db, std::uint64_t also_free) {
+  auto pages = db.QueryInt("PRAGMA page_count");
+  auto free_pages = db.QueryInt("PRAGMA freelist_count");
+  auto page_size = db.QueryInt("PRAGMA page_size");
   if (!pages) return std::move(pages).error();
+  if (!free_pages) return std::move(free_pages).error();
   if (!page_size) return std::move(page_size).error();
-  if (call.saved * 4 > static_cast<std::uint64_t>(*pages * *page_size)) {
-    return db_->Exec("VACUUM");
-  }
+  const auto size = static_cast<std::uint64_t>(*pages * *page_size);
+  const auto free = static_cast<std::uint64_t>(*free_pages * *page_size) + also_free;
+  if (free * 4 > size) return db.Exec("VACUUM");
   return {};
 }
 

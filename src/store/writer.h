@@ -98,6 +98,12 @@ Result<bool> DeferEventIndexes(Database& db);
 // Builds those of them that are missing (a no-op otherwise).
 Result<void> BuildEventIndexes(Database& db);
 
+// Rewrites the database (VACUUM) when its free pages, plus `also_free` bytes freed inside
+// pages, are over a quarter of the file: after schema 10's migration (the old events table's
+// pages), or compression of an all-text database. The end of a scan calls it; the room is
+// otherwise reused by later rows, but a file never shrinks by itself.
+Result<void> VacuumIfLargelyFree(Database& db, std::uint64_t also_free = 0);
+
 // The run log. A scan that was killed, ran out of memory or hit a full disk left its row
 // `running`; the next scan (holding the write lock, so none is running) marks such rows
 // `interrupted`.

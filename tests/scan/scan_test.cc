@@ -1373,6 +1373,47 @@ TEST_F(ScanTest, RawRecordsAreStoredCompressedAndReadBackExactly) {
   read_back();
 }
 
+// A database mostly free pages (as schema 10's migration leaves one: the old events table's
+// pages) is given back to the file system by the next scan; one with a little free room keeps
+// it for its next rows.
+TEST_F(ScanTest, AScanGivesBackADatabaseThatIsMostlyFreePages) {
+  Write("in/a.json", Records({Record(Guid(1), "2024-03-01T10:00:00Z", "A", "AccessDenied")}));
+  Scan(Options({dir_ + "/in"}));
+  // A table of `megabytes` of random blobs, kept or dropped (its pages then free).
+  auto fill = [&](const std::string& table, int megabytes, bool drop) {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ + "/t.db").c_str(), &handle), SQLITE_OK);
+    const std::string sql = "CREATE TABLE " + table +
+                            " (b BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                            "FROM n WHERE i < " +
+                            std::to_string(megabytes * 256) + ") INSERT INTO " + table +
+                            " SELECT randomblob(4000) FROM n;" +
+                            (drop ? "DROP TABLE " + table : std::string());
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_free(error);
+    sqlite3_close(handle);
+  };
+  auto number = [&](const std::string& sql) { return std::stoll(Query(sql).at(0)); };
+  // Free room well under a quarter of the file stays, for the next rows.
+  fill("kept", 8, false);
+  fill("junk", 1, true);
+  const long long some_free = number("PRAGMA freelist_count");
+  ASSERT_GT(some_free, 40);  // 1 MB of 16 KiB pages
+  Write("in/b.json", Records({Record(Guid(2), "2024-03-01T10:05:00Z", "B", "AccessDenied")}));
+  EXPECT_EQ(Scan(Options({dir_ + "/in"})).events, 1u);
+  EXPECT_GT(number("PRAGMA freelist_count"), some_free / 2);
+  // Over a quarter: the file is rewritten without it.
+  fill("more_junk", 8, true);
+  ASSERT_GT(number("PRAGMA freelist_count"), 400);
+  Write("in/c.json", Records({Record(Guid(3), "2024-03-01T10:10:00Z", "C", "AccessDenied")}));
+  EXPECT_EQ(Scan(Options({dir_ + "/in"})).events, 1u);
+  EXPECT_EQ(number("PRAGMA freelist_count"), 0);
+  EXPECT_LT(number("PRAGMA page_count") * 16384, 10 << 20);
+  EXPECT_EQ(Query("SELECT count(*) FROM events"), std::vector<std::string>{"3"});
+  EXPECT_EQ(number("SELECT count(*) FROM kept"), 8 * 256);
+}
+
 // Three records of 1.5 MB are over the sample size but too few samples for zstd's trainer:
 // the scan says so, stores them as text (every one readable), and does not fail.
 TEST_F(ScanTest, ADictionaryThatCannotBeTrainedIsReportedAndTheRecordsKeptAsText) {
