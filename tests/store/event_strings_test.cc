@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,12 +46,26 @@ std::int64_t IdOf(EventStrings& strings, std::string_view value) {
   return id && *id ? **id : -1;
 }
 
-TEST(EventStringsTest, OneIdPerValueAndNoneForNull) {
-  test::TempDir dir;
-  auto db = Database::Open(dir / "t.db");
-  ASSERT_TRUE(db) << db.error().message;
-  auto strings = EventStrings::Open(*db);
-  ASSERT_TRUE(strings) << strings.error().message;
+// A new database and its interner.
+class EventStringsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = Database::Open(dir_ / "t.db");
+    ASSERT_TRUE(opened) << opened.error().message;
+    db_.emplace(std::move(*opened));
+    auto strings = EventStrings::Open(*db_);
+    ASSERT_TRUE(strings) << strings.error().message;
+    strings_.emplace(std::move(*strings));
+  }
+
+  test::TempDir dir_;
+  std::optional<Database> db_;
+  std::optional<EventStrings> strings_;
+};
+
+TEST_F(EventStringsTest, OneIdPerValueAndNoneForNull) {
+  Database* db = &*db_;
+  EventStrings* strings = &*strings_;
   const std::int64_t a = IdOf(*strings, "arn:aws:iam::111122223333:user/alice");
   const std::int64_t b = IdOf(*strings, "198.51.100.7");
   EXPECT_NE(a, b);
@@ -66,12 +81,9 @@ TEST(EventStringsTest, OneIdPerValueAndNoneForNull) {
   EXPECT_EQ(Rows(*db, "SELECT count(*) FROM event_strings"), std::vector<std::string>{"3"});
 }
 
-TEST(EventStringsTest, IdsOfARolledBackTransactionAreNotReused) {
-  test::TempDir dir;
-  auto db = Database::Open(dir / "t.db");
-  ASSERT_TRUE(db);
-  auto strings = EventStrings::Open(*db);
-  ASSERT_TRUE(strings);
+TEST_F(EventStringsTest, IdsOfARolledBackTransactionAreNotReused) {
+  Database* db = &*db_;
+  EventStrings* strings = &*strings_;
   ASSERT_TRUE(db->Exec("BEGIN"));
   const std::int64_t gone = IdOf(*strings, "rolled back");
   ASSERT_TRUE(db->Exec("ROLLBACK"));
@@ -85,12 +97,9 @@ TEST(EventStringsTest, IdsOfARolledBackTransactionAreNotReused) {
             std::vector<std::string>{"rolled back"});
 }
 
-TEST(EventStringsTest, MoreValuesThanItHoldsStillGetTheirIds) {
-  test::TempDir dir;
-  auto db = Database::Open(dir / "t.db");
-  ASSERT_TRUE(db);
-  auto strings = EventStrings::Open(*db);
-  ASSERT_TRUE(strings);
+TEST_F(EventStringsTest, MoreValuesThanItHoldsStillGetTheirIds) {
+  Database* db = &*db_;
+  EventStrings* strings = &*strings_;
   ASSERT_TRUE(db->Exec("BEGIN"));
   const std::size_t n = EventStrings::kMaxHeld + 100;
   std::vector<std::int64_t> ids;
@@ -105,7 +114,7 @@ TEST(EventStringsTest, MoreValuesThanItHoldsStillGetTheirIds) {
 
 // A database as version 9 left it, events a table, opened by this version: the view reads
 // every row, NULLs and all, as the table held it, and the indexes are back on event_rows.
-TEST(EventStringsTest, AVersion9DatabaseMigratesWithEveryEventIntact) {
+TEST(EventStringsMigrationTest, AVersion9DatabaseMigratesWithEveryEventIntact) {
   test::TempDir dir;
   const std::string path = dir / "old.db";
   ASSERT_EQ(std::size(kSchemaMigrations), 10u) << "this test builds a version 9 database";
