@@ -1645,11 +1645,12 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   }
   if (auto ok = db->CheckIntegrity(); !ok) return std::move(ok).error();
   if (auto ok = store::MarkAbandonedScans(*db); !ok) return std::move(ok).error();
-  // The writer's connection: a 32 MiB page cache, so that a batch's pages are not spilled to
+  // The writer's connection: an 8 MiB page cache, so that a batch's pages are not spilled to
   // the WAL before its commit and index pages stay cached (the default 2 MiB thrashed on the
-  // events indexes; about 8% of the writer's CPU with default rules, a third of the time with
-  // the whole CIS pack).
-  if (auto ok = db->Exec("PRAGMA cache_size=-32768"); !ok) return std::move(ok).error();
+  // events indexes before they were deferred). A bigger cache is slower: every page it grows by
+  // is a fresh allocation, first touched in a page fault (32 MiB measured 1.08x slower with
+  // default rules and 1.06x with the whole CIS pack, at 30 MiB more peak RSS; perf/README.md).
+  if (auto ok = db->Exec("PRAGMA cache_size=-8192"); !ok) return std::move(ok).error();
   auto index_deferred = store::DeferEventIndexes(*db);
   if (!index_deferred) return std::move(index_deferred).error();
   // A scan that stops on an error leaves the index to the next scan.
@@ -1948,8 +1949,13 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   if (auto ok = writer->CompressTextRecords(hooks.stop, /*finishing=*/true); !ok) {
     return std::move(ok).error();
   }
-  if (hooks.stop == nullptr || !hooks.stop->load()) {  // not when asked to stop: it can take long
-    if (auto ok = store::VacuumIfLargelyFree(*db); !ok) return std::move(ok).error();
+  // What the compression's deletes freed, and what a migration left (schema 10 leaves the old
+  // events table's pages), is left for later scans; when that is a large part of the file, the
+  // file is rewritten without it. Not when asked to stop: it can take long.
+  if (hooks.stop == nullptr || !hooks.stop->load()) {
+    if (auto ok = store::VacuumIfLargelyFree(*db, writer->finishing_saved()); !ok) {
+      return std::move(ok).error();
+    }
   }
   if (const std::string problem = writer->DictionaryProblem(); !problem.empty() && hooks.warning) {
     hooks.warning("raw records stored uncompressed: training their dictionary failed (" + problem +

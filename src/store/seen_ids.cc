@@ -152,7 +152,7 @@ bool KeySet::Insert(const EventKey& key) {
     ++size_;
     return true;
   }
-  if ((size_ + 1) * 2 > slots_.size()) Grow();
+  if ((size_ + 1) * 4 > slots_.size() * 3) Grow();
   std::size_t i = Slot(key);
   for (;;) {
     if (slots_[i] == key) return false;

@@ -547,12 +547,9 @@ Result<void> Writer::CompressTextRecords(const std::atomic<bool>* stop, bool fin
     }
     if (auto ok = Commit(); !ok) return ok;
   }
-  if (!finishing) return {};
-  // At the end of a scan what the deletes freed is left for later scans; when that is a large
-  // part of the file (a small database, or one an older version wrote all as text), the file is
-  // rewritten without it. Rows made smaller leave room inside pages too, which the free list
-  // does not count.
-  return VacuumIfLargelyFree(*db_, call.saved);
+  // Room the scan's own next rows do not fill (they do fill what an earlier call freed).
+  if (finishing) finishing_saved_ = call.saved;
+  return {};
 }
 
 Result<void> VacuumIfLargelyFree(Database& db, std::uint64_t also_free) {

@@ -180,6 +180,9 @@ class Writer {
   // still being trained. A stop leaves the rest to the next scan. A no-op once done, and
   // while an input handed over in parts is open.
   Result<void> CompressTextRecords(const std::atomic<bool>* stop, bool finishing);
+  // Bytes the compression `finishing` the scan made rows smaller by: room left inside pages,
+  // which the free list does not count (VacuumIfLargelyFree's `also_free`).
+  std::uint64_t finishing_saved() const { return finishing_saved_; }
 
  private:
   explicit Writer(Database& db);
@@ -200,6 +203,7 @@ class Writer {
   bool in_transaction_ = false;
   std::uint64_t pending_inputs_ = 0;
   std::uint64_t pending_events_ = 0;
+  std::uint64_t finishing_saved_ = 0;
   Totals totals_;
   // The input whose parts are being added: its counts so far, and the totals before it.
   struct OpenInput {
