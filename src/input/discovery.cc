@@ -187,7 +187,7 @@ class StatPool {
 
 class Walker {
  public:
-  explicit Walker(unsigned helpers) : pool_(helpers) {}
+  Walker(unsigned helpers, const std::atomic<bool>* stop) : pool_(helpers), stop_(stop) {}
 
   void AddPath(const std::string& path) {
     struct stat st {};
@@ -262,6 +262,7 @@ class Walker {
   }
 
   void WalkDirectory(const std::string& path) {
+    if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) return;
     std::vector<std::pair<std::string, unsigned char>> names;  // and readdir's d_type
     // Kept open while its entries are visited: they are stat'ed relative to it, which spares
     // the kernel a walk down the whole path for each file.
@@ -325,13 +326,15 @@ class Walker {
   StatPool pool_;
   std::set<FileId> dirs_seen_;
   std::vector<FileId> stack_;  // directories being walked, outermost first
+  const std::atomic<bool>* stop_;
 };
 
 }  // namespace
 
-Discovery Discover(const std::vector<std::string>& paths, unsigned threads) {
+Discovery Discover(const std::vector<std::string>& paths, unsigned threads,
+                   const std::atomic<bool>* stop) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  Walker walker(threads - 1);
+  Walker walker(threads - 1, stop);
   for (const std::string& path : paths) walker.AddPath(path);
   return walker.Take();
 }

@@ -10,6 +10,7 @@
 // ledger as an error instead of vanishing from the scan).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,7 +35,10 @@ struct Discovery {
 
 // Expands `paths` in the order given (each directory's files sorted). A file reached twice
 // (the same PATH given twice, or a link to a file already listed) is listed once. `threads`
-// stat the files (0: one per core); the result does not depend on how many.
-Discovery Discover(const std::vector<std::string>& paths, unsigned threads = 0);
+// stat the files (0: one per core); the result does not depend on how many. Once `stop` is
+// set, no further directory is read, and what is returned is incomplete (a caller that no
+// longer needs the listing sets it, and discards the result).
+Discovery Discover(const std::vector<std::string>& paths, unsigned threads = 0,
+                   const std::atomic<bool>* stop = nullptr);
 
 }  // namespace trailreplay::input

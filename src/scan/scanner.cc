@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <limits>
 #include <map>
 #include <memory>
@@ -1643,6 +1644,23 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   if (auto ok = scan_lock.Acquire(options.db_path, options.wait_for_other_scan, hooks); !ok) {
     return std::move(ok).error();
   }
+  // Discovery lists the files while the database gets ready beside it (its integrity check
+  // reads the whole file: 0.4 s for the whole CIS pack's 344 MB over 1 GB of logs, as long
+  // again as listing those 12,301 files). Not before the lock is held: a scan that waited for
+  // another lists what is there when it starts. A return before the listing is taken stops
+  // it, and waits for it.
+  std::atomic<bool> discovery_stop{false};
+  std::future<input::Discovery> discovering = std::async(std::launch::async, [&] {
+    return input::Discover(options.paths, options.threads, &discovery_stop);
+  });
+  struct StopDiscovery {
+    std::atomic<bool>& stop;
+    std::future<input::Discovery>& listing;
+    ~StopDiscovery() {
+      stop = true;
+      if (listing.valid()) listing.wait();
+    }
+  } stop_discovery{discovery_stop, discovering};
   if (auto ok = db->CheckIntegrity(); !ok) return std::move(ok).error();
   if (auto ok = store::MarkAbandonedScans(*db); !ok) return std::move(ok).error();
   // The writer's connection: an 8 MiB page cache, so that a batch's pages are not spilled to
@@ -1691,7 +1709,7 @@ Result<ScanSummary> RunScan(const ScanOptions& options, const ScanHooks& hooks) 
   summary.scan_id = *scan_id;
 
   // Discovery, then drop what the ledger or the S3 keys rule out.
-  input::Discovery discovery = input::Discover(options.paths, options.threads);
+  input::Discovery discovery = discovering.get();
   summary.files = discovery.files.size();
   for (const auto& issue : discovery.issues) {
     InputError error{std::nullopt, std::nullopt, "io", issue.message};

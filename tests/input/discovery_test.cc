@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -88,6 +89,22 @@ TEST(DiscoveryTest, PathsKeepTheOrderGiven) {
   EXPECT_EQ(Paths(Discover({t / "c.json", t / "b", t / "a"})),
             (Strings{t / "c.json", t / "b/1.json", t / "a/2.json"}));
   EXPECT_TRUE(Discover({}).files.empty());
+}
+
+// A scan lists its files while its database gets ready, and stops the listing when it
+// returns before needing it (scan/scanner.cc).
+TEST(DiscoveryTest, AStoppedDiscoveryReadsNoFurtherDirectory) {
+  TempDir t;
+  t.MakeDir("d");
+  t.Write("d/f.json", "");
+  t.Write("g.json", "");
+  std::atomic<bool> stop{false};
+  EXPECT_EQ(Paths(Discover({t / "d", t / "g.json"}, 0, &stop)),
+            (Strings{t / "d/f.json", t / "g.json"}));
+  stop = true;
+  // A file named on the command line needs no directory read; a directory is not read.
+  EXPECT_EQ(Paths(Discover({t / "d", t / "g.json"}, 0, &stop)), Strings{t / "g.json"});
+  EXPECT_TRUE(Discover({t.path()}, 2, &stop).files.empty());
 }
 
 TEST(DiscoveryTest, SymbolicLinkLoopIsReportedOnceAndNotFollowed) {
