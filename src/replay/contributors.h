@@ -83,7 +83,8 @@ std::string ServiceCaller(std::string_view identity_type, std::string_view invok
 std::string CallerName(const MatchedEvent& event);
 
 // The top `top` values of each field, by count (ties by value).
-std::vector<Breakdown> Contributors(const std::vector<MatchedEvent>& events, std::size_t top);
+std::vector<Breakdown> Contributors(const std::vector<const MatchedEvent*>& events,
+                                    std::size_t top);
 
 // A stored filter.
 struct StoredFilter {
@@ -96,11 +97,13 @@ Result<StoredFilter> FindFilter(store::Database& db, const std::string& name);
 // The filter publishing the alarm's metric (the one with the most matches when several do).
 Result<StoredFilter> FilterForAlarm(store::Database& db, const alarm::AlarmSpec& spec);
 
-// The filter's stored matches with stamp in one of `windows` (all of them when empty); with a
-// series id, only those that published to that series, with the value they published.
+// The filter's stored matches with stamp in one of `windows` (all of them when empty), each
+// window's in order of stamp, then event_pk; with a series id, only those that published to
+// that series, with the value they published. Each event's record is read for its fields and
+// kept in `raw` only `with_raw` (a record is most of an event's bytes).
 Result<std::vector<MatchedEvent>> LoadMatches(
     store::Database& db, std::int64_t filter_id, std::int64_t series_id,
-    const std::vector<std::pair<std::int64_t, std::int64_t>>& windows);
+    const std::vector<std::pair<std::int64_t, std::int64_t>>& windows, bool with_raw);
 
 // `{ (<body of pattern>) && (<clause>) }`, checked with pattern::ParsePattern (AWS's limits
 // included). An error for a pattern that is not a JSON pattern.

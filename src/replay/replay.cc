@@ -404,11 +404,7 @@ Result<std::uint64_t> CountSeriesEvents(
   // A database imported from a query result (import-samples) stores no events, only how many
   // matches published to each series per minute; a scanned one has no such rows. Windows
   // start and end on whole minutes, so the two counts agree.
-  auto count_events = db.Prepare(
-      "SELECT (SELECT count(DISTINCT m.event_pk) FROM event_matches AS m JOIN events AS e USING "
-      "(event_pk) WHERE m.series_id = ?1 AND e.stamp >= ?2 AND e.stamp < ?3) + "
-      "(SELECT coalesce(sum(events), 0) FROM imported_series_events WHERE series_id = ?1 AND "
-      "minute >= ?2 AND minute < ?3)");
+  auto count_events = db.Prepare(kCountSeriesEventsSql);
   if (!count_events) return std::move(count_events).error();
   std::uint64_t total = 0;
   for (const auto& [lo, hi] : windows) {

@@ -204,6 +204,15 @@ std::int64_t SecondsInAlarm(const std::vector<Episode>& episodes, const alarm::A
 void DescribeEpisodes(const alarm::AlarmSpec& spec, const std::vector<alarm::MinuteSample>& samples,
                       int evaluation_range, std::int64_t to, std::vector<Episode>& episodes);
 // Distinct events published to the series inside the windows.
+// Its statement (?1 series, ?2 from, ?3 to) reads the events' table, not their view: through
+// the view's joins SQLite 3.40 scanned every match of every filter for each window (replaying
+// the whole CIS pack over 1 GB of logs ran over two minutes, now under two seconds), where
+// the table takes the window from its index on stamp. A test pins the plan.
+inline constexpr const char* kCountSeriesEventsSql =
+    "SELECT (SELECT count(DISTINCT m.event_pk) FROM event_matches AS m JOIN event_rows AS e "
+    "USING (event_pk) WHERE m.series_id = ?1 AND e.stamp >= ?2 AND e.stamp < ?3) + "
+    "(SELECT coalesce(sum(events), 0) FROM imported_series_events WHERE series_id = ?1 AND "
+    "minute >= ?2 AND minute < ?3)";
 Result<std::uint64_t> CountSeriesEvents(
     store::Database& db, std::int64_t series_id,
     const std::vector<std::pair<std::int64_t, std::int64_t>>& windows);

@@ -177,18 +177,30 @@ Result<void> ListEpisodeEvents(store::Database& db, const std::string& db_name,
       std::to_string(series_id) + " AND " + WindowCondition(windows) +
       " ORDER BY e.stamp, e.event_pk";
   episode.events_sql = "trailreplay sql --db " + db_name + " \"" + select + "\"";
-  if (windows.empty()) return {};
-  return ForEach(
-      db,
-      "SELECT e.event_time, e.event_name, e.error_code, e.principal_arn, e.source_ip "
-      "FROM events AS e JOIN event_matches AS m USING (event_pk) "
-      "WHERE m.series_id = ? AND " +
-          WindowCondition(windows) + " ORDER BY e.stamp, e.event_pk LIMIT ?",
-      [&](store::Statement& s) { s.Bind(1, series_id).Bind(2, static_cast<std::int64_t>(limit)); },
-      [&](store::Statement& s) {
-        episode.listed.push_back(EventRow{s.ColumnInt(0), s.ColumnText(1), s.ColumnText(2),
-                                          s.ColumnText(3), s.ColumnText(4)});
-      });
+  // A window at a time: each is found by the index on stamp, where their OR (an episode of a
+  // filter that matches every event has thousands) made SQLite test every event against each.
+  // The windows are in order and apart (DescribeEpisodes), so their events come in order.
+  for (const auto& [from, to] : windows) {
+    if (episode.listed.size() >= limit) break;
+    auto ok = ForEach(
+        db,
+        "SELECT e.event_time, e.event_name, e.error_code, e.principal_arn, e.source_ip "
+        "FROM events AS e JOIN event_matches AS m USING (event_pk) "
+        "WHERE m.series_id = ? AND e.stamp >= ? AND e.stamp < ? ORDER BY e.stamp, e.event_pk "
+        "LIMIT ?",
+        [&](store::Statement& s) {
+          s.Bind(1, series_id)
+              .Bind(2, from)
+              .Bind(3, to)
+              .Bind(4, static_cast<std::int64_t>(limit - episode.listed.size()));
+        },
+        [&](store::Statement& s) {
+          episode.listed.push_back(EventRow{s.ColumnInt(0), s.ColumnText(1), s.ColumnText(2),
+                                            s.ColumnText(3), s.ColumnText(4)});
+        });
+    if (!ok) return ok;
+  }
+  return {};
 }
 
 // The series' samples, as 300-second sums and as the minutes a tuning replay evaluates.
@@ -261,9 +273,12 @@ Result<void> DescribeFilter(store::Database& db, const ReportOptions& options,
   for (rules::LintFinding& f : linter.Finish().findings) {
     if (f.severity != rules::LintSeverity::kNote) a.findings.push_back(std::move(f));
   }
-  auto events = replay::LoadMatches(db, filter->filter_id, a.series_id, {});
+  auto events = replay::LoadMatches(db, filter->filter_id, a.series_id, {}, /*with_raw=*/false);
   if (!events) return std::move(events).error();
-  for (replay::Breakdown& b : replay::Contributors(*events, options.top_contributors)) {
+  std::vector<const replay::MatchedEvent*> examined;
+  examined.reserve(events->size());
+  for (const replay::MatchedEvent& e : *events) examined.push_back(&e);
+  for (replay::Breakdown& b : replay::Contributors(examined, options.top_contributors)) {
     if (b.field == "principal" || b.field == "source IP" || b.field == "event name") {
       a.contributors.push_back(std::move(b));
     }

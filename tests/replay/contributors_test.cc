@@ -14,6 +14,7 @@
 #include "pattern/parser.h"
 #include "replay/sample_db.h"
 #include "scan/scanner.h"
+#include "store/database.h"
 #include "support/files.h"
 
 namespace trailreplay::replay {
@@ -195,6 +196,63 @@ TEST_F(ContributorsTest, AFilterOverATimeRange) {
   ASSERT_TRUE(r.noise.proposal.has_value());
   EXPECT_EQ(r.noise.proposal->after.episodes, 6u);
   EXPECT_TRUE(r.noise.proposal->after.keeps_incidents);
+}
+
+// Every match is taken from the history the noise is looked for in, when the history holds
+// them all; a range reaching before it is read apart. Both give what sample-data/EXPECTED.md
+// counts, field by field the same.
+TEST_F(ContributorsTest, EveryMatchIsTheSameReadWithTheHistoryOrApart) {
+  ContributorsOptions options;
+  options.filter_name = "unauthorized_api_calls";
+  const ContributorsResult all = Run(options);
+  EXPECT_EQ(all.events, 49u);
+  options.from = *ParseIsoTime("2000-01-01T00:00:00Z");  // before the replayed history
+  const ContributorsResult apart = Run(options);
+  EXPECT_EQ(apart.events, 49u);
+  ASSERT_EQ(all.breakdowns.size(), apart.breakdowns.size());
+  for (std::size_t i = 0; i < all.breakdowns.size(); ++i) {
+    const Breakdown &a = all.breakdowns[i], &b = apart.breakdowns[i];
+    EXPECT_EQ(a.field, b.field);
+    EXPECT_EQ(a.distinct, b.distinct) << a.field;
+    ASSERT_EQ(a.top.size(), b.top.size()) << a.field;
+    for (std::size_t j = 0; j < a.top.size(); ++j) {
+      EXPECT_EQ(a.top[j].value, b.top[j].value) << a.field;
+      EXPECT_EQ(a.top[j].count, b.top[j].count) << a.field;
+    }
+  }
+  EXPECT_EQ(Field(all, "read-only").distinct, 2u);  // read from each record, kept or not
+}
+
+// Matches in order of stamp (then event_pk) within each window, sorted after reading rather
+// than by SQLite, with each record's fields read whether or not the record is kept.
+TEST_F(ContributorsTest, MatchesComeInOrderWithOrWithoutTheirRecords) {
+  auto db = store::Database::Open(db_, /*read_only=*/true);
+  ASSERT_TRUE(db.has_value());
+  auto filter = FindFilter(*db, "unauthorized_api_calls");
+  ASSERT_TRUE(filter.has_value());
+  const std::vector<std::pair<std::int64_t, std::int64_t>> days = {
+      {*ParseIsoTime("2024-03-02T00:00:00Z"), *ParseIsoTime("2024-03-03T00:00:00Z")},
+      {*ParseIsoTime("2024-03-01T00:00:00Z"), *ParseIsoTime("2024-03-02T00:00:00Z")}};
+  auto with = LoadMatches(*db, filter->filter_id, 0, days, /*with_raw=*/true);
+  auto without = LoadMatches(*db, filter->filter_id, 0, days, /*with_raw=*/false);
+  ASSERT_TRUE(with.has_value());
+  ASSERT_TRUE(without.has_value());
+  ASSERT_EQ(with->size(), 49u);  // 32 on the second day, then 17 on the first
+  ASSERT_EQ(without->size(), 49u);
+  for (std::size_t i = 0; i < with->size(); ++i) {
+    const MatchedEvent &a = (*with)[i], &b = (*without)[i];
+    EXPECT_EQ(a.event_pk, b.event_pk);
+    EXPECT_FALSE(a.raw.empty());
+    EXPECT_TRUE(b.raw.empty());
+    EXPECT_EQ(a.read_only, b.read_only);
+    EXPECT_EQ(a.service, b.service);
+    EXPECT_EQ(a.principal_arn, b.principal_arn);
+    EXPECT_EQ(a.stamp >= days[0].first, i < 32) << i;
+    if (i > 0 && i != 32) {
+      const MatchedEvent& p = (*with)[i - 1];
+      EXPECT_TRUE(p.stamp < a.stamp || (p.stamp == a.stamp && p.event_pk < a.event_pk)) << i;
+    }
+  }
 }
 
 TEST_F(ContributorsTest, NoSuchEpisode) {
