@@ -508,16 +508,15 @@ Result<ContributorsResult> RunContributors(const ContributorsOptions& options) {
   std::vector<MatchedEvent> loaded;  // what is examined, when it was read apart
   std::vector<const MatchedEvent*> events;
   if (std::all_of(examined.begin(), examined.end(), inside_history)) {
-    auto in_window = [](const MatchedEvent& e, const std::pair<std::int64_t, std::int64_t>& w) {
-      return w.first <= e.stamp && e.stamp < w.second;
-    };
     if (selection.empty()) {
       for (const MatchedEvent& e : *history) events.push_back(&e);
     }
-    for (const auto& w : selection) {  // each window's events, as LoadMatches gives them
-      for (const MatchedEvent& e : *history) {
-        if (in_window(e, w)) events.push_back(&e);
-      }
+    // Each window's events, as LoadMatches gives them: the history is in order of stamp (one
+    // window), so each is found by a binary search (an episode may have thousands).
+    for (const auto& [from, to] : selection) {
+      auto e = std::lower_bound(history->begin(), history->end(), from,
+                                [](const MatchedEvent& m, std::int64_t t) { return m.stamp < t; });
+      for (; e != history->end() && e->stamp < to; ++e) events.push_back(&*e);
     }
   } else {
     auto apart = LoadMatches(*db, noise.filter.filter_id, series_id, selection, /*with_raw=*/false);
