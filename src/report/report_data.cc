@@ -180,7 +180,7 @@ Result<void> ListEpisodeEvents(store::Database& db, const std::string& db_name,
   // A window at a time: each is found by the index on stamp, where their OR (an episode of a
   // filter that matches every event has thousands) made SQLite test every event against each.
   // The windows are in order and apart (DescribeEpisodes), so their events come in order.
-  for (const auto& [from, to] : windows) {
+  for (const auto& window : windows) {  // not a structured binding: clang 14 cannot capture it
     if (episode.listed.size() >= limit) break;
     auto ok = ForEach(
         db,
@@ -190,8 +190,8 @@ Result<void> ListEpisodeEvents(store::Database& db, const std::string& db_name,
         "LIMIT ?",
         [&](store::Statement& s) {
           s.Bind(1, series_id)
-              .Bind(2, from)
-              .Bind(3, to)
+              .Bind(2, window.first)
+              .Bind(3, window.second)
               .Bind(4, static_cast<std::int64_t>(limit - episode.listed.size()));
         },
         [&](store::Statement& s) {
